@@ -1,0 +1,162 @@
+import { orthonormalize } from './gram-schmidt.js';
+import { jacobiSvd } from './jacobi-svd.js';
+import { Xoshiro128 } from './random.js';
+
+/**
+ * Leading singular triplets of a dense matrix by randomized subspace iteration (Halko, Martinsson
+ * & Tropp 2011, "Finding structure with randomness", Algorithms 4.4 and 5.1): a Gaussian test
+ * panel Ω, Y = (T Tᵀ)^q T Ω re-orthonormalised after every product, B = Qᵀ T, then an exact SVD
+ * of the small B through a QR of Bᵀ and one-sided Jacobi on its R factor.
+ *
+ * SSI needs only the left singular vectors and values of the block Toeplitz matrix up to the
+ * highest model order (Peeters & De Roeck 1999), so this costs O((2q + 2)·rows·cols·(k + p))
+ * instead of the O(n³) of a full SVD. With oversampling p and q power iterations the error in
+ * σ_j is governed by (σ_{k+p+1}/σ_j)^{2q+1}, tiny for the well-separated physical part of the
+ * spectrum; see docs/oma.md for the measured agreement with a full SVD.
+ */
+export interface TruncatedSvd {
+  /** Number of triplets returned. */
+  readonly k: number;
+  /** Singular values, descending. */
+  readonly sigma: Float64Array;
+  /** Left singular vectors as a column-major rows×k panel (`u[j*rows + i]`). */
+  readonly u: Float64Array;
+}
+
+export interface RandomizedSvdOptions {
+  /** Extra columns beyond k in the test panel. @default max(10, ceil(k/5)) */
+  readonly oversampling?: number;
+  /** Power (subspace) iterations. @default 3 */
+  readonly powerIterations?: number;
+  /** Seed of the Gaussian test panel. @default 1 */
+  readonly seed?: number;
+  /** Called between the heavy products (used for cancellation checks). */
+  readonly onStep?: () => void;
+}
+
+/** Y = T X for row-major T (rows×cols) and a column-major cols×k panel X → rows×k panel Y. */
+export function multiplyPanel(
+  t: Float64Array,
+  rows: number,
+  cols: number,
+  x: Float64Array,
+  k: number,
+  y: Float64Array,
+): void {
+  // Four panel vectors at a time so each row of T is read once per four dot products.
+  let j = 0;
+  for (; j + 3 < k; j += 4) {
+    const x0 = j * cols;
+    const x1 = x0 + cols;
+    const x2 = x1 + cols;
+    const x3 = x2 + cols;
+    for (let r = 0; r < rows; r++) {
+      const tr = r * cols;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let c = 0; c < cols; c++) {
+        const v = t[tr + c] as number;
+        s0 += v * (x[x0 + c] as number);
+        s1 += v * (x[x1 + c] as number);
+        s2 += v * (x[x2 + c] as number);
+        s3 += v * (x[x3 + c] as number);
+      }
+      y[j * rows + r] = s0;
+      y[(j + 1) * rows + r] = s1;
+      y[(j + 2) * rows + r] = s2;
+      y[(j + 3) * rows + r] = s3;
+    }
+  }
+  for (; j < k; j++) {
+    const xj = j * cols;
+    for (let r = 0; r < rows; r++) {
+      const tr = r * cols;
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += (t[tr + c] as number) * (x[xj + c] as number);
+      y[j * rows + r] = s;
+    }
+  }
+}
+
+/** Z = Tᵀ Y for row-major T (rows×cols) and a column-major rows×k panel Y → cols×k panel Z. */
+export function multiplyPanelTransposed(
+  t: Float64Array,
+  rows: number,
+  cols: number,
+  y: Float64Array,
+  k: number,
+  z: Float64Array,
+): void {
+  z.fill(0, 0, cols * k);
+  for (let j = 0; j < k; j++) {
+    const zj = j * cols;
+    const yj = j * rows;
+    for (let r = 0; r < rows; r++) {
+      const w = y[yj + r] as number;
+      if (w === 0) continue;
+      const tr = r * cols;
+      for (let c = 0; c < cols; c++) z[zj + c] = (z[zj + c] as number) + w * (t[tr + c] as number);
+    }
+  }
+}
+
+/**
+ * The k leading singular values and left singular vectors of the row-major rows×cols matrix `t`.
+ * k is clipped to min(rows, cols).
+ */
+export function randomizedSvd(
+  t: Float64Array,
+  rows: number,
+  cols: number,
+  kWanted: number,
+  options: RandomizedSvdOptions = {},
+): TruncatedSvd {
+  const minDim = Math.min(rows, cols);
+  const k = Math.max(1, Math.min(kWanted, minDim));
+  const p = options.oversampling ?? Math.max(10, Math.ceil(k / 5));
+  const width = Math.min(minDim, k + p);
+  const q = options.powerIterations ?? 3;
+  const step = options.onStep ?? (() => {});
+  const rng = new Xoshiro128(options.seed ?? 1);
+
+  const omega = new Float64Array(cols * width);
+  rng.fillGaussian(omega);
+  const y = new Float64Array(rows * width);
+  multiplyPanel(t, rows, cols, omega, width, y);
+  orthonormalize(y, rows, width);
+  step();
+  for (let it = 0; it < q; it++) {
+    multiplyPanelTransposed(t, rows, cols, y, width, omega);
+    orthonormalize(omega, cols, width);
+    step();
+    multiplyPanel(t, rows, cols, omega, width, y);
+    orthonormalize(y, rows, width);
+    step();
+  }
+  // Bᵀ = Tᵀ Q (cols×width) = Q₂ R; SVD of R = Ũ Σ Ṽᵀ gives T ≈ (Q Ṽ) Σ (Q₂ Ũ)ᵀ.
+  multiplyPanelTransposed(t, rows, cols, y, width, omega);
+  const r = new Float64Array(width * width);
+  orthonormalize(omega, cols, width, r);
+  step();
+  // jacobiSvd wants R column-major: column j of R is row-major entries r[i*width + j].
+  const rc = new Float64Array(width * width);
+  for (let i = 0; i < width; i++)
+    for (let j = 0; j < width; j++) rc[j * width + i] = r[i * width + j] as number;
+  const sigma = new Float64Array(width);
+  const vt = new Float64Array(width * width);
+  jacobiSvd(rc, width, width, sigma, vt);
+  // Left singular vectors of T: U = Q Ṽ (Ṽ = right singular vectors of R).
+  const u = new Float64Array(rows * k);
+  for (let j = 0; j < k; j++) {
+    const uj = j * rows;
+    for (let i = 0; i < width; i++) {
+      const w = vt[j * width + i] as number;
+      if (w === 0) continue;
+      const yi = i * rows;
+      for (let s = 0; s < rows; s++) u[uj + s] = (u[uj + s] as number) + w * (y[yi + s] as number);
+    }
+  }
+  return { k, sigma: sigma.slice(0, k), u };
+}
