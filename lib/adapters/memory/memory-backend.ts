@@ -1,0 +1,35 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { Backend } from '../../core/ports.js';
+import { FileBlobStore } from './file-blob-store.js';
+import { MemoryBlobStore } from './memory-blob-store.js';
+import { MemoryEventBus } from './memory-event-bus.js';
+import { MemoryJobQueue } from './memory-job-queue.js';
+import { MemoryJobStore } from './memory-job-store.js';
+import { MemoryLiveChannel } from './memory-live-channel.js';
+
+export interface MemoryBackendOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Keep blobs in this folder; in memory when absent. */
+  readonly blobDir?: string;
+}
+
+export interface MemoryBackend extends Backend {
+  readonly queue: MemoryJobQueue;
+  readonly store: MemoryJobStore;
+  readonly events: MemoryEventBus;
+  readonly blobs: MemoryBlobStore | FileBlobStore;
+  readonly live: MemoryLiveChannel;
+}
+
+/** The embedded backend: every port in this process. */
+export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
+  return {
+    queue: new MemoryJobQueue(options.clock === undefined ? {} : { clock: options.clock }),
+    store: new MemoryJobStore(),
+    events: new MemoryEventBus(options.logger === undefined ? {} : { logger: options.logger }),
+    blobs: options.blobDir === undefined ? new MemoryBlobStore() : new FileBlobStore(options.blobDir),
+    live: new MemoryLiveChannel(),
+  };
+}

@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { ConfigError, StagecoachError } from '../../core/errors.js';
+import {
+  type JobQueue,
+  MAX_BATCH,
+  MAX_DELAY_MS,
+  type OutgoingMessage,
+  type QueueDepth,
+  type QueueSpec,
+  type ReceivedMessage,
+  type ReceiveOptions,
+} from '../../core/ports.js';
+import { Deque, MinHeap } from './min-heap.js';
+
+/** SQS's limit on one message body. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+interface StoredMessage {
+  readonly id: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  receiptHandle: string | undefined;
+  /** Bumped whenever visibleAt changes, so stale heap entries are recognised and skipped. */
+  generation: number;
+  deleted: boolean;
+}
+
+interface Timed {
+  readonly message: StoredMessage;
+  readonly generation: number;
+  readonly at: number;
+}
+
+interface QueueState {
+  spec: QueueSpec;
+  /** Visible now, oldest first. */
+  readonly ready: Deque<StoredMessage>;
+  /** Delayed or in flight, by the time they become visible. */
+  readonly timed: MinHeap<Timed>;
+  readonly inFlight: Map<string, StoredMessage>;
+  readonly waiters: Set<() => void>;
+  wake: NodeJS.Timeout | undefined;
+  count: number;
+}
+
+export class QueueNotFoundError extends StagecoachError {
+  constructor(queue: string) {
+    super('QUEUE_NOT_FOUND', `Queue '${queue}' does not exist; create it with ensureQueue first.`, false, {
+      context: { queue },
+    });
+  }
+}
+
+export class ReceiptHandleError extends StagecoachError {
+  constructor(queue: string) {
+    super(
+      'RECEIPT_INVALID',
+      `The receipt handle is not that of a message in flight on '${queue}' (deleted, or received again since).`,
+      false,
+      { context: { queue } },
+    );
+  }
+}
+
+/**
+ * In-process queues with SQS's semantics: visibility timeout, receive count, redrive to a
+ * dead-letter queue after maxReceiveCount, per-message delay (≤ 15 min), batches of ≤ 10 and
+ * long polling. Ordering is best-effort FIFO, as with a standard SQS queue.
+ */
+export class MemoryJobQueue implements JobQueue {
+  readonly #queues = new Map<string, QueueState>();
+  readonly #clock: Clock;
+
+  constructor(options: { readonly clock?: Clock } = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async ensureQueue(spec: QueueSpec): Promise<void> {
+    if (spec.deadLetterQueue !== undefined && !this.#queues.has(spec.deadLetterQueue)) {
+      throw new ConfigError(`Queue '${spec.name}'`, [
+        `its dead-letter queue '${spec.deadLetterQueue}' does not exist; create it first`,
+      ]);
+    }
+    const existing = this.#queues.get(spec.name);
+    if (existing !== undefined) {
+      existing.spec = spec;
+      return;
+    }
+    this.#queues.set(spec.name, {
+      spec,
+      ready: new Deque(),
+      timed: new MinHeap((t) => t.at),
+      inFlight: new Map(),
+      waiters: new Set(),
+      wake: undefined,
+      count: 0,
+    });
+  }
+
+  async send(queue: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    const state = this.#state(queue);
+    if (messages.length > MAX_BATCH) {
+      throw new ConfigError('send', [`at most ${MAX_BATCH} messages per batch (got ${messages.length})`]);
+    }
+    const now = this.#clock.now();
+    for (const m of messages) {
+      const delay = m.delayMs ?? 0;
+      if (delay < 0 || delay > MAX_DELAY_MS) {
+        throw new ConfigError('send', [`delayMs must be within 0..${MAX_DELAY_MS} (got ${delay})`]);
+      }
+      if (Buffer.byteLength(m.body) > MAX_BODY_BYTES) {
+        throw new ConfigError('send', [`a message body may be at most ${MAX_BODY_BYTES} bytes`]);
+      }
+      const message: StoredMessage = {
+        id: randomUUID(),
+        body: m.body,
+        attributes: { ...m.attributes },
+        sentAt: now,
+        visibleAt: now + delay,
+        receiveCount: 0,
+        receiptHandle: undefined,
+        generation: 0,
+        deleted: false,
+      };
+      state.count += 1;
+      if (delay > 0) state.timed.push({ message, generation: 0, at: message.visibleAt });
+      else state.ready.push(message);
+    }
+    this.#notify(state);
+  }
+
+  async receive(queue: string, options: ReceiveOptions): Promise<ReceivedMessage[]> {
+    const state = this.#state(queue);
+    const max = Math.min(MAX_BATCH, Math.max(1, options.maxMessages));
+    const deadline = this.#clock.now() + Math.max(0, Math.min(options.waitTimeMs, 20_000));
+    for (;;) {
+      const got = this.#take(state, max, options.visibilityTimeoutMs ?? state.spec.visibilityTimeoutMs);
+      const remaining = deadline - this.#clock.now();
+      if (got.length > 0 || remaining <= 0 || options.signal?.aborted) return got;
+      await this.#wait(state, remaining, options.signal);
+    }
+  }
+
+  async changeVisibility(queue: string, receiptHandle: string, timeoutMs: number): Promise<void> {
+    const state = this.#state(queue);
+    const message = state.inFlight.get(receiptHandle);
+    if (message === undefined) throw new ReceiptHandleError(queue);
+    this.#schedule(state, message, this.#clock.now() + Math.max(0, timeoutMs));
+    if (timeoutMs <= 0) this.#notify(state);
+  }
+
+  async delete(queue: string, receiptHandles: readonly string[]): Promise<void> {
+    const state = this.#state(queue);
+    for (const handle of receiptHandles) {
+      const message = state.inFlight.get(handle);
+      // A stale handle (the message was received again since) deletes nothing, as in SQS.
+      if (message === undefined) continue;
+      state.inFlight.delete(handle);
+      message.deleted = true;
+      state.count -= 1;
+    }
+  }
+
+  async depth(queue: string): Promise<QueueDepth> {
+    const state = this.#state(queue);
+    this.#promoteDue(state, this.#clock.now());
+    const inFlight = state.inFlight.size;
+    const visible = state.ready.size;
+    return { visible, inFlight, delayed: Math.max(0, state.count - visible - inFlight) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #state(queue: string): QueueState {
+    const state = this.#queues.get(queue);
+    if (state === undefined) throw new QueueNotFoundError(queue);
+    return state;
+  }
+
+  #schedule(state: QueueState, message: StoredMessage, at: number): void {
+    message.visibleAt = at;
+    message.generation += 1;
+    state.timed.push({ message, generation: message.generation, at });
+  }
+
+  /** Moves messages whose delay or visibility timeout has run out to the ready list. */
+  #promoteDue(state: QueueState, now: number): void {
+    for (let top = state.timed.peek(); top !== undefined && top.at <= now; top = state.timed.peek()) {
+      state.timed.pop();
+      const m = top.message;
+      if (m.deleted || m.generation !== top.generation) continue;
+      if (m.receiptHandle !== undefined) {
+        state.inFlight.delete(m.receiptHandle);
+        m.receiptHandle = undefined;
+      }
+      state.ready.push(m);
+    }
+  }
+
+  #take(state: QueueState, max: number, visibilityMs: number): ReceivedMessage[] {
+    const now = this.#clock.now();
+    this.#promoteDue(state, now);
+    const out: ReceivedMessage[] = [];
+    while (out.length < max) {
+      const m = state.ready.shift();
+      if (m === undefined) break;
+      if (m.deleted) continue;
+      const { maxReceiveCount, deadLetterQueue } = state.spec;
+      if (
+        maxReceiveCount !== undefined &&
+        deadLetterQueue !== undefined &&
+        m.receiveCount >= maxReceiveCount
+      ) {
+        this.#redrive(state, m, deadLetterQueue, now);
+        continue;
+      }
+      m.receiveCount += 1;
+      m.receiptHandle = randomUUID();
+      state.inFlight.set(m.receiptHandle, m);
+      this.#schedule(state, m, now + visibilityMs);
+      out.push({
+        messageId: m.id,
+        receiptHandle: m.receiptHandle,
+        body: m.body,
+        receiveCount: m.receiveCount,
+        attributes: m.attributes,
+        sentAt: m.sentAt,
+      });
+    }
+    return out;
+  }
+
+  /** SQS moves a message to the DLQ when a receive would exceed maxReceiveCount. */
+  #redrive(state: QueueState, m: StoredMessage, dlqName: string, now: number): void {
+    m.deleted = true;
+    state.count -= 1;
+    const dlq = this.#state(dlqName);
+    dlq.count += 1;
+    dlq.ready.push({
+      id: m.id,
+      body: m.body,
+      attributes: m.attributes,
+      sentAt: m.sentAt,
+      visibleAt: now,
+      receiveCount: m.receiveCount,
+      receiptHandle: undefined,
+      generation: 0,
+      deleted: false,
+    });
+    this.#notify(dlq);
+  }
+
+  #notify(state: QueueState): void {
+    for (const wake of state.waiters) wake();
+  }
+
+  #wait(state: QueueState, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const next = state.timed.peek();
+      // Wake when the wait ends, when a message is sent, or when a delayed one becomes due.
+      const dueIn = next === undefined ? ms : Math.max(1, Math.min(ms, next.at - this.#clock.now()));
+      const done = (): void => {
+        clearTimeout(timer);
+        state.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, dueIn);
+      state.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}

@@ -1,0 +1,158 @@
+import { JobExistsError } from '../../core/errors.js';
+import {
+  type AttemptRecord,
+  applyChange,
+  type Connection,
+  type DeadLetterRecord,
+  type Hold,
+  type JobChange,
+  type JobEvent,
+  type JobQuery,
+  type JobRecord,
+  meetsExpectation,
+  type Page,
+  type Subscription,
+  type Topic,
+  type TransitionResult,
+} from '../../core/job.js';
+import type { EventQuery, JobStore } from '../../core/ports.js';
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1_000;
+
+function page<T>(items: readonly T[], cursor: string | undefined, limit: number | undefined): Page<T> {
+  const start = cursor === undefined ? 0 : Number.parseInt(cursor, 10) || 0;
+  const size = Math.min(MAX_PAGE, Math.max(1, limit ?? DEFAULT_PAGE));
+  const slice = items.slice(start, start + size);
+  const end = start + slice.length;
+  return end < items.length ? { items: slice, cursor: String(end) } : { items: slice };
+}
+
+/**
+ * Job state in process memory, with the same conditional semantics as the DynamoDB store: a
+ * transition applies its patch, events and attempt together, or nothing. Records are immutable
+ * values (every transition stores a new object), so readers never see a half-applied change.
+ */
+export class MemoryJobStore implements JobStore {
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #events = new Map<string, JobEvent[]>();
+  readonly #attempts = new Map<string, AttemptRecord[]>();
+  readonly #holds = new Map<string, Hold>();
+  readonly #deadLetters = new Map<string, DeadLetterRecord>();
+  readonly #connections = new Map<string, Connection>();
+  readonly #subscribers = new Map<Topic, Map<string, Subscription>>();
+  readonly #topicsOf = new Map<string, Set<Topic>>();
+
+  async createJob(job: JobRecord, events: readonly JobEvent[]): Promise<void> {
+    if (this.#jobs.has(job.job_id)) throw new JobExistsError(job.job_id);
+    this.#jobs.set(job.job_id, job);
+    this.#events.set(job.job_id, [...events]);
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    return this.#jobs.get(jobId);
+  }
+
+  async transition(jobId: string, change: JobChange): Promise<TransitionResult> {
+    const job = this.#jobs.get(jobId);
+    if (job === undefined || !meetsExpectation(job, change.expect)) return { ok: false, current: job };
+    const next = applyChange(job, change);
+    this.#jobs.set(jobId, next);
+    if (change.events !== undefined && change.events.length > 0) {
+      const log = this.#events.get(jobId);
+      if (log === undefined) this.#events.set(jobId, [...change.events]);
+      else log.push(...change.events);
+    }
+    if (change.attempt !== undefined) {
+      const attempts = this.#attempts.get(jobId);
+      if (attempts === undefined) this.#attempts.set(jobId, [change.attempt]);
+      else attempts.push(change.attempt);
+    }
+    return { ok: true, job: next };
+  }
+
+  async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
+    const matching = [...this.#jobs.values()]
+      .filter(
+        (job) =>
+          job.tenant_id === query.tenant_id &&
+          (query.status === undefined || job.status === query.status) &&
+          (query.pipeline === undefined || job.pipeline === query.pipeline),
+      )
+      .sort((a, b) => b.created_at.localeCompare(a.created_at) || a.job_id.localeCompare(b.job_id));
+    return page(matching, query.cursor, query.limit);
+  }
+
+  async listEvents(jobId: string, query: EventQuery = {}): Promise<Page<JobEvent>> {
+    return page(this.#events.get(jobId) ?? [], query.cursor, query.limit);
+  }
+
+  async listAttempts(jobId: string): Promise<readonly AttemptRecord[]> {
+    return [...(this.#attempts.get(jobId) ?? [])];
+  }
+
+  async putHold(hold: Hold): Promise<void> {
+    this.#holds.set(hold.hold_id, hold);
+  }
+
+  async deleteHold(holdId: string): Promise<boolean> {
+    return this.#holds.delete(holdId);
+  }
+
+  async listHolds(): Promise<readonly Hold[]> {
+    return [...this.#holds.values()];
+  }
+
+  async recordDeadLetter(record: DeadLetterRecord): Promise<void> {
+    if (!this.#deadLetters.has(record.dead_letter_id)) this.#deadLetters.set(record.dead_letter_id, record);
+  }
+
+  async listDeadLetters(
+    query: { readonly job_id?: string; readonly limit?: number } = {},
+  ): Promise<readonly DeadLetterRecord[]> {
+    const all = [...this.#deadLetters.values()].filter(
+      (r) => query.job_id === undefined || r.job_id === query.job_id,
+    );
+    return all.slice(0, query.limit ?? all.length);
+  }
+
+  async putConnection(connection: Connection): Promise<void> {
+    this.#connections.set(connection.connection_id, connection);
+  }
+
+  async getConnection(connectionId: string): Promise<Connection | undefined> {
+    return this.#connections.get(connectionId);
+  }
+
+  async deleteConnection(connectionId: string): Promise<void> {
+    this.#connections.delete(connectionId);
+    for (const topic of this.#topicsOf.get(connectionId) ?? [])
+      this.#subscribers.get(topic)?.delete(connectionId);
+    this.#topicsOf.delete(connectionId);
+  }
+
+  async subscribe(subscription: Subscription): Promise<void> {
+    const { connection_id: connectionId, topic } = subscription;
+    let subs = this.#subscribers.get(topic);
+    if (subs === undefined) {
+      subs = new Map();
+      this.#subscribers.set(topic, subs);
+    }
+    subs.set(connectionId, subscription);
+    let topics = this.#topicsOf.get(connectionId);
+    if (topics === undefined) {
+      topics = new Set();
+      this.#topicsOf.set(connectionId, topics);
+    }
+    topics.add(topic);
+  }
+
+  async unsubscribe(connectionId: string, topic: Topic): Promise<void> {
+    this.#subscribers.get(topic)?.delete(connectionId);
+    this.#topicsOf.get(connectionId)?.delete(topic);
+  }
+
+  async subscribers(topic: Topic): Promise<readonly Subscription[]> {
+    return [...(this.#subscribers.get(topic)?.values() ?? [])];
+  }
+}

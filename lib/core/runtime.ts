@@ -1,0 +1,71 @@
+import { type Clock, systemClock } from './clock.js';
+import { HoldCache } from './holds.js';
+import { JobService } from './jobs.js';
+import { type Logger, silentLogger } from './logger.js';
+import { type Pipeline, Topology } from './pipeline.js';
+import type { Backend } from './ports.js';
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+
+export interface RuntimeOptions {
+  readonly pipelines: readonly Pipeline[];
+  readonly backend: Backend;
+  /** Prefix of every queue name (per environment). @default '' */
+  readonly prefix?: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Worker pool settings; the pool runs every stage unless `pool.stages` says otherwise. */
+  readonly pool?: Omit<WorkerPoolOptions, 'backend' | 'topology' | 'jobs' | 'holds' | 'clock' | 'logger'>;
+  /** How long the hold list is cached by runners. @default 5000 */
+  readonly holdCacheMs?: number;
+}
+
+/**
+ * Everything a process needs to run pipelines on one backend: the topology, the job service (the
+ * API), and a worker pool. `create` makes sure the queues exist.
+ */
+export class Runtime {
+  readonly topology: Topology;
+  readonly jobs: JobService;
+  readonly pool: WorkerPool;
+  readonly holds: HoldCache;
+  readonly backend: Backend;
+
+  private constructor(options: RuntimeOptions) {
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? silentLogger;
+    this.backend = options.backend;
+    this.topology = new Topology(options.pipelines, options.prefix);
+    this.holds = new HoldCache(options.backend.store, clock, options.holdCacheMs);
+    this.jobs = new JobService({
+      backend: options.backend,
+      topology: this.topology,
+      clock,
+      logger,
+      holds: this.holds,
+    });
+    this.pool = new WorkerPool({
+      ...options.pool,
+      backend: options.backend,
+      topology: this.topology,
+      jobs: this.jobs,
+      holds: this.holds,
+      clock,
+      logger,
+    });
+  }
+
+  static async create(options: RuntimeOptions): Promise<Runtime> {
+    const runtime = new Runtime(options);
+    for (const spec of runtime.topology.specs()) await options.backend.queue.ensureQueue(spec);
+    return runtime;
+  }
+
+  start(): this {
+    this.pool.start();
+    return this;
+  }
+
+  async stop(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    await this.pool.stop(options);
+  }
+}
