@@ -2,6 +2,9 @@ import { Readable } from 'node:stream';
 import { InvalidParamError } from './errors.js';
 import type { BlobBody } from './ports.js';
 
+const hasControlOrBackslash = (key: string): boolean =>
+  [...key].some((ch) => ch === '\\' || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+
 /**
  * Blob keys are S3-style paths: 1-1024 characters, `/`-separated segments, no empty, `.` or `..`
  * segment, no backslash or control character. Every BlobStore checks keys the same way, so a key
@@ -15,7 +18,7 @@ export function assertBlobKey(key: string): void {
         ? 'must not start or end with /'
         : key.split('/').some((part) => part === '' || part === '.' || part === '..')
           ? 'must not contain empty, . or .. segments'
-          : /[\\\u0000-\u001f\u007f]/.test(key)
+          : hasControlOrBackslash(key)
             ? 'must not contain backslashes or control characters'
             : undefined;
   if (problem !== undefined) {
