@@ -1,0 +1,23 @@
+import type { JobEvent } from '../../lib/core/job.js';
+import type { Backend } from '../../lib/core/ports.js';
+
+export interface EventCollector {
+  /** Events published since the collector started, in arrival order. */
+  events(): readonly JobEvent[];
+  stop(): Promise<void>;
+}
+
+/** An adapter set under test, plus what the suites need to observe it. */
+export interface Harness {
+  readonly name: string;
+  readonly backend: Backend;
+  /** Starts collecting published events (from now on). */
+  collectEvents(): Promise<EventCollector>;
+  /** Shortest visibility timeout the queue honours, in ms. */
+  readonly minVisibilityMs: number;
+  /** Whether presigned URLs can be fetched in tests. */
+  readonly presignable: boolean;
+  close(): Promise<void>;
+}
+
+export type HarnessFactory = () => Promise<Harness>;

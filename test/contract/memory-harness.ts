@@ -1,0 +1,31 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
+import type { JobEvent } from '../../lib/core/job.js';
+import type { Harness } from './harness.js';
+
+/** The embedded backend; blobs in a temporary folder (the local-folder adapter). */
+export async function memoryHarness(): Promise<Harness> {
+  const blobDir = await mkdtemp(join(tmpdir(), 'stagecoach-blobs-'));
+  const backend = createMemoryBackend({ blobDir });
+  return {
+    name: 'memory',
+    backend,
+    minVisibilityMs: 1_000,
+    presignable: false,
+    async collectEvents() {
+      const seen: JobEvent[] = [];
+      const unsubscribe = backend.events.subscribe((event) => {
+        seen.push(event);
+      });
+      return {
+        events: () => seen,
+        stop: async () => unsubscribe(),
+      };
+    },
+    async close() {
+      await rm(blobDir, { recursive: true, force: true });
+    },
+  };
+}

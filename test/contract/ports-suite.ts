@@ -1,0 +1,419 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidParamError, JobExistsError, NotFoundError } from '../../lib/core/errors.js';
+import type { AttemptRecord, JobRecord } from '../../lib/core/job.js';
+import { jobEvent, jobRecord, uniquePrefix } from '../support/factories.js';
+import { delay, eventually } from '../support/wait.js';
+import type { Harness, HarnessFactory } from './harness.js';
+
+/**
+ * Behaviour every adapter set must show, port by port. Run once per backend (memory here; the AWS
+ * adapters on an emulator): an adapter set that passes is interchangeable.
+ */
+export function describePorts(factory: HarnessFactory): void {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await factory();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  describe('JobQueue', () => {
+    async function queues(spec: { visibilityTimeoutMs?: number; maxReceiveCount?: number } = {}) {
+      const prefix = uniquePrefix();
+      const dlq = `${prefix}dlq`;
+      const name = `${prefix}q`;
+      await h.backend.queue.ensureQueue({ name: dlq, visibilityTimeoutMs: 30_000 });
+      await h.backend.queue.ensureQueue({
+        name,
+        visibilityTimeoutMs: spec.visibilityTimeoutMs ?? 30_000,
+        ...(spec.maxReceiveCount === undefined
+          ? {}
+          : { maxReceiveCount: spec.maxReceiveCount, deadLetterQueue: dlq }),
+      });
+      return { name, dlq };
+    }
+
+    it('delivers a sent message with its body and attributes, and deletes it', async () => {
+      // Prepare
+      const { name } = await queues();
+      await h.backend.queue.send(name, [{ body: '{"n":1}', attributes: { kind: 'test' } }]);
+      // Act
+      const [message] = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 2_000 });
+      await h.backend.queue.delete(name, [message?.receiptHandle ?? '']);
+      // Assess
+      expect(message?.body).toBe('{"n":1}');
+      expect(message?.attributes.kind).toBe('test');
+      expect(message?.receiveCount).toBe(1);
+      expect(await h.backend.queue.receive(name, { maxMessages: 10, waitTimeMs: 0 })).toEqual([]);
+    });
+
+    it('receives at most the batch size, and at most ten', async () => {
+      const { name } = await queues();
+      for (let i = 0; i < 12; i += 10) {
+        await h.backend.queue.send(
+          name,
+          Array.from({ length: Math.min(10, 12 - i) }, (_, j) => ({ body: String(i + j) })),
+        );
+      }
+      const three = await h.backend.queue.receive(name, { maxMessages: 3, waitTimeMs: 1_000 });
+      const rest: string[] = [];
+      await eventually(async () => {
+        const got = await h.backend.queue.receive(name, { maxMessages: 10, waitTimeMs: 1_000 });
+        expect(got.length).toBeLessThanOrEqual(10);
+        rest.push(...got.map((m) => m.body));
+        return rest.length === 9;
+      }, 'the other nine messages');
+      expect(three).toHaveLength(3);
+      expect(new Set([...three.map((m) => m.body), ...rest]).size).toBe(12);
+    });
+
+    it('hides a received message for its visibility timeout, then delivers it again with a higher receive count', async () => {
+      const { name } = await queues({ visibilityTimeoutMs: h.minVisibilityMs });
+      await h.backend.queue.send(name, [{ body: 'again' }]);
+      const first = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 2_000 });
+      const hidden = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 0 });
+      await delay(h.minVisibilityMs + 200);
+      const second = await eventually(async () => {
+        const got = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 1_000 });
+        return got.length > 0 ? got : undefined;
+      }, 'the redelivery');
+      expect(first[0]?.receiveCount).toBe(1);
+      expect(hidden).toEqual([]);
+      expect(second[0]?.body).toBe('again');
+      expect(second[0]?.receiveCount).toBe(2);
+    });
+
+    it('makes a message visible again at once when its visibility is set to zero', async () => {
+      const { name } = await queues();
+      await h.backend.queue.send(name, [{ body: 'release' }]);
+      const [first] = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 2_000 });
+      await h.backend.queue.changeVisibility(name, first?.receiptHandle ?? '', 0);
+      const again = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 2_000 });
+      expect(again[0]?.body).toBe('release');
+    });
+
+    it('keeps a delayed message invisible until its delay has passed', async () => {
+      const { name } = await queues();
+      await h.backend.queue.send(name, [{ body: 'later', delayMs: 1_000 }]);
+      const early = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 0 });
+      const late = await eventually(
+        async () => {
+          const got = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 1_000 });
+          return got.length > 0 ? got : undefined;
+        },
+        'the delayed message',
+        5_000,
+      );
+      expect(early).toEqual([]);
+      expect(late[0]?.body).toBe('later');
+      expect(Date.now() - (late[0]?.sentAt ?? 0)).toBeGreaterThanOrEqual(900);
+    });
+
+    it('moves a message to its dead-letter queue after maxReceiveCount receives', async () => {
+      const { name, dlq } = await queues({ visibilityTimeoutMs: h.minVisibilityMs, maxReceiveCount: 2 });
+      await h.backend.queue.send(name, [{ body: 'poison', attributes: { job: 'x' } }]);
+      const receipts: number[] = [];
+      await eventually(async () => {
+        const got = await h.backend.queue.receive(name, {
+          maxMessages: 1,
+          waitTimeMs: 0,
+          visibilityTimeoutMs: 0,
+        });
+        for (const m of got) receipts.push(m.receiveCount);
+        const dead = await h.backend.queue.receive(dlq, { maxMessages: 1, waitTimeMs: 0 });
+        return dead.length > 0 ? dead : undefined;
+      }, 'the message in the DLQ');
+      expect(receipts).toEqual([1, 2]);
+    });
+
+    it('returns from a long poll as soon as a message arrives', async () => {
+      const { name } = await queues();
+      const started = Date.now();
+      const polling = h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 10_000 });
+      await delay(200);
+      await h.backend.queue.send(name, [{ body: 'wake' }]);
+      const got = await polling;
+      expect(got[0]?.body).toBe('wake');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('counts visible, in-flight and delayed messages', async () => {
+      const { name } = await queues();
+      await h.backend.queue.send(name, [{ body: '1' }, { body: '2' }, { body: '3', delayMs: 60_000 }]);
+      await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 2_000 });
+      const depth = await eventually(async () => {
+        const d = await h.backend.queue.depth(name);
+        return d.visible === 1 && d.inFlight === 1 && d.delayed === 1 ? d : undefined;
+      }, 'depth 1/1/1');
+      expect(depth).toEqual({ visible: 1, inFlight: 1, delayed: 1 });
+    });
+  });
+
+  describe('JobStore', () => {
+    const attempt = (job: JobRecord): AttemptRecord => ({
+      job_id: job.job_id,
+      stage: 'a',
+      hop: 0,
+      attempt: 1,
+      worker: 'w1',
+      started_at: '2026-01-01T00:00:00.000Z',
+      ended_at: '2026-01-01T00:00:01.000Z',
+      duration_ms: 1_000,
+      outcome: 'completed',
+    });
+
+    it('creates a job once; a second create with the same id fails', async () => {
+      const job = jobRecord();
+      await h.backend.store.createJob(job, [jobEvent(job)]);
+      await expect(h.backend.store.createJob(job, [])).rejects.toBeInstanceOf(JobExistsError);
+      expect(await h.backend.store.getJob(job.job_id)).toEqual(job);
+      expect(await h.backend.store.getJob('no-such-job')).toBeUndefined();
+    });
+
+    it('applies a transition whose expectation holds, with its events and attempt, and bumps the version', async () => {
+      const job = jobRecord({ abort_requested: 'x' });
+      await h.backend.store.createJob(job, [jobEvent(job)]);
+      const started = jobEvent(job, { type: 'stage.started', status: 'RUNNING' });
+      const result = await h.backend.store.transition(job.job_id, {
+        expect: { status: ['QUEUED'], hop: 0, stage: 'a', version: 1 },
+        set: { status: 'RUNNING', lease: { owner: 'w1', expires_at: 5_000 } },
+        unset: ['abort_requested'],
+        events: [started],
+        attempt: attempt(job),
+      });
+      const stored = await h.backend.store.getJob(job.job_id);
+      expect(result.ok).toBe(true);
+      expect(stored?.status).toBe('RUNNING');
+      expect(stored?.lease).toEqual({ owner: 'w1', expires_at: 5_000 });
+      expect(stored?.abort_requested).toBeUndefined();
+      expect(stored?.version).toBe(2);
+      expect((await h.backend.store.listEvents(job.job_id)).items.map((e) => e.type)).toEqual([
+        'job.created',
+        'stage.started',
+      ]);
+      expect(await h.backend.store.listAttempts(job.job_id)).toEqual([attempt(job)]);
+    });
+
+    it.each([
+      ['status', { status: ['RUNNING' as const] }],
+      ['hop', { hop: 3 }],
+      ['stage', { stage: 'b' }],
+      ['version', { version: 7 }],
+      ['lease owner', { leaseOwner: 'someone-else' }],
+      ['lease expiry', { leaseExpiredBy: 1_000 }],
+      ['no control', { noControl: true }],
+    ])('rejects a transition whose %s expectation fails, changing nothing', async (_name, expect_) => {
+      const job = jobRecord({ lease: { owner: 'w1', expires_at: 2_000 }, pause_requested: true });
+      await h.backend.store.createJob(job, [jobEvent(job)]);
+      const result = await h.backend.store.transition(job.job_id, {
+        expect: expect_,
+        set: { status: 'DONE' },
+        events: [jobEvent(job, { type: 'job.done' })],
+        attempt: attempt(job),
+      });
+      expect(result).toEqual({ ok: false, current: job });
+      expect(await h.backend.store.getJob(job.job_id)).toEqual(job);
+      expect((await h.backend.store.listEvents(job.job_id)).items).toHaveLength(1);
+      expect(await h.backend.store.listAttempts(job.job_id)).toEqual([]);
+    });
+
+    it('accepts lease expectations that hold', async () => {
+      const job = jobRecord({ status: 'RUNNING', lease: { owner: 'w1', expires_at: 2_000 } });
+      await h.backend.store.createJob(job, []);
+      const mine = await h.backend.store.transition(job.job_id, {
+        expect: { leaseOwner: 'w1', noControl: true, status: ['RUNNING'] },
+        set: { lease: { owner: 'w1', expires_at: 3_000 } },
+      });
+      const expired = await h.backend.store.transition(job.job_id, {
+        expect: { leaseExpiredBy: 3_000 },
+        set: { lease: { owner: 'w2', expires_at: 9_000 } },
+      });
+      expect(mine.ok).toBe(true);
+      expect(expired.ok).toBe(true);
+      expect((await h.backend.store.getJob(job.job_id))?.lease?.owner).toBe('w2');
+    });
+
+    it('reports a missing job as a failed transition without a current record', async () => {
+      const result = await h.backend.store.transition('missing-job', { expect: {}, set: { status: 'DONE' } });
+      expect(result).toEqual({ ok: false, current: undefined });
+    });
+
+    it('keeps the event log in the order of transitions and pages through it', async () => {
+      const job = jobRecord();
+      await h.backend.store.createJob(job, [jobEvent(job)]);
+      for (let hop = 0; hop < 5; hop += 1) {
+        await h.backend.store.transition(job.job_id, {
+          expect: { hop },
+          set: { hop: hop + 1 },
+          events: [
+            jobEvent(job, { type: 'stage.started', hop, data: { n: 2 * hop } }),
+            jobEvent(job, { type: 'stage.completed', hop, data: { n: 2 * hop + 1 } }),
+          ],
+        });
+      }
+      const seen: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.backend.store.listEvents(job.job_id, {
+          limit: 4,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.items.map((e) => e.data?.n ?? 'created'));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(seen).toEqual(['created', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
+    it('lists a tenant’s jobs by status, never another tenant’s', async () => {
+      const tenant = uniquePrefix();
+      const jobs = [
+        jobRecord({ tenant_id: tenant, status: 'DONE' }),
+        jobRecord({ tenant_id: tenant, status: 'DONE' }),
+        jobRecord({ tenant_id: tenant, status: 'FAILED' }),
+        jobRecord({ tenant_id: `${tenant}other`, status: 'DONE' }),
+      ];
+      for (const job of jobs) await h.backend.store.createJob(job, []);
+      const done = await h.backend.store.listJobs({ tenant_id: tenant, status: 'DONE' });
+      const all = await h.backend.store.listJobs({ tenant_id: tenant });
+      const first = await h.backend.store.listJobs({ tenant_id: tenant, limit: 2 });
+      const second = await h.backend.store.listJobs({
+        tenant_id: tenant,
+        limit: 2,
+        cursor: first.cursor ?? '',
+      });
+      expect(done.items.map((j) => j.job_id).sort()).toEqual([jobs[0]?.job_id, jobs[1]?.job_id].sort());
+      expect(all.items).toHaveLength(3);
+      expect(new Set([...first.items, ...second.items].map((j) => j.job_id)).size).toBe(3);
+      expect(second.cursor).toBeUndefined();
+    });
+
+    it('stores, lists and deletes holds', async () => {
+      const hold = {
+        hold_id: uniquePrefix(),
+        tenant_id: 't',
+        selector: { provider: 'x' },
+        until: '2030-01-01T00:00:00.000Z',
+        created_at: '2026-01-01T00:00:00.000Z',
+      };
+      await h.backend.store.putHold(hold);
+      expect(await h.backend.store.listHolds()).toContainEqual(hold);
+      expect(await h.backend.store.deleteHold(hold.hold_id)).toBe(true);
+      expect(await h.backend.store.deleteHold(hold.hold_id)).toBe(false);
+      expect(await h.backend.store.listHolds()).not.toContainEqual(hold);
+    });
+
+    it('records a dead letter once per id', async () => {
+      const jobId = uniquePrefix();
+      const record = {
+        dead_letter_id: uniquePrefix(),
+        queue: 'q',
+        job_id: jobId,
+        code: 'X',
+        reason: 'because',
+        body: '{}',
+        received_at: '2026-01-01T00:00:00.000Z',
+      };
+      await h.backend.store.recordDeadLetter(record);
+      await h.backend.store.recordDeadLetter({ ...record, reason: 'again' });
+      expect(await h.backend.store.listDeadLetters({ job_id: jobId })).toEqual([record]);
+    });
+
+    it('tracks connections and their subscriptions; deleting a connection unsubscribes it', async () => {
+      const id = uniquePrefix();
+      const other = uniquePrefix();
+      const topic = `job:${uniquePrefix()}` as const;
+      await h.backend.store.putConnection({
+        connection_id: id,
+        tenant_id: 't',
+        connected_at: '2026-01-01T00:00:00Z',
+      });
+      await h.backend.store.putConnection({
+        connection_id: other,
+        tenant_id: 't',
+        connected_at: '2026-01-01T00:00:00Z',
+      });
+      await h.backend.store.subscribe({ connection_id: id, topic, tenant_id: 't' });
+      await h.backend.store.subscribe({ connection_id: other, topic, tenant_id: 't' });
+      await h.backend.store.unsubscribe(other, topic);
+      const before = await h.backend.store.subscribers(topic);
+      await h.backend.store.deleteConnection(id);
+      expect(before).toEqual([{ connection_id: id, topic, tenant_id: 't' }]);
+      expect(await h.backend.store.subscribers(topic)).toEqual([]);
+      expect(await h.backend.store.getConnection(id)).toBeUndefined();
+      expect((await h.backend.store.getConnection(other))?.tenant_id).toBe('t');
+    });
+  });
+
+  describe('BlobStore', () => {
+    it('puts, heads, gets, lists and deletes objects', async () => {
+      const prefix = `${uniquePrefix()}dir`;
+      await h.backend.blobs.put(`${prefix}/a.txt`, 'hello', { contentType: 'text/plain' });
+      await h.backend.blobs.put(`${prefix}/b.bin`, new Uint8Array([1, 2, 3]));
+      const head = await h.backend.blobs.head(`${prefix}/a.txt`);
+      const body = Buffer.from(await h.backend.blobs.get(`${prefix}/a.txt`)).toString();
+      const listed = await h.backend.blobs.list(`${prefix}/`);
+      await h.backend.blobs.delete(`${prefix}/a.txt`);
+      expect(head).toMatchObject({ key: `${prefix}/a.txt`, size: 5, contentType: 'text/plain' });
+      expect(body).toBe('hello');
+      expect(listed.map((b) => b.key)).toEqual([`${prefix}/a.txt`, `${prefix}/b.bin`]);
+      expect(await h.backend.blobs.head(`${prefix}/a.txt`)).toBeUndefined();
+      await expect(h.backend.blobs.get(`${prefix}/a.txt`)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('streams a large object in and out unchanged', async () => {
+      const key = `${uniquePrefix()}big.bin`;
+      const chunk = Buffer.alloc(1024 * 1024);
+      for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 31) % 251;
+      const chunks = Array.from({ length: 12 }, (_, i) => Buffer.from(chunk.map((b) => (b + i) % 256)));
+      await h.backend.blobs.put(key, Readable.from(chunks));
+      let size = 0;
+      let mismatches = 0;
+      let offset = 0;
+      const expected = Buffer.concat(chunks);
+      for await (const part of await h.backend.blobs.getStream(key)) {
+        const buf = Buffer.isBuffer(part) ? part : Buffer.from(part);
+        if (!buf.equals(expected.subarray(offset, offset + buf.length))) mismatches += 1;
+        offset += buf.length;
+        size += buf.length;
+      }
+      expect(size).toBe(expected.length);
+      expect(mismatches).toBe(0);
+    });
+
+    it('rejects keys that could escape their namespace', async () => {
+      for (const key of ['', '/abs', 'a/../b', 'a//b', 'trailing/', 'back\\slash']) {
+        await expect(h.backend.blobs.put(key, 'x')).rejects.toBeInstanceOf(InvalidParamError);
+      }
+    });
+
+    it('signs URLs a client can PUT to and GET from', async (ctx) => {
+      if (!h.presignable) ctx.skip();
+      const key = `${uniquePrefix()}upload.csv`;
+      const put = await h.backend.blobs.presign(key, { method: 'PUT', expiresInS: 60 });
+      const res = await fetch(put, { method: 'PUT', body: 'a,b\n1,2\n' });
+      const get = await h.backend.blobs.presign(key, { method: 'GET', expiresInS: 60 });
+      const text = await (await fetch(get)).text();
+      expect(res.ok).toBe(true);
+      expect(text).toBe('a,b\n1,2\n');
+    });
+  });
+
+  describe('EventPublisher', () => {
+    it('delivers published events to subscribers', async () => {
+      const collector = await h.collectEvents();
+      const job = jobRecord();
+      const events = [jobEvent(job), jobEvent(job, { type: 'job.done', status: 'DONE' })];
+      await h.backend.events.publish(events);
+      await h.backend.events.flush();
+      const seen = await eventually(() => {
+        const mine = collector.events().filter((e) => e.job_id === job.job_id);
+        return mine.length === 2 ? mine : undefined;
+      }, 'both events');
+      await collector.stop();
+      expect(seen.map((e) => e.type).sort()).toEqual(['job.created', 'job.done']);
+      expect(seen.find((e) => e.type === 'job.done')).toEqual(events[1]);
+    });
+  });
+}
