@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../lib/core/clock.js';
+import { ProgressThrottle, type ProgressUpdate } from '../../lib/core/progress.js';
+
+describe('ProgressThrottle', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('emits at most once per interval and always the latest value last', () => {
+    const clock = new ManualClock(0);
+    const seen: ProgressUpdate[] = [];
+    const throttle = new ProgressThrottle(250, (u) => seen.push(u), clock);
+    for (let i = 0; i <= 1_000; i += 1) throttle.report(i / 10);
+    clock.advance(250);
+    vi.advanceTimersByTime(250);
+    expect(seen).toEqual([{ percent: 0 }, { percent: 100 }]);
+  });
+
+  it('clamps percentages, keeps messages, and drops a pending update once closed', () => {
+    const clock = new ManualClock(0);
+    const seen: ProgressUpdate[] = [];
+    const throttle = new ProgressThrottle(100, (u) => seen.push(u), clock);
+    throttle.report(-5, 'starting');
+    throttle.report(150, 'pending');
+    throttle.close();
+    vi.advanceTimersByTime(1_000);
+    throttle.report(50);
+    expect(seen).toEqual([{ percent: 0, message: 'starting' }]);
+    expect(throttle.latest()).toEqual({ percent: 100, message: 'pending' });
+  });
+
+  it('ignores values that are not numbers', () => {
+    const seen: ProgressUpdate[] = [];
+    const throttle = new ProgressThrottle(100, (u) => seen.push(u), new ManualClock(0));
+    throttle.report(Number.NaN);
+    expect(seen).toEqual([]);
+  });
+});

@@ -1,0 +1,141 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryBackend, type MemoryBackend } from '../../lib/adapters/memory/index.js';
+import { serializeEnvelope } from '../../lib/core/contract.js';
+import { DeadLetterHandler } from '../../lib/core/dead-letters.js';
+import type { JobRecord } from '../../lib/core/job.js';
+import { definePipeline, Topology } from '../../lib/core/pipeline.js';
+import { StageRunner } from '../../lib/core/runner.js';
+import { defineStage } from '../../lib/core/stage.js';
+import { envelope, jobRecord, received } from '../support/factories.js';
+
+const a = defineStage({ name: 'a', inputs: {}, outputs: ['x'], process: () => ({ x: 1 }) });
+const b = defineStage({ name: 'b', inputs: {}, outputs: [], process: () => ({}) });
+const pipeline = definePipeline({ name: 'p', stages: [a, b] });
+
+let backend: MemoryBackend;
+let topology: Topology;
+let runner: StageRunner;
+const source = { queue: 'p-a' };
+
+async function seed(job: Partial<JobRecord>): Promise<JobRecord> {
+  const record = jobRecord({ pipeline: 'p', exit_stage: 'b', ...job });
+  await backend.store.createJob(record, []);
+  return record;
+}
+
+const bodyOf = (job: JobRecord, overrides = {}) =>
+  serializeEnvelope(envelope({ ...job, ...overrides, pipeline: 'p', exit_stage: 'b' }));
+
+beforeEach(async () => {
+  backend = createMemoryBackend();
+  topology = new Topology([pipeline]);
+  for (const spec of topology.specs()) await backend.queue.ensureQueue(spec);
+  runner = new StageRunner(pipeline, a, { backend, topology, workerId: 'w1' });
+});
+
+const dlqBodies = async () =>
+  (await backend.queue.receive('p-a-dlq', { maxMessages: 10, waitTimeMs: 0 })).map((m) => m.attributes);
+
+describe('StageRunner edge cases', () => {
+  it('dead-letters a message meant for another stage', async () => {
+    const job = await seed({});
+    const result = await runner.handle(received(bodyOf(job, { stage: 'b' })), source);
+    expect(result).toEqual({ action: 'delete', outcome: 'dead-lettered' });
+    const [attrs] = await dlqBodies();
+    expect(attrs?.dead_letter_code).toBe('MISROUTED');
+    expect(attrs?.dead_letter_reason).toMatch(/is for 'p\/b' but arrived on 'p-a'/);
+  });
+
+  it('dead-letters a message whose job does not exist', async () => {
+    const result = await runner.handle(received(serializeEnvelope(envelope({ pipeline: 'p' }))), source);
+    expect(result.outcome).toBe('dead-lettered');
+    expect((await dlqBodies())[0]?.dead_letter_code).toBe('JOB_NOT_FOUND');
+  });
+
+  it('dead-letters a message ahead of the job', async () => {
+    const job = await seed({ hop: 0 });
+    await runner.handle(received(bodyOf(job, { hop: 4 })), source);
+    expect((await dlqBodies())[0]?.dead_letter_code).toBe('STATE_MISMATCH');
+  });
+
+  it('defers a message whose not_before is in the future, without running the stage', async () => {
+    const job = await seed({});
+    const notBefore = new Date(Date.now() + 60 * 60_000).toISOString();
+    const result = await runner.handle(received(bodyOf(job, { not_before: notBefore })), source);
+    const depth = await backend.queue.depth('p-a');
+    expect(result.outcome).toBe('deferred');
+    expect(depth.delayed).toBe(1);
+    expect((await backend.store.getJob(job.job_id))?.status).toBe('QUEUED');
+  });
+
+  it('drops an old duplicate without re-sending anything', async () => {
+    const job = await seed({ hop: 5, stage: 'b', status: 'QUEUED' });
+    const result = await runner.handle(received(bodyOf(job, { hop: 1, stage: 'a' })), source);
+    expect(result.outcome).toBe('duplicate');
+    expect((await backend.queue.depth('p-b')).visible).toBe(0);
+  });
+
+  it('re-sends the forward when the job waits for exactly the send this message should have made', async () => {
+    const job = await seed({ hop: 1, stage: 'b', status: 'QUEUED' });
+    const result = await runner.handle(received(bodyOf(job, { hop: 0, stage: 'a' })), source);
+    const [forward] = await backend.queue.receive('p-b', { maxMessages: 1, waitTimeMs: 0 });
+    expect(result.outcome).toBe('healed');
+    expect(JSON.parse(forward?.body ?? '{}')).toMatchObject({ stage: 'b', hop: 1, job_id: job.job_id });
+  });
+
+  it('leaves a copy alone while another worker holds a live lease', async () => {
+    const job = await seed({ status: 'RUNNING', lease: { owner: 'w2', expires_at: Date.now() + 5_000 } });
+    const result = await runner.handle(received(bodyOf(job)), source);
+    expect(result.action).toBe('release');
+    expect(result.outcome).toBe('busy');
+    if (result.action === 'release') expect(result.delayMs).toBeGreaterThan(5_000);
+  });
+
+  it('parks the message of a paused or held job', async () => {
+    const paused = await seed({ status: 'PAUSED' });
+    const held = await seed({ status: 'HELD' });
+    expect((await runner.handle(received(bodyOf(paused)), source)).outcome).toBe('parked');
+    expect((await runner.handle(received(bodyOf(held)), source)).outcome).toBe('parked');
+  });
+});
+
+describe('DeadLetterHandler', () => {
+  const handler = () => new DeadLetterHandler({ backend, topology });
+
+  it('fails the job of a message the queue redrove, with the reason', async () => {
+    const job = await seed({});
+    const record = await handler().handle(received(bodyOf(job), { receiveCount: 6 }), 'p-a-dlq');
+    const failed = await backend.store.getJob(job.job_id);
+    expect(record).toMatchObject({ code: 'RECEIVE_LIMIT', stage: 'a', pipeline: 'p', job_id: job.job_id });
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.error).toMatchObject({ code: 'RECEIVE_LIMIT', dead_lettered: true });
+    expect((await backend.store.listEvents(job.job_id)).items.map((e) => e.type)).toEqual(['job.failed']);
+  });
+
+  it('only records a message the runner dead-lettered itself', async () => {
+    const job = await seed({});
+    await handler().handle(
+      received(bodyOf(job), {
+        attributes: { dead_letter_code: 'MISROUTED', dead_letter_reason: 'wrong queue' },
+      }),
+      'p-a-dlq',
+    );
+    expect((await backend.store.getJob(job.job_id))?.status).toBe('QUEUED');
+    expect((await backend.store.listDeadLetters({ job_id: job.job_id }))[0]?.reason).toBe('wrong queue');
+  });
+
+  it('does not fail a job a live worker is running, nor one that moved on', async () => {
+    const running = await seed({ status: 'RUNNING', lease: { owner: 'w', expires_at: Date.now() + 60_000 } });
+    const movedOn = await seed({ hop: 3 });
+    await handler().handle(received(bodyOf(running)), 'p-a-dlq');
+    await handler().handle(received(bodyOf(movedOn, { hop: 1 })), 'p-a-dlq');
+    expect((await backend.store.getJob(running.job_id))?.status).toBe('RUNNING');
+    expect((await backend.store.getJob(movedOn.job_id))?.status).toBe('QUEUED');
+  });
+
+  it('records an unparseable message without a job', async () => {
+    const record = await handler().handle(received('\u0000garbage'), 'p-a-dlq');
+    expect(record.job_id).toBeUndefined();
+    expect(await backend.store.listDeadLetters()).toHaveLength(1);
+  });
+});
