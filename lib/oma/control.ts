@@ -87,3 +87,8 @@ export class Checkpoint {
     onProgress(overall, message);
   }
 }
+
+/** A phase function's `control` argument may be a plain RunControl or a parent's child checkpoint. */
+export function toCheckpoint(control: RunControl | Checkpoint = {}): Checkpoint {
+  return control instanceof Checkpoint ? control : new Checkpoint(control);
+}

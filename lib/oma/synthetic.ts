@@ -1,5 +1,5 @@
 import { InvalidParamError } from '../core/errors.js';
-import { Checkpoint, type RunControl } from './control.js';
+import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import { expm } from './expm.js';
 import { HermitianEigenSolver } from './hermitian-eig.js';
 import { Xoshiro128 } from './random.js';
@@ -219,7 +219,7 @@ export interface SimulatedRecord {
 export async function simulateResponse(
   model: ModalModel,
   options: SimulationOptions,
-  control: RunControl = {},
+  control: RunControl | Checkpoint = {},
 ): Promise<SimulatedRecord> {
   const { fs, duration } = options;
   if (!(fs > 0) || !(duration > 0)) throw new InvalidParamError('fs', 'fs and duration must be positive');
@@ -240,7 +240,7 @@ export async function simulateResponse(
     );
   }
   const warmup = Math.round((options.warmup ?? Math.min(600, 5 / slowest)) * fs);
-  const checkpoint = new Checkpoint(control);
+  const checkpoint = toCheckpoint(control);
 
   // Exact ZOH discretisation per mode: exp([[0, 1, 0], [-ω², -2ζω, 1], [0, 0, 0]]·Δt).
   const ad = new Float64Array(4 * nModes);
