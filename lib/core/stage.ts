@@ -62,7 +62,11 @@ export type InputSpec = z.ZodType | Validator;
 export type InputShape = Readonly<Record<string, InputSpec>>;
 export type InputsSpec = InputShape | z.ZodObject;
 
-type InferSpec<S> = S extends z.ZodType ? z.output<S> : S extends Validator<infer T> ? Awaited<T> : never;
+type InferSpec<S> = S extends z.ZodType
+  ? z.output<S>
+  : S extends (...args: never[]) => infer R
+    ? Awaited<R>
+    : never;
 
 export type InferInputs<I> = I extends z.ZodObject
   ? z.output<I>

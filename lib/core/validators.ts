@@ -29,15 +29,17 @@ export function optional<T>(validator: Validator<T>, fallback?: T): Validator<T 
 /**
  * Looks the param's value up (a record in a database, an object in storage) and passes what was
  * found to process(). Absent → NotFoundError (non-retryable); a failing look-up is retried.
+ * Written inline in a stage's inputs, give the found type explicitly — `lookup<Image>('Image', find)`
+ * — as TypeScript does not infer a generic call nested in a config whose process() it is still typing.
  */
 export function lookup<T>(
   noun: string,
-  find: (id: string, ctx: ValidatorContext) => Promise<T | undefined> | T | undefined,
+  find: (id: string, ctx: ValidatorContext) => Promise<T | undefined | null> | T | undefined | null,
 ): Validator<T> {
   return async (value, ctx) => {
     const id = requiredString(value, ctx);
     const found = await find(id, ctx);
-    if (found === undefined) {
+    if (found === undefined || found === null) {
       throw new NotFoundError(`${noun} '${id}' (param '${ctx.param}') was not found.`, {
         context: { param: ctx.param, id },
       });

@@ -137,7 +137,7 @@ describe('validateInputs', () => {
     const images = new Map([['img_1', { width: 640 }]]);
     const lookStage = defineStage({
       name: 'l',
-      inputs: { image: lookup('Image', (id) => images.get(id)) },
+      inputs: { image: lookup<{ width: number }>('Image', (id) => images.get(id)) },
       outputs: ['w'],
       process: ({ image }) => ({ w: image.width }),
     });

@@ -11,28 +11,40 @@ import {
   type ReceivedMessage,
   type ReceiveOptions,
 } from '../../core/ports.js';
-import { Deque, MinHeap } from './min-heap.js';
+import { Deque, type HeapItem, IndexedMinHeap } from './min-heap.js';
 
 /** SQS's limit on one message body. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-interface StoredMessage {
+/** A message; while delayed or in flight it sits in the queue's heap keyed by when it is due. */
+interface StoredMessage extends HeapItem {
   readonly id: string;
   readonly body: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly sentAt: number;
-  visibleAt: number;
   receiveCount: number;
   receiptHandle: string | undefined;
-  /** Bumped whenever visibleAt changes, so stale heap entries are recognised and skipped. */
-  generation: number;
   deleted: boolean;
 }
 
-interface Timed {
-  readonly message: StoredMessage;
-  readonly generation: number;
-  readonly at: number;
+function stored(
+  id: string,
+  body: string,
+  attributes: Readonly<Record<string, string>>,
+  sentAt: number,
+  receiveCount = 0,
+): StoredMessage {
+  return {
+    id,
+    body,
+    attributes,
+    sentAt,
+    receiveCount,
+    receiptHandle: undefined,
+    deleted: false,
+    heapKey: 0,
+    heapIndex: -1,
+  };
 }
 
 interface QueueState {
@@ -40,10 +52,9 @@ interface QueueState {
   /** Visible now, oldest first. */
   readonly ready: Deque<StoredMessage>;
   /** Delayed or in flight, by the time they become visible. */
-  readonly timed: MinHeap<Timed>;
+  readonly timed: IndexedMinHeap<StoredMessage>;
   readonly inFlight: Map<string, StoredMessage>;
   readonly waiters: Set<() => void>;
-  wake: NodeJS.Timeout | undefined;
   count: number;
 }
 
@@ -93,10 +104,9 @@ export class MemoryJobQueue implements JobQueue {
     this.#queues.set(spec.name, {
       spec,
       ready: new Deque(),
-      timed: new MinHeap((t) => t.at),
+      timed: new IndexedMinHeap(),
       inFlight: new Map(),
       waiters: new Set(),
-      wake: undefined,
       count: 0,
     });
   }
@@ -115,19 +125,9 @@ export class MemoryJobQueue implements JobQueue {
       if (Buffer.byteLength(m.body) > MAX_BODY_BYTES) {
         throw new ConfigError('send', [`a message body may be at most ${MAX_BODY_BYTES} bytes`]);
       }
-      const message: StoredMessage = {
-        id: randomUUID(),
-        body: m.body,
-        attributes: { ...m.attributes },
-        sentAt: now,
-        visibleAt: now + delay,
-        receiveCount: 0,
-        receiptHandle: undefined,
-        generation: 0,
-        deleted: false,
-      };
+      const message = stored(randomUUID(), m.body, { ...m.attributes }, now);
       state.count += 1;
-      if (delay > 0) state.timed.push({ message, generation: 0, at: message.visibleAt });
+      if (delay > 0) state.timed.set(message, now + delay);
       else state.ready.push(message);
     }
     this.#notify(state);
@@ -160,6 +160,7 @@ export class MemoryJobQueue implements JobQueue {
       // A stale handle (the message was received again since) deletes nothing, as in SQS.
       if (message === undefined) continue;
       state.inFlight.delete(handle);
+      state.timed.remove(message);
       message.deleted = true;
       state.count -= 1;
     }
@@ -182,17 +183,13 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   #schedule(state: QueueState, message: StoredMessage, at: number): void {
-    message.visibleAt = at;
-    message.generation += 1;
-    state.timed.push({ message, generation: message.generation, at });
+    state.timed.set(message, at);
   }
 
   /** Moves messages whose delay or visibility timeout has run out to the ready list. */
   #promoteDue(state: QueueState, now: number): void {
-    for (let top = state.timed.peek(); top !== undefined && top.at <= now; top = state.timed.peek()) {
+    for (let m = state.timed.peek(); m !== undefined && m.heapKey <= now; m = state.timed.peek()) {
       state.timed.pop();
-      const m = top.message;
-      if (m.deleted || m.generation !== top.generation) continue;
       if (m.receiptHandle !== undefined) {
         state.inFlight.delete(m.receiptHandle);
         m.receiptHandle = undefined;
@@ -215,7 +212,7 @@ export class MemoryJobQueue implements JobQueue {
         deadLetterQueue !== undefined &&
         m.receiveCount >= maxReceiveCount
       ) {
-        this.#redrive(state, m, deadLetterQueue, now);
+        this.#redrive(state, m, deadLetterQueue);
         continue;
       }
       m.receiveCount += 1;
@@ -235,22 +232,12 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   /** SQS moves a message to the DLQ when a receive would exceed maxReceiveCount. */
-  #redrive(state: QueueState, m: StoredMessage, dlqName: string, now: number): void {
+  #redrive(state: QueueState, m: StoredMessage, dlqName: string): void {
     m.deleted = true;
     state.count -= 1;
     const dlq = this.#state(dlqName);
     dlq.count += 1;
-    dlq.ready.push({
-      id: m.id,
-      body: m.body,
-      attributes: m.attributes,
-      sentAt: m.sentAt,
-      visibleAt: now,
-      receiveCount: m.receiveCount,
-      receiptHandle: undefined,
-      generation: 0,
-      deleted: false,
-    });
+    dlq.ready.push(stored(m.id, m.body, m.attributes, m.sentAt));
     this.#notify(dlq);
   }
 
@@ -262,7 +249,7 @@ export class MemoryJobQueue implements JobQueue {
     return new Promise((resolve) => {
       const next = state.timed.peek();
       // Wake when the wait ends, when a message is sent, or when a delayed one becomes due.
-      const dueIn = next === undefined ? ms : Math.max(1, Math.min(ms, next.at - this.#clock.now()));
+      const dueIn = next === undefined ? ms : Math.max(1, Math.min(ms, next.heapKey - this.#clock.now()));
       const done = (): void => {
         clearTimeout(timer);
         state.waiters.delete(done);

@@ -1,11 +1,16 @@
-/** A binary min-heap ordered by a numeric key; used for due times. */
-export class MinHeap<T> {
-  readonly #items: T[] = [];
-  readonly #key: (item: T) => number;
+/** An item of an {@link IndexedMinHeap}: its key, and where it sits (-1 when not in a heap). */
+export interface HeapItem {
+  heapKey: number;
+  heapIndex: number;
+}
 
-  constructor(key: (item: T) => number) {
-    this.#key = key;
-  }
+/**
+ * A binary min-heap whose items know their position, so an item can be removed or re-keyed in
+ * O(log n). Used for due times: a deleted message leaves the heap at once instead of lingering
+ * until its (possibly hours-long) visibility deadline.
+ */
+export class IndexedMinHeap<T extends HeapItem> {
+  readonly #items: T[] = [];
 
   get size(): number {
     return this.#items.length;
@@ -15,46 +20,78 @@ export class MinHeap<T> {
     return this.#items[0];
   }
 
-  push(item: T): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    const k = this.#key(item);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = items[parent] as T;
-      if (this.#key(p) <= k) break;
-      items[i] = p;
-      i = parent;
+  /** Inserts the item, or moves it if it is already in the heap. */
+  set(item: T, key: number): void {
+    if (item.heapIndex >= 0) {
+      const old = item.heapKey;
+      item.heapKey = key;
+      if (key < old) this.#up(item.heapIndex);
+      else this.#down(item.heapIndex);
+      return;
     }
-    items[i] = item;
+    item.heapKey = key;
+    item.heapIndex = this.#items.length;
+    this.#items.push(item);
+    this.#up(item.heapIndex);
   }
 
   pop(): T | undefined {
+    const top = this.#items[0];
+    if (top !== undefined) this.remove(top);
+    return top;
+  }
+
+  remove(item: T): void {
+    const i = item.heapIndex;
+    if (i < 0) return;
+    const last = this.#items.pop() as T;
+    item.heapIndex = -1;
+    if (last === item) return;
+    this.#items[i] = last;
+    last.heapIndex = i;
+    this.#up(i);
+    this.#down(last.heapIndex);
+  }
+
+  #up(start: number): void {
     const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
+    let i = start;
+    const item = items[i] as T;
+    while (i > 0) {
+      const parentAt = (i - 1) >> 1;
+      const parent = items[parentAt] as T;
+      if (parent.heapKey <= item.heapKey) break;
+      items[i] = parent;
+      parent.heapIndex = i;
+      i = parentAt;
+    }
+    items[i] = item;
+    item.heapIndex = i;
+  }
+
+  #down(start: number): void {
+    const items = this.#items;
     const n = items.length;
-    const k = this.#key(last);
-    let i = 0;
+    let i = start;
+    const item = items[i] as T;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
       let child = left;
-      if (right < n && this.#key(items[right] as T) < this.#key(items[left] as T)) child = right;
+      if (right < n && (items[right] as T).heapKey < (items[left] as T).heapKey) child = right;
       const c = items[child] as T;
-      if (this.#key(c) >= k) break;
+      if (c.heapKey >= item.heapKey) break;
       items[i] = c;
+      c.heapIndex = i;
       i = child;
     }
-    items[i] = last;
-    return top;
+    items[i] = item;
+    item.heapIndex = i;
   }
 }
 
-/** A FIFO with O(1) push and shift (a ring of arrays would do too; two stacks are simpler). */
+/** A FIFO with amortised O(1) push and shift. */
 export class Deque<T> {
   #front: T[] = [];
   #back: T[] = [];
@@ -65,11 +102,6 @@ export class Deque<T> {
 
   push(item: T): void {
     this.#back.push(item);
-  }
-
-  /** Puts an item back at the head (used when a receive returns it unconsumed). */
-  unshift(item: T): void {
-    this.#front.push(item);
   }
 
   shift(): T | undefined {
