@@ -1,4 +1,4 @@
-import { InvalidParamError, ValidationError } from '../core/errors.js';
+import { InvalidParamError, type StagecoachErrorOptions, ValidationError } from '../core/errors.js';
 
 /**
  * Errors raised by the OMA engine. Bad measurement data is a {@link ValidationError} (the job fails
@@ -28,8 +28,8 @@ export class InsufficientDataError extends ValidationError {
 
 /** A binary dataset that is not in the format `serializeDataset` writes. */
 export class DatasetFormatError extends ValidationError {
-  constructor(message: string) {
-    super(message, { code: 'DATASET_FORMAT' });
+  constructor(message: string, options: StagecoachErrorOptions = {}) {
+    super(message, { ...options, code: 'DATASET_FORMAT' });
   }
 }
 

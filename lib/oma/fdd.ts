@@ -68,28 +68,78 @@ export function shapeAt(s: FddSpectrum, k: number, i: number): { re: Float64Arra
 }
 
 /**
- * Half-power bandwidth damping ζ ≈ (f₂ - f₁)/(2 f_peak) on a bell (a rough FDD estimate, biased
- * upwards by the spectral window; EFDD is the better estimate).
+ * Half-power bandwidth of a bell: damping ζ ≈ (f₂ - f₁)/(f₁ + f₂) (a rough FDD estimate; EFDD is
+ * the better one) and the centre (f₁ + f₂)/2, the resonance of a symmetric bell — steadier than
+ * the highest line when a wide bell spans many noisy lines. Long Welch segments resolve a bell into many noisy lines, so the bell is
+ * smoothed by a moving average whose half-width follows the bandwidth found (a sixth of it,
+ * three passes from ±1 line); an edge is where the average stays below half the peak for two
+ * lines in a row.
  */
-export function halfPowerDamping(frequencies: Float64Array, bell: Float64Array, peak: number): number {
-  const top = bell[peak] as number;
-  if (!(top > 0)) return Number.NaN;
-  const half = top / 2;
-  let lo = peak;
-  while (lo > 0 && (bell[lo] as number) > half) lo--;
-  let hi = peak;
-  while (hi < bell.length - 1 && (bell[hi] as number) > half) hi++;
-  if ((bell[lo] as number) > half || (bell[hi] as number) > half) return Number.NaN;
-  const interp = (a: number, b: number): number => {
-    const ya = bell[a] as number;
-    const yb = bell[b] as number;
-    const t = (half - ya) / (yb - ya);
-    return (frequencies[a] as number) + t * ((frequencies[b] as number) - (frequencies[a] as number));
-  };
-  const f1 = interp(lo, lo + 1);
-  const f2 = interp(hi - 1, hi);
+export function halfPowerBandwidth(
+  frequencies: Float64Array,
+  bell: Float64Array,
+  peak: number,
+): { damping: number; centre: number } {
+  const n = bell.length;
+  const df = n > 1 ? (frequencies[1] as number) - (frequencies[0] as number) : 1;
   const fp = frequencies[peak] as number;
-  return fp > 0 ? (f2 - f1) / (2 * fp) : Number.NaN;
+  const none = { damping: Number.NaN, centre: Number.NaN };
+  if (!(fp > 0)) return none;
+  let halfWidth = 1;
+  let result = none;
+  for (let pass = 0; pass < 3; pass++) {
+    const smooth = movingAverage(bell, halfWidth);
+    const top = smooth[peak] as number;
+    if (!(top > 0)) return none;
+    const half = top / 2;
+    const edge = (direction: 1 | -1): number => {
+      for (let k = peak + direction; k + direction >= 0 && k + direction < n; k += direction) {
+        if ((smooth[k] as number) < half && (smooth[k + direction] as number) < half) {
+          const inner = k - direction;
+          const yi = smooth[inner] as number;
+          const t = (yi - half) / (yi - (smooth[k] as number));
+          return (frequencies[inner] as number) + t * direction * df;
+        }
+      }
+      return Number.NaN;
+    };
+    const upper = edge(1);
+    const lower = edge(-1);
+    const width = upper - lower;
+    if (!Number.isFinite(width)) return result;
+    const centre = 0.5 * (upper + lower);
+    result = { damping: width / (2 * centre), centre };
+    const next = Math.max(1, Math.round(width / df / 6));
+    if (next === halfWidth) break;
+    halfWidth = next;
+  }
+  return result;
+}
+
+function movingAverage(x: Float64Array, halfWidth: number): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(n);
+  let sum = 0;
+  let count = 0;
+  // Running sum over the window [k - h, k + h] clipped to the array.
+  for (let k = 0; k < Math.min(n, halfWidth); k++) {
+    sum += x[k] as number;
+    count++;
+  }
+  for (let k = 0; k < n; k++) {
+    const add = k + halfWidth;
+    if (add < n) {
+      sum += x[add] as number;
+      count++;
+    }
+    const drop = k - halfWidth - 1;
+    if (drop >= 0) {
+      sum -= x[drop] as number;
+      count--;
+    }
+    out[k] = sum / count;
+  }
+  return out;
 }
 
 /** FDD modes from picked peaks: interpolated frequency, shape from the singular vector. */
@@ -97,9 +147,14 @@ export function fddModes(spectrum: FddSpectrum, peaks: readonly SpectralPeak[], 
   return peaks.map((p) => {
     const shape = shapeAt(spectrum, p.line, p.singularValue - 1);
     const bell = sdofBell(spectrum, p, macThreshold);
+    const hp = halfPowerBandwidth(spectrum.frequencies, bell.values, p.line);
+    // The centre is used when it stays within a quarter bandwidth of the peak (close modes can
+    // skew a bell's half-power points).
+    const useCentre =
+      Number.isFinite(hp.centre) && Math.abs(hp.centre - p.frequency) <= 0.5 * hp.damping * p.frequency;
     return {
-      frequency: p.frequency,
-      damping: halfPowerDamping(spectrum.frequencies, bell.values, p.line),
+      frequency: useCentre ? hp.centre : p.frequency,
+      damping: hp.damping,
       shape: realShape(shape),
       mpc: modalPhaseCollinearity(shape),
       mpd: meanPhaseDeviation(shape),

@@ -9,17 +9,18 @@ import { macArrays } from './mac.js';
  *  1. it is a local maximum of log10 S̄_s inside one of the frequency bands, where S̄ is S averaged
  *     over three adjacent lines: Welch estimates scatter as χ²/ν with a long lower tail, and
  *     single-line dips on a bell's flank would otherwise make ripples look like peaks;
- *  2. its prominence in log10 S_s reaches the threshold — by default max(0.5 decades, 6× the
- *     spectrum's robust line-to-line roughness), so it adapts to the Welch variance. Prominence
- *     is measured along the peak's own bell: walking out on each side while the singular vector
- *     keeps MAC ≥ 0.8 with the peak's, the descent is the drop to the lowest point passed. A side
- *     that ends on higher ground with the same shape makes the peak a ripple on a larger bell
- *     (its descent counts); a side that ends because the shape changed — the singular vector
- *     switched to a neighbouring mode — does not count unless both sides end that way. Two modes
- *     a few lines apart thus both count as peaks even when the dip between them is shallow,
- *     which plain topographic prominence (scipy.signal.peak_prominences) misses;
+ *  2. its prominence in log10 S̄_s reaches the threshold — by default max(0.5 decades, 6× the
+ *     spectrum's robust line-to-line roughness), so it adapts to the Welch variance. On each side
+ *     the descent is the drop from the peak to the lowest point before the curve rises above the
+ *     peak again (the key col of topographic prominence, as in scipy.signal.peak_prominences).
+ *     The higher ground is then climbed to its top and its singular vector compared with the
+ *     peak's: if it is the same shape (MAC ≥ 0.8) the peak is a ripple on that larger bell and
+ *     the side's descent limits the prominence; if it is another mode, that side is ignored
+ *     (unless both are), and its descent only counts up to where the singular vector stopped
+ *     matching the peak's. Two modes a few lines apart thus both count as peaks even when the
+ *     dip between them is shallow, which plain topographic prominence misses;
  *  3. its singular vector is coherent: MAC with the best-matching leading vector at both
- *     neighbouring lines ≥ `coherence` (a mode's shape persists across its bell, noise does not —
+ *     neighbouring lines ≥ `coherence` (default 0.8; a mode's shape persists across its bell, noise does not —
  *     the "modal coherence" indicator of Brincker, Zhang & Andersen 2001).
  * Closely spaced modes: peaks of the second singular value that pass the same tests are added
  * unless they duplicate an accepted peak (within `minSeparationLines`, or MAC ≥ 0.8 to an
@@ -27,7 +28,7 @@ import { macArrays } from './mac.js';
  * peaks below and above (≥ 0.8 of its energy) — the SV2 hump where two bells cross is such a
  * mixture. What remains is a weaker mode hidden under a stronger neighbour's SV1 bell
  * (Brincker et al. 2001).
- * The frequency is refined by fitting a parabola to log S_s at k-1, k, k+1.
+ * The frequency is refined by a least-squares parabola through log S_s over the peak's top.
  */
 export interface PeakOptions {
   /** Frequency bands [fmin, fmax] in Hz to search; default: the whole spectrum above DC. */
@@ -61,8 +62,11 @@ const DUPLICATE_MAC = 0.8;
 export function pickPeaks(spectrum: FddSpectrum, options: PeakOptions = {}): SpectralPeak[] {
   const freqs = spectrum.frequencies;
   const lines = freqs.length;
-  const ranges = bandRanges(freqs, options.bands);
-  const coherenceMin = options.coherence ?? 0.9;
+  // Peaks are searched over the whole spectrum so that a peak near a band edge is judged with its
+  // neighbours (prominence, SV2 mixtures); only those inside the bands are returned.
+  const ranges: [number, number][] = [[1, lines - 2]];
+  const bands = bandRanges(freqs, options.bands);
+  const coherenceMin = options.coherence ?? 0.8;
   const separation = options.minSeparationLines ?? 2;
   const accepted: SpectralPeak[] = [];
   const svCount = options.closeModes === false ? 1 : Math.min(2, spectrum.vectorCount);
@@ -98,7 +102,7 @@ export function pickPeaks(spectrum: FddSpectrum, options: PeakOptions = {}): Spe
       }
     }
   }
-  let result = accepted;
+  let result = accepted.filter((p) => bands.some(([lo, hi]) => p.line >= lo && p.line <= hi));
   if (options.maxModes !== undefined && result.length > options.maxModes) {
     result = [...result].sort((a, b) => b.prominence - a.prominence).slice(0, options.maxModes);
   }
@@ -160,9 +164,17 @@ function roughness(y: Float64Array, ranges: [number, number][]): number {
   return d[Math.floor(d.length / 2)] as number;
 }
 
-const BELL_MAC = 0.8;
+const SAME_SHAPE_MAC = 0.8;
 
-/** Prominence of the maximum at k of singular value s along its own bell (see the file comment). */
+/**
+ * Prominence of the maximum at k of singular value s along its own bell (see the file comment).
+ * Each side is walked until the curve rises above the peak again (or the spectrum ends). A shape
+ * change on the way is two consecutive lines whose vector has MAC < 0.8 with the peak's. The
+ * higher ground found is climbed to its top and its vector compared with the peak's: the same
+ * shape means the peak is a ripple on that bell (the side's full descent counts); another shape
+ * means the side belongs to another mode (the side is ignored unless both are; its descent is
+ * then measured only up to the first shape change, so noise between two modes stays low).
+ */
 function bellProminence(
   spectrum: FddSpectrum,
   y: Float64Array,
@@ -176,22 +188,44 @@ function bellProminence(
   const { vectorRe: re, vectorIm: im } = spectrum;
   const at = (k * vc + s) * l;
   const yk = y[k] as number;
-  const side = (direction: 1 | -1): { descent: number; shapeChanged: boolean } => {
-    let low = yk;
-    for (let j = k + direction; j >= lo && j <= hi; j += direction) {
-      if (macArrays(re, im, re, im, l, at, (j * vc + s) * l) < BELL_MAC)
-        return { descent: yk - low, shapeChanged: true };
-      const v = y[j] as number;
-      if (v > yk) break;
-      low = Math.min(low, v);
+  const sameAs = (j: number): boolean => macArrays(re, im, re, im, l, at, (j * vc + s) * l) >= SAME_SHAPE_MAC;
+  // The top of the higher ground against the peak's vector or its neighbours' (a ripple on a weak
+  // flank has a noisy vector of its own).
+  const sameTop = (top: number): boolean => {
+    for (let i = Math.max(lo, k - 1); i <= Math.min(hi, k + 1); i++) {
+      if (macArrays(re, im, re, im, l, (i * vc + s) * l, (top * vc + s) * l) >= SAME_SHAPE_MAC) return true;
     }
-    return { descent: yk - low, shapeChanged: false };
+    return false;
+  };
+  const side = (direction: 1 | -1): { descent: number; otherMode: boolean } => {
+    let low = yk;
+    let lowBeforeChange = yk;
+    let strikes = 0;
+    let changed = false;
+    let j = k + direction;
+    for (; j >= lo && j <= hi && (y[j] as number) <= yk; j += direction) {
+      const v = y[j] as number;
+      low = Math.min(low, v);
+      if (!changed) {
+        strikes = sameAs(j) ? 0 : strikes + 1;
+        if (strikes >= 2) changed = true;
+        else lowBeforeChange = Math.min(lowBeforeChange, v);
+      }
+    }
+    if (j < lo || j > hi)
+      return changed
+        ? { descent: yk - lowBeforeChange, otherMode: true }
+        : { descent: yk - low, otherMode: false };
+    while (j + direction >= lo && j + direction <= hi && (y[j + direction] as number) >= (y[j] as number))
+      j += direction;
+    if (sameTop(j)) return { descent: yk - low, otherMode: false };
+    return { descent: yk - (changed ? lowBeforeChange : low), otherMode: true };
   };
   const left = side(-1);
   const right = side(1);
-  if (left.shapeChanged && right.shapeChanged) return Math.max(left.descent, right.descent);
-  if (left.shapeChanged) return right.descent;
-  if (right.shapeChanged) return left.descent;
+  if (left.otherMode && right.otherMode) return Math.max(left.descent, right.descent);
+  if (left.otherMode) return right.descent;
+  if (right.otherMode) return left.descent;
   return Math.min(left.descent, right.descent);
 }
 
@@ -287,13 +321,44 @@ function isMixture(spectrum: FddSpectrum, peak: SpectralPeak, accepted: readonly
   return total > 0 && inSpan / total >= 0.8;
 }
 
-/** Vertex of the parabola through (k-1, k, k+1) of y, as a frequency. */
+/**
+ * Peak frequency: vertex of the least-squares parabola through log S over the top of the peak —
+ * the lines around k within half of its power (at least k±1, at most k±8). Fitting the whole
+ * half-power top instead of three lines averages out the Welch scatter of single lines.
+ */
 function interpolate(freqs: Float64Array, y: Float64Array, k: number): number {
-  const a = y[k - 1] as number;
-  const b = y[k] as number;
-  const c = y[k + 1] as number;
-  const den = a - 2 * b + c;
-  const delta = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / den)) : 0;
+  const halfPower = (y[k] as number) - Math.log10(2);
+  let lo = k - 1;
+  let hi = k + 1;
+  while (lo > 1 && k - lo < 8 && (y[lo - 1] as number) >= halfPower) lo--;
+  while (hi < y.length - 2 && hi - k < 8 && (y[hi + 1] as number) >= halfPower) hi++;
+  // Normal equations of y ≈ a + b·x + c·x² with x = line - k.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  for (let j = lo; j <= hi; j++) {
+    const x = j - k;
+    const v = y[j] as number;
+    s0 += 1;
+    s1 += x;
+    s2 += x * x;
+    s3 += x * x * x;
+    s4 += x * x * x * x;
+    t0 += v;
+    t1 += x * v;
+    t2 += x * x * v;
+  }
+  const det = s0 * (s2 * s4 - s3 * s3) - s1 * (s1 * s4 - s3 * s2) + s2 * (s1 * s3 - s2 * s2);
   const df = (freqs[1] as number) - (freqs[0] as number);
+  if (det === 0) return freqs[k] as number;
+  const b = (s0 * (t1 * s4 - s3 * t2) - t0 * (s1 * s4 - s3 * s2) + s2 * (s1 * t2 - t1 * s2)) / det;
+  const c = (s0 * (s2 * t2 - t1 * s3) - s1 * (s1 * t2 - t1 * s2) + t0 * (s1 * s3 - s2 * s2)) / det;
+  if (!(c < 0)) return freqs[k] as number;
+  const delta = Math.max(lo - k, Math.min(hi - k, -b / (2 * c)));
   return (freqs[k] as number) + delta * df;
 }

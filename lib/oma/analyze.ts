@@ -1,0 +1,207 @@
+import { InvalidParamError } from '../core/errors.js';
+import { type ClusteringOptions, clusterPoles } from './clustering.js';
+import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
+import type { Channel } from './csv.js';
+import {
+  checkBand,
+  defaultBlockRows,
+  defaultDecimation,
+  defaultFmax,
+  defaultNperseg,
+  defaultOrderMax,
+} from './defaults.js';
+import type { DetrendMode } from './detrend.js';
+import { type EfddOptions, efdd } from './efdd.js';
+import { InsufficientDataError } from './errors.js';
+import { fddModes, fddSpectrum } from './fdd.js';
+import { macMatrix } from './mac.js';
+import { type PeakOptions, pickPeaks } from './peaks.js';
+import { type ButterworthFilterOptions, preprocessRecord } from './preprocess.js';
+import type { Mode, OmaMethod, OmaResult } from './results.js';
+import { ssiCov } from './ssi.js';
+import { type HardCriteria, type StabilityCriteria, stabilizationDiagram } from './stabilization.js';
+
+/**
+ * The engine's entry point: preprocess a record and identify its modes with FDD, EFDD or SSI-cov,
+ * with defaults chosen from the data (defaults.ts) for every parameter not given.
+ */
+export interface AnalyzeOptions {
+  readonly method: OmaMethod;
+  /** Lowest frequency of interest, Hz (modes below are not reported; sets SSI block rows). */
+  readonly fmin?: number;
+  /** Highest frequency of interest, Hz. @default min(0.4·fs, 25) */
+  readonly fmax?: number;
+  /** FDD/EFDD: explicit search bands in Hz (override [fmin, fmax]). */
+  readonly bands?: readonly (readonly [number, number])[];
+  /** Decimation factor, or 'auto' (new Nyquist ≥ 2.5·fmax). @default 'auto' */
+  readonly decimate?: number | 'auto';
+  /** @default 'linear' */
+  readonly detrend?: DetrendMode;
+  /** Optional zero-phase Butterworth filter applied after decimation. */
+  readonly filter?: ButterworthFilterOptions;
+  /** Welch segment length (FDD/EFDD). @default largest power of two ≤ N/8 */
+  readonly nperseg?: number;
+  /** Welch overlap fraction. @default 0.5 */
+  readonly overlap?: number;
+  readonly peaks?: Omit<PeakOptions, 'bands'>;
+  readonly efdd?: EfddOptions;
+  /** SSI block rows. @default from fs and fmin */
+  readonly br?: number;
+  readonly orderMin?: number;
+  /** @default 100, capped by the Toeplitz size */
+  readonly orderMax?: number;
+  readonly orderStep?: number;
+  readonly references?: readonly number[];
+  readonly hardCriteria?: HardCriteria;
+  readonly stability?: StabilityCriteria;
+  readonly clustering?: ClusteringOptions;
+}
+
+export async function analyzeRecord(
+  data: readonly Channel[],
+  fs: number,
+  options: AnalyzeOptions,
+  control: RunControl | Checkpoint = {},
+): Promise<OmaResult> {
+  const { method } = options;
+  if (method !== 'fdd' && method !== 'efdd' && method !== 'ssi') {
+    throw new InvalidParamError('method', `method must be 'fdd', 'efdd' or 'ssi', got '${String(method)}'`);
+  }
+  if (!(fs > 0))
+    throw new InvalidParamError('fs', `sampling rate must be a positive number of Hz, got ${fs}`);
+  if (data.length === 0) throw new InsufficientDataError('the record has no channels');
+  const fmax = options.fmax ?? defaultFmax(fs);
+  checkBand(options.fmin, fmax, fs / 2);
+  const q =
+    options.decimate === undefined || options.decimate === 'auto'
+      ? defaultDecimation(fs, fmax)
+      : options.decimate;
+  const checkpoint = toCheckpoint(control);
+  const timings: Record<string, number> = {};
+  const warnings: string[] = [];
+
+  let t0 = performance.now();
+  const pre = await preprocessRecord(
+    data,
+    fs,
+    {
+      detrend: options.detrend ?? 'linear',
+      decimate: q,
+      ...(options.filter ? { filter: options.filter } : {}),
+    },
+    checkpoint.child(0, 0.2),
+  );
+  timings.preprocess = seconds(t0);
+  const afs = pre.fs;
+  if (fmax > afs / 2) {
+    throw new InvalidParamError(
+      'fmax',
+      `fmax ${fmax} Hz is above the Nyquist frequency after decimating by ${q} (${afs / 2} Hz)`,
+    );
+  }
+  const n = pre.channels[0]?.length ?? 0;
+  const parameters: Record<string, number | string | boolean | readonly number[]> = {
+    method,
+    fsInput: fs,
+    fs: afs,
+    decimate: q,
+    fmax,
+    samples: n,
+    channels: pre.channels.length,
+  };
+  if (options.fmin !== undefined) parameters.fmin = options.fmin;
+
+  let modes: Mode[];
+  let result: Partial<OmaResult> = {};
+  const analysis = checkpoint.child(0.2, 1);
+  if (method === 'ssi') {
+    const l = pre.channels.length;
+    const refs = options.references ?? Array.from({ length: l }, (_, i) => i);
+    const fminForBr = options.fmin !== undefined && options.fmin > 0 ? options.fmin : fmax / 20;
+    const orderMaxWanted = options.orderMax ?? 100;
+    const br = options.br ?? defaultBlockRows(afs, fminForBr, l, orderMaxWanted);
+    const orderMax = options.orderMax ?? defaultOrderMax(br, l, refs.length);
+    if (n < 4 * br)
+      throw new InsufficientDataError(`${n} samples after decimation are too few for ${br} block rows`);
+    Object.assign(parameters, {
+      br,
+      orderMin: options.orderMin ?? 2,
+      orderMax,
+      orderStep: options.orderStep ?? 2,
+    });
+    const dampingMax = options.hardCriteria?.dampingMax ?? 0.2;
+    t0 = performance.now();
+    const ident = await ssiCov(
+      pre.channels,
+      afs,
+      {
+        br,
+        orderMax,
+        ...(options.orderMin !== undefined ? { orderMin: options.orderMin } : {}),
+        ...(options.orderStep !== undefined ? { orderStep: options.orderStep } : {}),
+        references: refs,
+        fmin: options.fmin ?? 0,
+        fmax,
+        dampingMax,
+      },
+      analysis,
+    );
+    Object.assign(timings, ident.timings);
+    t0 = performance.now();
+    const diagram = stabilizationDiagram(ident, options.hardCriteria, options.stability);
+    const clustered = clusterPoles(diagram, ident.orders.length, options.clustering);
+    timings.clustering = seconds(t0);
+    modes = clustered.modes;
+    const poles = diagram.map(({ source: _source, ...pole }, i) => ({
+      ...pole,
+      mode: clustered.assignment[i] ?? -1,
+    }));
+    result = { stabilization: { orders: ident.orders, poles } };
+    if (modes.length === 0)
+      warnings.push('no stable mode found in the band; check fmin/fmax, the record length or orderMax');
+  } else {
+    const nperseg = options.nperseg ?? defaultNperseg(n);
+    if (nperseg > n)
+      throw new InsufficientDataError(`nperseg ${nperseg} exceeds the ${n} samples after decimation`);
+    Object.assign(parameters, { nperseg, overlap: options.overlap ?? 0.5 });
+    t0 = performance.now();
+    const spectrum = await fddSpectrum(
+      pre.channels,
+      afs,
+      { nperseg, ...(options.overlap !== undefined ? { overlap: options.overlap } : {}) },
+      analysis.child(0, 0.95),
+    );
+    timings.spectrum = seconds(t0);
+    t0 = performance.now();
+    const bands = options.bands ?? [[options.fmin ?? 0, fmax] as const];
+    const peaks = pickPeaks(spectrum, { ...options.peaks, bands });
+    timings.peaks = seconds(t0);
+    if (method === 'efdd') {
+      t0 = performance.now();
+      modes = efdd(spectrum, peaks, options.efdd);
+      timings.efdd = seconds(t0);
+      for (const m of modes)
+        if (m.error !== undefined) warnings.push(`mode at ${m.frequency.toFixed(3)} Hz: ${m.error}`);
+    } else {
+      modes = fddModes(spectrum, peaks);
+    }
+    result = { singularValues: { frequencies: spectrum.frequencies, values: spectrum.values } };
+    if (modes.length === 0) warnings.push('no spectral peak passed the peak-picking tests in the band');
+  }
+  checkpoint.report(1, 'analysis done');
+  timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
+  return {
+    method,
+    fs: afs,
+    modes,
+    ...result,
+    macMatrix: macMatrix(modes.map((m) => ({ re: m.shape }))),
+    timings,
+    parameters,
+    warnings,
+  };
+}
+
+function seconds(t0: number): number {
+  return (performance.now() - t0) / 1000;
+}
