@@ -1,9 +1,11 @@
 import { Command } from 'commander';
+import { registerAnalyzeCommand } from './analyze.js';
 
 /** The `stagecoach` command line: each sub-command lives in its own file under lib/cli. */
 export function buildProgram(): Command {
   const program = new Command('stagecoach')
     .description('Stagecoach: multi-stage job pipelines on AWS, and the OMA service')
     .showHelpAfterError('(run with --help for usage)');
+  registerAnalyzeCommand(program);
   return program;
 }
