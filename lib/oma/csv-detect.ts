@@ -83,12 +83,13 @@ export function detectLayout(
       : [options.delimiter];
   let chosen: { d: Delimiter; comma: boolean; fields: number } | undefined;
   for (const d of candidates) {
-    for (const comma of d === ',' ? [false] : [false, true]) {
+    // A decimal comma only goes with a semicolon or tab delimiter (the European CSV convention).
+    for (const comma of d === ';' || d === '\t' ? [false, true] : [false]) {
       const data = lines.slice(1).length > 0 ? lines.slice(1) : lines;
       const counts = data.map((l) => splitFields(l.text, d));
       const n = counts[0]?.length ?? 0;
       const consistent = counts.every((f) => f.length === n && f.every((x) => isNumber(x, comma)));
-      if (!consistent) continue;
+      if (!consistent || (comma && n < 2)) continue;
       if (chosen === undefined || n > chosen.fields) chosen = { d, comma, fields: n };
     }
     if (chosen !== undefined && chosen.fields > 1) break;
@@ -172,6 +173,9 @@ function reportFirstProblem(lines: readonly SampleLine[], d: Delimiter): void {
       );
     }
     const bad = f.findIndex((x) => !isNumber(x, false) && !isNumber(x, true));
-    if (bad >= 0) throw new CsvFormatError(l.line, bad + 1, `'${f[bad]}' is not a number`);
+    if (bad >= 0) {
+      const cell = f[bad] ?? '';
+      throw new CsvFormatError(l.line, bad + 1, cell === '' ? 'empty cell' : `'${cell}' is not a number`);
+    }
   }
 }

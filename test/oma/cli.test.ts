@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeCsv } from '../../lib/oma/csv-writer.js';
+import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stagecoach-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const bin = new URL('../../bin/stagecoach.mjs', import.meta.url).pathname;
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const { mass, stiffness } = shearFrame([1000, 1000, 1000], [3e6, 3e6, 3e6]);
+const model = modalModelFromMatrices(mass, stiffness, 3, 0.02);
+const record = await simulateResponse(model, { fs: 100, duration: 300, seed: 4, noiseFraction: 0.02 });
+const withTime = join(dir, 'frame.csv');
+await writeCsv(withTime, record.channels, { fs: 100 });
+
+describe('stagecoach analyze', () => {
+  it('prints {"modes": [...], "timings_s": {...}} with --json, fs from the time column', () => {
+    // Act
+    const r = run(['analyze', withTime, '--method', 'ssi', '--json']);
+    // Assess
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      modes: { frequency: number; damping: number; shape: number[] }[];
+      timings_s: Record<string, number>;
+    };
+    expect(Object.keys(out)).toEqual(['modes', 'timings_s']);
+    expect(out.modes.length).toBe(3);
+    out.modes.forEach((m, i) => {
+      const truth = record.modes[i];
+      expect(Math.abs(m.frequency - (truth?.frequency ?? 0)) / (truth?.frequency ?? 1)).toBeLessThan(0.01);
+      expect(m.damping).toBeGreaterThan(0);
+      expect(m.shape).toHaveLength(3);
+    });
+    expect(out.timings_s.load).toBeGreaterThanOrEqual(0);
+    expect(out.timings_s.total).toBeGreaterThan(0);
+  });
+
+  it('prints a readable table for EFDD', () => {
+    const r = run(['analyze', withTime, '--method', 'efdd', '--fmax', '20']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/EFDD, band up to 20 Hz/);
+    expect(r.stdout).toMatch(/Mode shapes \(unit max\)/);
+  });
+
+  it('exits 2 on a usage error and 1 on bad data, with a one-line message and no stack trace', () => {
+    // Prepare
+    const ragged = join(dir, 'ragged.csv');
+    writeFileSync(ragged, `a,b\n${'1,2\n'.repeat(30)}3\n`);
+    // Act
+    const usage = run(['analyze', withTime, '--fs', 'fast']);
+    const method = run(['analyze', withTime, '--method', 'modal']);
+    const data = run(['analyze', ragged, '--fs', '10']);
+    const missing = run(['analyze', join(dir, 'nope.csv'), '--fs', '10']);
+    // Assess
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/--fs must be a positive number/);
+    expect(method.status).toBe(2);
+    expect(data.status).toBe(1);
+    expect(data.stderr).toMatch(/line 32, column 2: expected 2 columns, found 1/);
+    expect(missing.status).toBe(1);
+    for (const r of [usage, method, data, missing]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
