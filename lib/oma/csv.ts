@@ -140,7 +140,9 @@ export class CsvReader {
     let fs = this.options.fs;
     if (fs === undefined && layout.timeColumn && !layout.indexColumn) {
       const span = this.timePrev - this.timeFirst;
-      fs = span > 0 ? (this.rows - 1) / span : undefined;
+      // Printed times carry rounding, so fs is only good to ~1e-10: keep 12 significant digits
+      // (400.0000000000001 → 400).
+      fs = span > 0 ? Number(((this.rows - 1) / span).toPrecision(12)) : undefined;
     }
     const channels = this.columns.map((c) => (c.length === this.rows ? c : c.slice(0, this.rows)));
     this.columns = [];

@@ -30,8 +30,11 @@ export interface RandomizedSvdOptions {
   readonly powerIterations?: number;
   /** Seed of the Gaussian test panel. @default 1 */
   readonly seed?: number;
-  /** Called between the heavy products (used for cancellation checks). */
-  readonly onStep?: () => void;
+  /**
+   * Awaited between the heavy products (each a fraction of a second even for the largest
+   * matrices), so the caller can yield to the event loop and honour cancellation.
+   */
+  readonly onStep?: () => Promise<void> | void;
 }
 
 /** Y = T X for row-major T (rows×cols) and a column-major cols×k panel X → rows×k panel Y. */
@@ -43,14 +46,52 @@ export function multiplyPanel(
   k: number,
   y: Float64Array,
 ): void {
-  // Four panel vectors at a time so each row of T is read once per four dot products.
+  // Register blocking: two rows of T × four panel vectors per pass, so each loaded element of
+  // T feeds four products and each element of X two.
   let j = 0;
   for (; j + 3 < k; j += 4) {
     const x0 = j * cols;
     const x1 = x0 + cols;
     const x2 = x1 + cols;
     const x3 = x2 + cols;
-    for (let r = 0; r < rows; r++) {
+    let r = 0;
+    for (; r + 1 < rows; r += 2) {
+      const ta = r * cols;
+      const tb = ta + cols;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      let b3 = 0;
+      for (let c = 0; c < cols; c++) {
+        const u = t[ta + c] as number;
+        const v = t[tb + c] as number;
+        const p0 = x[x0 + c] as number;
+        const p1 = x[x1 + c] as number;
+        const p2 = x[x2 + c] as number;
+        const p3 = x[x3 + c] as number;
+        a0 += u * p0;
+        a1 += u * p1;
+        a2 += u * p2;
+        a3 += u * p3;
+        b0 += v * p0;
+        b1 += v * p1;
+        b2 += v * p2;
+        b3 += v * p3;
+      }
+      y[j * rows + r] = a0;
+      y[(j + 1) * rows + r] = a1;
+      y[(j + 2) * rows + r] = a2;
+      y[(j + 3) * rows + r] = a3;
+      y[j * rows + r + 1] = b0;
+      y[(j + 1) * rows + r + 1] = b1;
+      y[(j + 2) * rows + r + 1] = b2;
+      y[(j + 3) * rows + r + 1] = b3;
+    }
+    for (; r < rows; r++) {
       const tr = r * cols;
       let s0 = 0;
       let s1 = 0;
@@ -80,39 +121,17 @@ export function multiplyPanel(
   }
 }
 
-/** Z = Tᵀ Y for row-major T (rows×cols) and a column-major rows×k panel Y → cols×k panel Z. */
-export function multiplyPanelTransposed(
-  t: Float64Array,
-  rows: number,
-  cols: number,
-  y: Float64Array,
-  k: number,
-  z: Float64Array,
-): void {
-  z.fill(0, 0, cols * k);
-  for (let j = 0; j < k; j++) {
-    const zj = j * cols;
-    const yj = j * rows;
-    for (let r = 0; r < rows; r++) {
-      const w = y[yj + r] as number;
-      if (w === 0) continue;
-      const tr = r * cols;
-      for (let c = 0; c < cols; c++) z[zj + c] = (z[zj + c] as number) + w * (t[tr + c] as number);
-    }
-  }
-}
-
 /**
  * The k leading singular values and left singular vectors of the row-major rows×cols matrix `t`.
  * k is clipped to min(rows, cols).
  */
-export function randomizedSvd(
+export async function randomizedSvd(
   t: Float64Array,
   rows: number,
   cols: number,
   kWanted: number,
   options: RandomizedSvdOptions = {},
-): TruncatedSvd {
+): Promise<TruncatedSvd> {
   const minDim = Math.min(rows, cols);
   const k = Math.max(1, Math.min(kWanted, minDim));
   const p = options.oversampling ?? Math.max(10, Math.ceil(k / 5));
@@ -120,26 +139,29 @@ export function randomizedSvd(
   const q = options.powerIterations ?? 3;
   const step = options.onStep ?? (() => {});
   const rng = new Xoshiro128(options.seed ?? 1);
+  // Tᵀ explicitly, so both products run as cache-friendly dot products (one O(rows·cols) copy).
+  const tt = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) tt[c * rows + r] = t[r * cols + c] as number;
 
   const omega = new Float64Array(cols * width);
   rng.fillGaussian(omega);
   const y = new Float64Array(rows * width);
   multiplyPanel(t, rows, cols, omega, width, y);
   orthonormalize(y, rows, width);
-  step();
+  await step();
   for (let it = 0; it < q; it++) {
-    multiplyPanelTransposed(t, rows, cols, y, width, omega);
+    multiplyPanel(tt, cols, rows, y, width, omega);
     orthonormalize(omega, cols, width);
-    step();
+    await step();
     multiplyPanel(t, rows, cols, omega, width, y);
     orthonormalize(y, rows, width);
-    step();
+    await step();
   }
   // Bᵀ = Tᵀ Q (cols×width) = Q₂ R; SVD of R = Ũ Σ Ṽᵀ gives T ≈ (Q Ṽ) Σ (Q₂ Ũ)ᵀ.
-  multiplyPanelTransposed(t, rows, cols, y, width, omega);
+  multiplyPanel(tt, cols, rows, y, width, omega);
   const r = new Float64Array(width * width);
   orthonormalize(omega, cols, width, r);
-  step();
+  await step();
   // jacobiSvd wants R column-major: column j of R is row-major entries r[i*width + j].
   const rc = new Float64Array(width * width);
   for (let i = 0; i < width; i++)

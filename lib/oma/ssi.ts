@@ -100,15 +100,16 @@ export async function ssiCov(
   const tCorr = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
-  await checkpoint.child(0.45, 0.7).tick(0, 'block Toeplitz SVD');
+  const svdPhase = checkpoint.child(0.45, 0.7);
+  await svdPhase.tick(0, 'block Toeplitz SVD');
   const toeplitz = blockToeplitz(corr, br);
   const nMax = options.orderMax;
   const svd =
     options.svd === 'exact'
       ? exactSvd(toeplitz.data, toeplitz.rows, toeplitz.cols, nMax)
-      : randomizedSvd(toeplitz.data, toeplitz.rows, toeplitz.cols, nMax, {
+      : await randomizedSvd(toeplitz.data, toeplitz.rows, toeplitz.cols, nMax, {
           powerIterations: options.powerIterations ?? 3,
-          onStep: () => checkpoint.check(),
+          onStep: () => svdPhase.tick(undefined, 'block Toeplitz SVD'),
         });
   const tSvd = (performance.now() - t0) / 1000;
 

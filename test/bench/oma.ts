@@ -3,7 +3,7 @@
  *
  * For every case the parent process generates a synthetic structure's response and writes it as
  * CSV to a temporary file (untimed), then runs the analysis in a fresh child process so that its
- * peak RSS (process.resourceUsage().maxRSS) covers the analysis only. The child times:
+ * peak RSS (VmHWM) covers the analysis only. The child times:
  *   load        CSV file → channel arrays (readCsv)
  *   preprocess  linear detrend + decimation (defaults from fs and fmax)
  *   fdd         Welch CSD + SVD per line + peak picking (analyzeRecord, method efdd)
@@ -86,6 +86,8 @@ interface CaseResult {
   loadPreprocessSsi: number;
   fddEfdd: number;
   peakRssMB: number;
+  /** Time from AbortSignal.abort() (fired 300 ms into the analysis) to the rejection. */
+  abortLatencyMs: { fdd: number; ssi: number };
   accuracy: { fdd: Accuracy; efdd: Accuracy; ssi: Accuracy };
 }
 
@@ -136,6 +138,57 @@ function accuracy(modes: readonly Mode[], truth: TruthFile['modes'], withDamping
 
 const round = (v: number, d: number): number => Math.round(v * 10 ** d) / 10 ** d;
 
+/**
+ * Peak resident set of this process in MB. On Linux, VmHWM of /proc/self/status is the high-water
+ * mark of this process image; getrusage's ru_maxrss (process.resourceUsage().maxRSS) is not
+ * usable for a spawned child because Linux carries the parent's value across fork and exec.
+ * Elsewhere, the largest RSS sampled during the run.
+ */
+let sampledPeak = 0;
+const sampler = setInterval(() => {
+  sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
+}, 20);
+sampler.unref();
+
+function peakRssMB(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (hwm?.[1] !== undefined) return Math.round(Number(hwm[1]) / 1024);
+  } catch {
+    // not Linux: fall back to sampling
+  }
+  return Math.round(Math.max(sampledPeak, process.memoryUsage().rss) / (1024 * 1024));
+}
+
+/** Runs an analysis, aborts it after 300 ms and returns how long the abort took to land. */
+async function abortLatency(
+  channels: Float64Array[],
+  fs: number,
+  method: 'fdd' | 'ssi',
+  fmax: number,
+): Promise<number> {
+  const controller = new AbortController();
+  let firedAt = 0;
+  const timer = setTimeout(() => {
+    firedAt = performance.now();
+    controller.abort('benchmark abort');
+  }, 300);
+  try {
+    await analyzeRecord(
+      channels,
+      fs,
+      { method, fmax, decimate: 1, detrend: 'none' },
+      { signal: controller.signal },
+    );
+    return Number.NaN; // finished before the abort
+  } catch {
+    return round(performance.now() - firedAt, 1);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Child: analyse one CSV file and print the CaseResult as JSON. */
 async function runChild(name: string, csv: string, truthPath: string): Promise<void> {
   const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as TruthFile;
@@ -156,8 +209,11 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
   const efdd = efddResult.timings.efdd ?? 0;
   const ssiResult = await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common });
   const st = ssiResult.timings;
-  console.error(`  ${name}: SSI ${JSON.stringify(ssiResult.parameters)} ${JSON.stringify(st)}`);
   const ssi = (st.correlations ?? 0) + (st.toeplitzSvd ?? 0) + (st.poles ?? 0) + (st.clustering ?? 0);
+  const abortLatencyMs = {
+    fdd: await abortLatency(pre.channels, pre.fs, 'fdd', truth.fmax),
+    ssi: await abortLatency(pre.channels, pre.fs, 'ssi', truth.fmax),
+  };
   const inBand = truth.modes.filter((x) => x.frequency <= truth.fmax);
   const result: CaseResult = {
     case: name,
@@ -173,7 +229,8 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
     },
     loadPreprocessSsi: round(load + preprocess + ssi, 2),
     fddEfdd: round(fdd + efdd, 2),
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMB: peakRssMB(),
+    abortLatencyMs,
     accuracy: {
       fdd: accuracy(fddModes, inBand, false),
       efdd: accuracy(efddResult.modes, inBand, true),

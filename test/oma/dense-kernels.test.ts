@@ -76,7 +76,7 @@ describe('jacobiSvd', () => {
 });
 
 describe('randomizedSvd', () => {
-  it('matches the leading triplets of a full SVD on a matrix with a decaying spectrum', () => {
+  it('matches the leading triplets of a full SVD on a matrix with a decaying spectrum', async () => {
     // Prepare: T = U diag(σ) Vᵀ with σ_j = 10^{-j/8} plus a flat noise floor 1e-6 (SSI-like).
     const rows = 240;
     const cols = 200;
@@ -96,7 +96,7 @@ describe('randomizedSvd', () => {
     }
     const k = 40;
     // Act
-    const svd = randomizedSvd(t, rows, cols, k);
+    const svd = await randomizedSvd(t, rows, cols, k);
     // Assess: singular values to relative 1e-10, vectors by |cos| between computed and true.
     for (let j = 0; j < k; j++) {
       const exact = 10 ** (-j / 8) + 1e-6;
