@@ -1,6 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
+import { nextId } from './ids.js';
 import type { JobEvent, JobEventType, JobStatus } from './job.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The identity every event of a job repeats. */
 export interface EventSubject {
@@ -23,13 +25,13 @@ export class EventFactory {
   readonly #clock: Clock;
   readonly #ids: () => string;
 
-  constructor(clock: Clock, ids: () => string = randomUUID) {
+  constructor(clock: Clock, ids: () => string = nextId) {
     this.#clock = clock;
     this.#ids = ids;
   }
 
   make(type: JobEventType, subject: EventSubject, fields: EventFields): JobEvent {
-    return {
+    const event: Mutable<JobEvent> = {
       event_id: this.#ids(),
       type,
       job_id: subject.job_id,
@@ -39,9 +41,10 @@ export class EventFactory {
       status: fields.status,
       hop: fields.hop,
       time: new Date(this.#clock.now()).toISOString(),
-      ...(subject.trace_id === undefined ? {} : { trace_id: subject.trace_id }),
-      ...(fields.attempt === undefined ? {} : { attempt: fields.attempt }),
-      ...(fields.data === undefined ? {} : { data: fields.data }),
     };
+    if (subject.trace_id !== undefined) event.trace_id = subject.trace_id;
+    if (fields.attempt !== undefined) event.attempt = fields.attempt;
+    if (fields.data !== undefined) event.data = fields.data;
+    return event;
   }
 }

@@ -191,13 +191,17 @@ export function meetsExpectation(job: JobRecord, expect: Expectation): boolean {
   return true;
 }
 
-/** Applies a change's patch to a job (reference semantics; stores persist the same result). */
+/**
+ * Applies a change's patch to a job (reference semantics; stores persist the same result). Unset
+ * fields become undefined — absent to every reader and to JSON — in the one copy the patch makes.
+ */
 export function applyChange(job: JobRecord, change: Pick<JobChange, 'set' | 'unset'>): JobRecord {
-  let next: JobRecord = { ...job, ...change.set, version: job.version + 1 };
-  for (const field of change.unset ?? []) {
-    const { [field]: _removed, ...rest } = next;
-    next = rest;
-  }
+  const next: { -readonly [K in keyof JobRecord]: JobRecord[K] } = {
+    ...job,
+    ...change.set,
+    version: job.version + 1,
+  };
+  for (const field of change.unset ?? []) next[field] = undefined;
   return next;
 }
 

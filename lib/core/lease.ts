@@ -23,6 +23,7 @@ export interface LeaseKeeperOptions {
   readonly leaseExpiresAt: number;
   readonly progress: () => ProgressUpdate | undefined;
   readonly onControl: (reason: ControlReason, job: JobRecord | undefined) => void;
+  readonly scheduler: HeartbeatScheduler;
 }
 
 /** Reads what a heartbeat found: whether the stage may go on, and if not why. */
@@ -40,6 +41,41 @@ export function controlReason(
 }
 
 /**
+ * One timer for all the heartbeats of a runner: each in-flight stage registers its keeper, and a
+ * single interval beats the ones that are due. Nothing is scheduled per message.
+ */
+export class HeartbeatScheduler {
+  readonly #keepers = new Set<LeaseKeeper>();
+  readonly #tickMs: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(tickMs: number) {
+    this.#tickMs = tickMs;
+  }
+
+  add(keeper: LeaseKeeper): void {
+    this.#keepers.add(keeper);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#tick(), this.#tickMs);
+      this.#timer.unref();
+    }
+  }
+
+  remove(keeper: LeaseKeeper): void {
+    this.#keepers.delete(keeper);
+    if (this.#keepers.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const keeper of this.#keepers) keeper.maybeBeat(now);
+  }
+}
+
+/**
  * Heartbeat of a running stage. Every `heartbeatMs` it reads the job's control flags (abort, pause)
  * and, once half the lease has run out, renews both the lease in the store and the message's
  * visibility in the queue — keeping the lease no longer than the visibility, so that a crashed
@@ -48,7 +84,7 @@ export function controlReason(
 export class LeaseKeeper {
   readonly #o: LeaseKeeperOptions;
   #expiresAt: number;
-  #timer: NodeJS.Timeout | undefined;
+  #nextBeatAt = 0;
   #tick: Promise<void> | undefined;
   #fired = false;
 
@@ -58,17 +94,21 @@ export class LeaseKeeper {
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      this.#tick ??= this.#beat().finally(() => {
-        this.#tick = undefined;
-      });
-    }, this.#o.heartbeatMs);
-    this.#timer.unref();
+    this.#nextBeatAt = Date.now() + this.#o.heartbeatMs;
+    this.#o.scheduler.add(this);
+  }
+
+  /** Called by the scheduler; beats when due and no beat is in progress. */
+  maybeBeat(now: number): void {
+    if (now < this.#nextBeatAt || this.#tick !== undefined) return;
+    this.#nextBeatAt = now + this.#o.heartbeatMs;
+    this.#tick = this.#beat().finally(() => {
+      this.#tick = undefined;
+    });
   }
 
   async stop(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#o.scheduler.remove(this);
     await this.#tick;
   }
 

@@ -23,7 +23,7 @@ import {
   type JobRecord,
   type JobStatus,
 } from './job.js';
-import { type ControlReason, LeaseKeeper } from './lease.js';
+import { type ControlReason, HeartbeatScheduler, LeaseKeeper } from './lease.js';
 import { type Logger, silentLogger } from './logger.js';
 import { nextStage, type Pipeline, type Topology } from './pipeline.js';
 import { type Backend, MAX_DELAY_MS, type ReceivedMessage } from './ports.js';
@@ -73,8 +73,6 @@ export type Outcome =
 
 export interface MessageSource {
   readonly queue: string;
-  /** Aborts when the worker shuts down and can no longer wait for the stage. */
-  readonly shutdown?: AbortSignal;
 }
 
 /** A not_before within this margin counts as due (clocks and queue delays are not exact). */
@@ -105,6 +103,9 @@ export class StageRunner {
   readonly #log: Logger;
   readonly #events: EventFactory;
   readonly #dlq: string;
+  readonly #heartbeats: HeartbeatScheduler;
+  /** Cancellers of the stages running now, for interrupt(). */
+  readonly #running = new Set<(reason: unknown) => void>();
 
   constructor(pipeline: Pipeline, stage: Stage, options: RunnerOptions) {
     this.#pipeline = pipeline;
@@ -114,10 +115,24 @@ export class StageRunner {
     this.#log = (options.logger ?? silentLogger).child({ pipeline: pipeline.name, stage: stage.name });
     this.#events = new EventFactory(this.#clock);
     this.#dlq = options.topology.stageQueues(pipeline.name, stage.name).dlq;
+    this.#heartbeats = new HeartbeatScheduler(Math.min(250, Math.max(10, Math.floor(stage.heartbeatMs / 4))));
   }
 
   get stage(): Stage {
     return this.#stage;
+  }
+
+  /** How many stages this runner is running now. */
+  get inFlight(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Cancels every running stage because the worker is going away (shutdown, or a Lambda about to
+   * run out of time): each gives its message back, un-retried, for another worker to run.
+   */
+  interrupt(message = 'The worker is shutting down.'): void {
+    for (const cancel of [...this.#running]) cancel(new CancelledError('shutdown', message));
   }
 
   async handle(message: ReceivedMessage, source: MessageSource): Promise<Disposition> {
@@ -328,24 +343,25 @@ export class StageRunner {
     const stage = this.#stage;
     const attempt = a.retryCount + 1;
     const controller = new AbortController();
+    const grace = this.#o.cancelGraceMs ?? 2_000;
+    // Rejects only when a cancelled stage has not finished within the grace period.
+    let giveUp: ((reason: unknown) => void) | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      giveUp = reject;
+    });
+    gaveUp.catch(() => undefined);
+    let graceTimer: NodeJS.Timeout | undefined;
     const cancel = (reason: unknown): void => {
-      if (!controller.signal.aborted) controller.abort(reason);
+      if (controller.signal.aborted) return;
+      controller.abort(reason);
+      graceTimer = setTimeout(() => giveUp?.(reason), grace);
     };
-    const onShutdown = (): void => cancel(new CancelledError('shutdown', 'The worker is shutting down.'));
-    if (source.shutdown?.aborted) onShutdown();
-    source.shutdown?.addEventListener('abort', onShutdown, { once: true });
+    this.#running.add(cancel);
     const timeout = setTimeout(
       () => cancel(new StageTimeoutError(stage.name, stage.timeoutMs)),
       stage.timeoutMs,
     );
-    const progress = new ProgressThrottle(
-      this.#o.progressIntervalMs ?? 250,
-      (update) => {
-        const event = this.#event('stage.progress', env, 'RUNNING', env.hop, attempt, { ...update });
-        void this.#publish([event], log);
-      },
-      this.#clock,
-    );
+    let progress: ProgressThrottle | undefined;
     const keeper = new LeaseKeeper({
       store: this.#o.backend.store,
       queue: this.#o.backend.queue,
@@ -359,8 +375,9 @@ export class StageRunner {
       leaseMs: stage.visibilityTimeoutMs,
       heartbeatMs: stage.heartbeatMs,
       leaseExpiresAt: a.startedAt + stage.visibilityTimeoutMs,
-      progress: () => progress.latest(),
+      progress: () => progress?.latest(),
       onControl: (reason: ControlReason) => cancel(new CancelledError(reason, controlMessage(reason))),
+      scheduler: this.#heartbeats,
     });
     keeper.start();
     const job: JobIdentity = {
@@ -377,28 +394,29 @@ export class StageRunner {
       trace_id: env.trace_id,
       tags: env.tags,
     };
-    const stageLog = log.child({ attempt });
     const ctx: StageContext = {
       job,
       params: env.params,
       signal: controller.signal,
-      log: stageLog,
+      log: log.child({ attempt }),
       storage: this.#o.backend.blobs,
-      progress: (percent, text) => progress.report(percent, text),
+      progress: (percent, text) => {
+        progress ??= new ProgressThrottle(
+          this.#o.progressIntervalMs ?? 250,
+          (update) => {
+            const event = this.#event('stage.progress', env, 'RUNNING', env.hop, attempt, { ...update });
+            void this.#publish([event], log);
+          },
+          this.#clock,
+        );
+        progress.report(percent, text);
+      },
     };
-    const grace = this.#o.cancelGraceMs ?? 2_000;
-    let outputs: Record<string, unknown>;
+    let outputs: Record<string, unknown> | undefined;
+    let failure: unknown;
     try {
-      const inputs = await untilCancelled(
-        validateInputs(stage, env.params, { ...ctx, storage: ctx.storage }),
-        controller.signal,
-        grace,
-      );
-      const returned = await untilCancelled(
-        Promise.resolve().then(() => stage.process(inputs, ctx)),
-        controller.signal,
-        grace,
-      );
+      const inputs = await Promise.race([validateInputs(stage, env.params, ctx), gaveUp]);
+      const returned = await Promise.race([Promise.resolve().then(() => stage.process(inputs, ctx)), gaveUp]);
       outputs = verifyOutputs(stage, returned);
       const reason: unknown = controller.signal.reason;
       // Finished despite a cancellation: keep the result unless the job was aborted or taken over.
@@ -409,25 +427,15 @@ export class StageRunner {
         throw reason;
       }
     } catch (error) {
-      const cause: unknown = controller.signal.aborted ? (controller.signal.reason ?? error) : error;
-      await this.#cleanup(timeout, keeper, progress, source, onShutdown);
-      return this.#onStageError(a, cause);
+      outputs = undefined;
+      failure = controller.signal.aborted ? (controller.signal.reason ?? error) : error;
     }
-    await this.#cleanup(timeout, keeper, progress, source, onShutdown);
-    return this.#complete(a, outputs);
-  }
-
-  async #cleanup(
-    timeout: NodeJS.Timeout,
-    keeper: LeaseKeeper,
-    progress: ProgressThrottle,
-    source: MessageSource,
-    onShutdown: () => void,
-  ): Promise<void> {
     clearTimeout(timeout);
-    progress.close();
-    source.shutdown?.removeEventListener('abort', onShutdown);
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
+    progress?.close();
+    this.#running.delete(cancel);
     await keeper.stop();
+    return outputs === undefined ? this.#onStageError(a, failure) : this.#complete(a, outputs);
   }
 
   /** Append-before-forward: the completed state and event are stored before the next send. */
@@ -820,33 +828,6 @@ export function deadLetterAttributes(
     source_queue: sourceQueue,
     original_message_id: message.messageId,
   };
-}
-
-/**
- * Waits for `work`; once `signal` aborts, waits at most `graceMs` more for it to honour the signal,
- * then rejects with the signal's reason (the work may go on in the background, its result unused).
- */
-export function untilCancelled<T>(work: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      timer = setTimeout(() => reject(signal.reason), graceMs);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 export const newWorkerId = (prefix = 'worker'): string => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -108,7 +108,6 @@ export class WorkerPool {
   readonly #loops: Promise<void>[] = [];
   readonly #tasks = new Set<Promise<void>>();
   #receiving = new AbortController();
-  #shutdown = new AbortController();
   #sweeper: NodeJS.Timeout | undefined;
   #running = false;
   readonly workerId: string;
@@ -166,7 +165,6 @@ export class WorkerPool {
     if (this.#running) return;
     this.#running = true;
     this.#receiving = new AbortController();
-    this.#shutdown = new AbortController();
     for (const consumer of this.#consumers) this.#loops.push(this.#consume(consumer));
     if (this.#o.deadLetters !== false) {
       const dlqs = new Set(
@@ -202,7 +200,7 @@ export class WorkerPool {
     ]);
     if (!drained) {
       this.#log.warn('stop timeout reached; interrupting in-flight stages', { in_flight: this.#tasks.size });
-      this.#shutdown.abort();
+      for (const consumer of this.#consumers) consumer.runner.interrupt();
       await Promise.all([...this.#tasks]);
     }
     await this.#acks.flush();
@@ -265,7 +263,7 @@ export class WorkerPool {
   async #process(c: Consumer, message: ReceivedMessage, queue: string): Promise<void> {
     let disposition: Disposition;
     try {
-      disposition = await c.runner.handle(message, { queue, shutdown: this.#shutdown.signal });
+      disposition = await c.runner.handle(message, { queue });
     } catch (error) {
       // The backend failed mid-way: leave the message; it is delivered again after its visibility
       // timeout, and the runner's claim and hop checks make the redelivery safe.

@@ -10,7 +10,9 @@ export type EventHandler = (event: JobEvent) => void | Promise<void>;
  */
 export class MemoryEventBus implements EventPublisher {
   readonly #handlers = new Set<{ handler: EventHandler; filter: (event: JobEvent) => boolean }>();
-  readonly #pending = new Set<Promise<void>>();
+  readonly #pending = new Set<Promise<unknown>>();
+  #scheduled = 0;
+  #idle: (() => void)[] = [];
   readonly #log: Logger;
 
   constructor(options: { readonly logger?: Logger } = {}) {
@@ -27,20 +29,50 @@ export class MemoryEventBus implements EventPublisher {
   }
 
   async publish(events: readonly JobEvent[]): Promise<void> {
-    if (this.#handlers.size === 0) return;
-    for (const event of events) {
-      for (const { handler, filter } of this.#handlers) {
-        if (!filter(event)) continue;
-        const delivery = Promise.resolve()
-          .then(() => handler(event))
-          .catch((error: unknown) => this.#log.warn('event subscriber failed', { error, type: event.type }))
-          .finally(() => this.#pending.delete(delivery));
-        this.#pending.add(delivery);
+    if (this.#handlers.size === 0 || events.length === 0) return;
+    this.#scheduled += 1;
+    queueMicrotask(() => {
+      for (const event of events) {
+        for (const { handler, filter } of this.#handlers) this.#deliver(handler, filter, event);
       }
-    }
+      this.#scheduled -= 1;
+      this.#settle();
+    });
   }
 
   async flush(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    while (this.#scheduled > 0 || this.#pending.size > 0) {
+      if (this.#pending.size > 0) await Promise.all([...this.#pending]);
+      else await new Promise<void>((resolve) => this.#idle.push(resolve));
+    }
+  }
+
+  #deliver(handler: EventHandler, filter: (event: JobEvent) => boolean, event: JobEvent): void {
+    try {
+      if (!filter(event)) return;
+      const result = handler(event);
+      if (result instanceof Promise) {
+        const tracked: Promise<void> = result.then(
+          (): void => this.#done(tracked),
+          (error: unknown): void => {
+            this.#log.warn('event subscriber failed', { error, type: event.type });
+            this.#done(tracked);
+          },
+        );
+        this.#pending.add(tracked);
+      }
+    } catch (error) {
+      this.#log.warn('event subscriber failed', { error, type: event.type });
+    }
+  }
+
+  #done(delivery: Promise<unknown>): void {
+    this.#pending.delete(delivery);
+    this.#settle();
+  }
+
+  #settle(): void {
+    if (this.#scheduled > 0 || this.#pending.size > 0) return;
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

@@ -32,11 +32,15 @@ function page<T>(items: readonly T[], cursor: string | undefined, limit: number 
  * Job state in process memory, with the same conditional semantics as the DynamoDB store: a
  * transition applies its patch, events and attempt together, or nothing. Records are immutable
  * values (every transition stores a new object), so readers never see a half-applied change.
+ *
+ * The append-only logs (events, attempts) are kept serialized, one string per entry: they are
+ * written on every hop and read rarely, and one string is far cheaper for the garbage collector to
+ * carry than the object graph of an event.
  */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
-  readonly #events = new Map<string, JobEvent[]>();
-  readonly #attempts = new Map<string, AttemptRecord[]>();
+  readonly #events = new Map<string, string[]>();
+  readonly #attempts = new Map<string, string[]>();
   readonly #holds = new Map<string, Hold>();
   readonly #deadLetters = new Map<string, DeadLetterRecord>();
   readonly #connections = new Map<string, Connection>();
@@ -46,7 +50,10 @@ export class MemoryJobStore implements JobStore {
   async createJob(job: JobRecord, events: readonly JobEvent[]): Promise<void> {
     if (this.#jobs.has(job.job_id)) throw new JobExistsError(job.job_id);
     this.#jobs.set(job.job_id, job);
-    this.#events.set(job.job_id, [...events]);
+    this.#events.set(
+      job.job_id,
+      events.map((e) => JSON.stringify(e)),
+    );
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
@@ -59,14 +66,18 @@ export class MemoryJobStore implements JobStore {
     const next = applyChange(job, change);
     this.#jobs.set(jobId, next);
     if (change.events !== undefined && change.events.length > 0) {
-      const log = this.#events.get(jobId);
-      if (log === undefined) this.#events.set(jobId, [...change.events]);
-      else log.push(...change.events);
+      let log = this.#events.get(jobId);
+      if (log === undefined) {
+        log = [];
+        this.#events.set(jobId, log);
+      }
+      for (const event of change.events) log.push(JSON.stringify(event));
     }
     if (change.attempt !== undefined) {
+      const attempt = JSON.stringify(change.attempt);
       const attempts = this.#attempts.get(jobId);
-      if (attempts === undefined) this.#attempts.set(jobId, [change.attempt]);
-      else attempts.push(change.attempt);
+      if (attempts === undefined) this.#attempts.set(jobId, [attempt]);
+      else attempts.push(attempt);
     }
     return { ok: true, job: next };
   }
@@ -84,11 +95,13 @@ export class MemoryJobStore implements JobStore {
   }
 
   async listEvents(jobId: string, query: EventQuery = {}): Promise<Page<JobEvent>> {
-    return page(this.#events.get(jobId) ?? [], query.cursor, query.limit);
+    const { items, cursor } = page(this.#events.get(jobId) ?? [], query.cursor, query.limit);
+    const events = items.map((line): JobEvent => JSON.parse(line));
+    return cursor === undefined ? { items: events } : { items: events, cursor };
   }
 
   async listAttempts(jobId: string): Promise<readonly AttemptRecord[]> {
-    return [...(this.#attempts.get(jobId) ?? [])];
+    return (this.#attempts.get(jobId) ?? []).map((line): AttemptRecord => JSON.parse(line));
   }
 
   async putHold(hold: Hold): Promise<void> {
