@@ -19,7 +19,7 @@ import type { Mode } from './results.js';
  * Welch window bias: the inverse transform of a Welch spectrum is the true correlation times the
  * window's normalised autocorrelation ρ_w(τ) = Σ w_n w_{n+τ} / Σ w_n² (Bendat & Piersol,
  * Random Data, §11.5), which would add its own decay to the envelope; dividing by ρ_w removes it
- * (used where ρ_w ≥ 0.2, i.e. τ up to about 0.45 of a segment for Hann).
+ * (used where ρ_w ≥ 0.2, i.e. τ up to 0.48 of a segment for Hann).
  * A mode that fails (bell too narrow, too few extrema) gets damping NaN and an `error`; the
  * others are unaffected.
  */
