@@ -167,8 +167,12 @@ export interface JobChange {
   readonly attempt?: AttemptRecord;
 }
 
+/**
+ * A transition either happened (its result is `applyChange(current, change)`, which a caller that
+ * read the job can compute) or did not, in which case the store returns the job as it is.
+ */
 export type TransitionResult =
-  | { readonly ok: true; readonly job: JobRecord }
+  | { readonly ok: true }
   | { readonly ok: false; readonly current: JobRecord | undefined };
 
 /** Evaluates an expectation against a job (the reference semantics every JobStore implements). */

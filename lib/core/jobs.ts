@@ -22,6 +22,7 @@ import { EventFactory } from './events.js';
 import type { HoldCache } from './holds.js';
 import {
   type AttemptRecord,
+  applyChange,
   envelopeOf,
   type Hold,
   isTerminal,
@@ -496,7 +497,7 @@ export class JobService {
       const result = await this.#o.backend.store.transition(jobId, change);
       if (result.ok) {
         if (change.events !== undefined) await this.#publish(change.events);
-        return result.job;
+        return applyChange(job, change);
       }
     }
     throw new StagecoachError(

@@ -181,7 +181,7 @@ export class StageRunner {
       events: [started],
     });
     if (!claim.ok) return this.#onClaimRejected(env, message, source, claim.current, log);
-    await this.#publish([started], log);
+    this.#publish([started], log);
     return this.#execute({ env, message, source, retryCount: env.retry_count, startedAt: now, log });
   }
 
@@ -227,7 +227,7 @@ export class StageRunner {
           set: { updated_at: this.#iso() },
           events: [skipped],
         });
-        if (result.ok) await this.#publish([skipped], log);
+        if (result.ok) this.#publish([skipped], log);
         return delete_('skipped');
       }
       case 'DONE':
@@ -315,7 +315,7 @@ export class StageRunner {
     });
     if (!result.ok) return release(DUE_SLACK_MS, 'busy');
     log.warn('took over a crashed attempt', { previous_owner: job.lease?.owner, retry_count: retryCount });
-    await this.#publish([failed, started], log);
+    this.#publish([failed, started], log);
     return this.#execute({ env, message, source, retryCount, startedAt: now, log });
   }
 
@@ -330,7 +330,7 @@ export class StageRunner {
       set: { status: 'HELD', held_by: hold.hold_id, updated_at: this.#iso() },
       events: [held],
     });
-    if (result.ok) await this.#publish([held], log);
+    if (result.ok) this.#publish([held], log);
     return result.ok;
   }
 
@@ -405,7 +405,7 @@ export class StageRunner {
           this.#o.progressIntervalMs ?? 250,
           (update) => {
             const event = this.#event('stage.progress', env, 'RUNNING', env.hop, attempt, { ...update });
-            void this.#publish([event], log);
+            this.#publish([event], log);
           },
           this.#clock,
         );
@@ -520,10 +520,10 @@ export class StageRunner {
         events: [...events, paused],
         attempt: record,
       });
-      if (parked.ok) await this.#publish([...events, paused], log);
+      if (parked.ok) this.#publish([...events, paused], log);
       return delete_(parked.ok ? 'paused' : 'duplicate');
     }
-    await this.#publish(events, log);
+    this.#publish(events, log);
     if (next === undefined || body === undefined) return delete_('done');
     await this.#o.backend.queue.send(this.#o.topology.queueFor(env.pipeline, next.name, env.priority), [
       { body },
@@ -589,7 +589,7 @@ export class StageRunner {
       attempt: this.#attempt(env, attempt, a.startedAt, 'retrying', serialized),
     });
     if (!result.ok) return this.#afterLostTransition(env, result.current, a, serialized);
-    await this.#publish([failed], log);
+    this.#publish([failed], log);
     await this.#o.backend.queue.send(this.#o.topology.queueFor(env.pipeline, env.stage, env.priority), [
       { body, delayMs: Math.min(delay, MAX_DELAY_MS) },
     ]);
@@ -631,7 +631,7 @@ export class StageRunner {
       attempt: this.#attempt(env, attempt, a.startedAt, 'failed', error),
     });
     if (!result.ok) return this.#afterLostTransition(env, result.current, a, error);
-    await this.#publish(events, log);
+    this.#publish(events, log);
     if (exhausted) {
       const reason = `Retries exhausted after ${attempt} attempt${attempt > 1 ? 's' : ''}: ${error.message}`;
       await this.#o.backend.queue.send(this.#dlq, [
@@ -699,7 +699,7 @@ export class StageRunner {
       attempt: record,
     });
     if (!result.ok) return undefined;
-    await this.#publish([event], log);
+    this.#publish([event], log);
     log.info(`job ${reason}`, { during_stage: env.stage });
     return delete_(reason);
   }
@@ -780,13 +780,15 @@ export class StageRunner {
     };
   }
 
-  async #publish(events: readonly JobEvent[], log: Logger): Promise<void> {
-    try {
-      await this.#o.backend.events.publish(events);
-    } catch (error) {
-      // The store's event log already holds durable events; the bus is for live subscribers.
+  /**
+   * Hands events to the publisher without waiting: the store's event log already holds the durable
+   * ones, so the bus is for live subscribers, and a batching publisher can combine the events of
+   * concurrent messages. Shells call `events.flush()` before they return or stop.
+   */
+  #publish(events: readonly JobEvent[], log: Logger): void {
+    this.#o.backend.events.publish(events).catch((error: unknown) => {
       log.warn('publishing events failed', { error, types: events.map((e) => e.type) });
-    }
+    });
   }
 
   #expiry(now: number): number {

@@ -79,7 +79,7 @@ export class MemoryJobStore implements JobStore {
       if (attempts === undefined) this.#attempts.set(jobId, [attempt]);
       else attempts.push(attempt);
     }
-    return { ok: true, job: next };
+    return { ok: true };
   }
 
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
