@@ -168,6 +168,27 @@ export class BackendUnavailableError extends StagecoachError {
   }
 }
 
+/** A queue does not exist (create it first). */
+export class QueueNotFoundError extends StagecoachError {
+  constructor(queue: string) {
+    super('QUEUE_NOT_FOUND', `Queue '${queue}' does not exist; create it with ensureQueue first.`, false, {
+      context: { queue },
+    });
+  }
+}
+
+/** A receipt handle no longer names a message in flight. */
+export class ReceiptHandleError extends StagecoachError {
+  constructor(queue: string) {
+    super(
+      'RECEIPT_INVALID',
+      `The receipt handle is not that of a message in flight on '${queue}' (deleted, or received again since).`,
+      false,
+      { context: { queue } },
+    );
+  }
+}
+
 /** The work was cancelled through its AbortSignal (abort, pause, timeout or shutdown). */
 export class CancelledError extends StagecoachError {
   readonly reason: string;

@@ -232,8 +232,14 @@ export function describeRuntime(factory: HarnessFactory): void {
       expect(
         (await rt.jobs.attempts(job.job_id, tenant)).map((a) => `${a.stage}:${a.attempt}:${a.outcome}`),
       ).toEqual(['a:1:completed', 'b:1:retrying', 'b:2:retrying', 'b:3:failed']);
-      const failures = ofJob(collector, job).filter((e) => e.type === 'stage.failed');
-      await eventually(() => ofJob(collector, job).some((e) => e.type === 'job.failed'), 'job.failed');
+      // The bus does not promise order: wait for all four failure events, then look at them.
+      const failures = await eventually(() => {
+        const seen = ofJob(collector, job);
+        const stageFailures = seen.filter((e) => e.type === 'stage.failed');
+        return stageFailures.length === 3 && seen.some((e) => e.type === 'job.failed')
+          ? stageFailures
+          : undefined;
+      }, 'three stage.failed events and job.failed');
       expect(failures.map((e) => e.data?.retryable)).toEqual([true, true, true]);
       const dead = await eventually(async () => {
         const list = await h.backend.store.listDeadLetters({ job_id: job.job_id });

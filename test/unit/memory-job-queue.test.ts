@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MemoryJobQueue,
-  QueueNotFoundError,
-  ReceiptHandleError,
-} from '../../lib/adapters/memory/memory-job-queue.js';
+import { MemoryJobQueue } from '../../lib/adapters/memory/memory-job-queue.js';
 import { ManualClock } from '../../lib/core/clock.js';
-import { ConfigError } from '../../lib/core/errors.js';
+import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../lib/core/errors.js';
 
 async function setup() {
   const clock = new ManualClock();

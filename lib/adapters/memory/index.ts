@@ -3,6 +3,6 @@ export { LocalUrlSigner, type SignedMethod, type VerifiedUrl } from './local-url
 export { createMemoryBackend, type MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBlobStore } from './memory-blob-store.js';
 export { type EventHandler, MemoryEventBus } from './memory-event-bus.js';
-export { MemoryJobQueue, QueueNotFoundError, ReceiptHandleError } from './memory-job-queue.js';
+export { MemoryJobQueue } from './memory-job-queue.js';
 export { MemoryJobStore } from './memory-job-store.js';
 export { type Deliver, MemoryLiveChannel } from './memory-live-channel.js';

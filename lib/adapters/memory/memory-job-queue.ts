@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { ConfigError, StagecoachError } from '../../core/errors.js';
+import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../core/errors.js';
 import {
   type JobQueue,
   MAX_BATCH,
@@ -56,25 +56,6 @@ interface QueueState {
   readonly inFlight: Map<string, StoredMessage>;
   readonly waiters: Set<() => void>;
   count: number;
-}
-
-export class QueueNotFoundError extends StagecoachError {
-  constructor(queue: string) {
-    super('QUEUE_NOT_FOUND', `Queue '${queue}' does not exist; create it with ensureQueue first.`, false, {
-      context: { queue },
-    });
-  }
-}
-
-export class ReceiptHandleError extends StagecoachError {
-  constructor(queue: string) {
-    super(
-      'RECEIPT_INVALID',
-      `The receipt handle is not that of a message in flight on '${queue}' (deleted, or received again since).`,
-      false,
-      { context: { queue } },
-    );
-  }
 }
 
 /**

@@ -1,0 +1,153 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Topology } from '../../core/pipeline.js';
+import type { JobQueue } from '../../core/ports.js';
+import type { AwsClients } from './clients.js';
+import type { AwsConfig } from './config.js';
+import { INDEX } from './dynamo-items.js';
+import { call, isAwsError } from './errors.js';
+
+/**
+ * The table layout the DynamoDB store expects; the CDK app declares the same. Jobs, events,
+ * attempts, holds and dead letters share one table (pk/sk); tenant listings use two GSIs.
+ */
+export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'tenant_id', AttributeType: 'S' },
+      { AttributeName: 'created_sort', AttributeType: 'S' },
+      { AttributeName: 'status_since', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: INDEX.byTenant,
+        KeySchema: [
+          { AttributeName: 'tenant_id', KeyType: 'HASH' },
+          { AttributeName: 'created_sort', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: INDEX.byTenantStatus,
+        KeySchema: [
+          { AttributeName: 'tenant_id', KeyType: 'HASH' },
+          { AttributeName: 'status_since', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+export function connectionsTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  };
+}
+
+async function ensureTable(dynamo: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
+  const name = definition.TableName ?? '';
+  try {
+    await dynamo.send(new CreateTableCommand(definition));
+  } catch (error) {
+    if (!isAwsError(error, 'ResourceInUseException'))
+      await call('DynamoDB', 'CreateTable', () => Promise.reject(error));
+    return;
+  }
+  for (let i = 0; i < 60; i += 1) {
+    const out = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+    if (out.Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await call('DynamoDB', 'UpdateTimeToLive', () =>
+    dynamo.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      }),
+    ),
+  );
+}
+
+async function ensureBus(eventBridge: EventBridgeClient, name: string): Promise<void> {
+  try {
+    await eventBridge.send(new CreateEventBusCommand({ Name: name }));
+  } catch (error) {
+    if (!isAwsError(error, 'ResourceAlreadyExistsException')) {
+      await call('EventBridge', 'CreateEventBus', () => Promise.reject(error));
+    }
+  }
+}
+
+async function ensureBucket(s3: S3Client, name: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!isAwsError(error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) {
+      await call('S3', 'CreateBucket', () => Promise.reject(error));
+    }
+  }
+  // Browsers upload measurement files straight to presigned URLs.
+  await call('S3', 'PutBucketCors', () =>
+    s3.send(
+      new PutBucketCorsCommand({
+        Bucket: name,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedMethods: ['GET', 'PUT'],
+              AllowedOrigins: ['*'],
+              AllowedHeaders: ['*'],
+              MaxAgeSeconds: 3000,
+            },
+          ],
+        },
+      }),
+    ),
+  );
+}
+
+/**
+ * Creates (idempotently) every resource a deployment needs, for the dev runtime and the tests on an
+ * emulator. In AWS the CDK app creates the same resources from the same definitions.
+ */
+export async function provisionAws(
+  config: AwsConfig,
+  clients: AwsClients,
+  queue: JobQueue,
+  topology: Topology,
+): Promise<void> {
+  await Promise.all([
+    ensureTable(clients.dynamoDb, jobsTableDefinition(config.jobsTable)),
+    config.connectionsTable === config.jobsTable
+      ? Promise.resolve()
+      : ensureTable(clients.dynamoDb, connectionsTableDefinition(config.connectionsTable)),
+    ensureBus(clients.eventBridge, config.eventBus),
+    ensureBucket(clients.s3, config.bucket),
+  ]);
+  for (const spec of topology.specs()) await queue.ensureQueue(spec);
+}
