@@ -1,0 +1,55 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import {
+  type AwsBackend,
+  type AwsConfig,
+  createAwsBackend,
+  createClients,
+  loadAwsConfig,
+} from '../../lib/adapters/aws/index.js';
+import { PowertoolsLogger } from '../../lib/adapters/aws/lambda/powertools-logger.js';
+import {
+  type Logger as CoreLogger,
+  HoldCache,
+  JobService,
+  systemClock,
+  Topology,
+} from '../../lib/core/index.js';
+import { pipelines } from '../../lib/pipelines/index.js';
+
+/** What every function builds once, at cold start. */
+export interface FunctionContext {
+  readonly config: AwsConfig;
+  readonly powertools: Logger;
+  readonly logger: CoreLogger;
+  readonly metrics: Metrics;
+  readonly tracer: Tracer;
+  readonly backend: AwsBackend;
+  readonly topology: Topology;
+  readonly holds: HoldCache;
+  readonly jobs: JobService;
+}
+
+export function coldStart(service: string): FunctionContext {
+  const config = loadAwsConfig();
+  const powertools = new Logger({ serviceName: service });
+  const metrics = new Metrics({ namespace: 'Stagecoach', serviceName: service });
+  const tracer = new Tracer({ serviceName: service });
+  const clients = createClients(config);
+  for (const client of [clients.sqs, clients.dynamoDb, clients.eventBridge, clients.s3, clients.management]) {
+    if (client !== undefined) tracer.captureAWSv3Client(client);
+  }
+  const logger = new PowertoolsLogger(powertools);
+  const backend = createAwsBackend(config, { clients });
+  const topology = new Topology(pipelines, config.queuePrefix);
+  const holds = new HoldCache(backend.store, systemClock);
+  const jobs = new JobService({
+    backend,
+    topology,
+    logger,
+    holds,
+    retentionS: config.retentionDays * 86_400,
+  });
+  return { config, powertools, logger, metrics, tracer, backend, topology, holds, jobs };
+}

@@ -1,0 +1,42 @@
+import { ConfigError, findStage, WorkerPool } from '../lib/core/index.js';
+import { coldStart } from './shared/context.js';
+
+// The Fargate service: a long-poll worker pool for the stages named in STAGECOACH_STAGES
+// ("pipeline/stage,..."; default: every fargate stage), stopping gracefully on SIGTERM.
+const ctx = coldStart('stagecoach-worker');
+const named = (process.env.STAGECOACH_STAGES ?? '').split(',').filter(Boolean);
+for (const name of named) {
+  const [pipeline, stage] = name.split('/');
+  const p = ctx.topology.pipelines.get(pipeline ?? '');
+  if (p === undefined || findStage(p, stage ?? '') === undefined) {
+    throw new ConfigError('STAGECOACH_STAGES', [
+      `'${name}' is not a stage of this deployment (pipeline/stage)`,
+    ]);
+  }
+}
+const concurrency = Number(process.env.STAGECOACH_CONCURRENCY ?? 0);
+const pool = new WorkerPool({
+  backend: ctx.backend,
+  topology: ctx.topology,
+  stages: (p, s) => (named.length > 0 ? named.includes(`${p.name}/${s.name}`) : s.compute.kind === 'fargate'),
+  ...(concurrency > 0 ? { concurrency } : {}),
+  waitTimeMs: 20_000,
+  deadLetters: false,
+  holdSweepMs: 0,
+  holds: ctx.holds,
+  logger: ctx.logger,
+});
+pool.start();
+
+let stopping = false;
+const stop = async (signal: string): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  ctx.logger.info('stopping', { signal });
+  // ECS waits stopTimeout (120 s) after SIGTERM before SIGKILL; finish or hand back work before then.
+  await pool.stop({ timeoutMs: Number(process.env.STAGECOACH_STOP_TIMEOUT_MS ?? 100_000) });
+  await ctx.backend.queue.flush();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
