@@ -7,7 +7,7 @@ import { type Logger, silentLogger } from './logger.js';
 import type { JobStore, LiveChannel } from './ports.js';
 
 /** What a client may send on its WebSocket. */
-export const LiveRequestSchema = z.discriminatedUnion('action', [
+export const LiveRequestSchema = z.union([
   z.object({ action: z.literal('subscribe'), job_id: z.string().min(1).max(128) }).strict(),
   z.object({ action: z.literal('subscribe'), stream: z.literal('tenant') }).strict(),
   z.object({ action: z.literal('unsubscribe'), job_id: z.string().min(1).max(128) }).strict(),
