@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAnalyzeCommand } from './analyze.js';
+import { registerDevCommand } from './dev.js';
 
 /** The `stagecoach` command line: each sub-command lives in its own file under lib/cli. */
 export function buildProgram(): Command {
@@ -7,5 +8,6 @@ export function buildProgram(): Command {
     .description('Stagecoach: multi-stage job pipelines on AWS, and the OMA service')
     .showHelpAfterError('(run with --help for usage)');
   registerAnalyzeCommand(program);
+  registerDevCommand(program);
   return program;
 }

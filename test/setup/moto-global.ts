@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { motoAvailable, startMoto } from '../support/moto.js';
+import { motoAvailable, startMoto } from '../../lib/dev/moto.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -15,6 +15,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether `moto_server` is on the PATH (pip install "moto[server]"). */
 export function motoAvailable(): boolean {
   return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
 }
@@ -24,7 +25,10 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-/** Starts moto_server on a free loopback port and waits until it answers. */
+/**
+ * Starts moto_server — a local emulator of the AWS APIs — on a free loopback port and waits until it
+ * answers. Used by the dev runtime's `--backend moto` and by the tests of the AWS adapters.
+ */
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {

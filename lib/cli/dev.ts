@@ -1,0 +1,71 @@
+import { type Command, Option } from 'commander';
+import { JsonLogger, type LogLevel } from '../core/logger.js';
+import { type DevBackend, DevRuntime } from '../dev/runtime.js';
+import { pipelines } from '../pipelines/index.js';
+
+/** `stagecoach dev`: the whole deployment on this machine, until Ctrl-C. */
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description(
+      'run the API, the WebSocket API and every stage locally, on the embedded backend or an AWS emulator',
+    )
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'memory (in process), moto (starts moto_server), endpoint (AWS_ENDPOINT_URL or AWS)',
+      )
+        .choices(['memory', 'moto', 'endpoint'])
+        .default('memory'),
+    )
+    .option('--port <port>', 'HTTP and WebSocket port', '8787')
+    .option('--tokens <file>', 'bearer tokens → tenants', '.stagecoach/dev-tokens.json')
+    .option('--prefix <prefix>', 'prefix of queue, table, bus and bucket names', 'dev-')
+    .option('--data <dir>', 'memory backend: keep blobs in this folder', '.stagecoach/blobs')
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
+    .action(
+      async (options: {
+        backend: DevBackend;
+        port: string;
+        tokens: string;
+        prefix: string;
+        data: string;
+        logLevel: LogLevel;
+      }) => {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+          program.error(`--port must be a port number (got '${options.port}')`, { exitCode: 2 });
+        }
+        const runtime = await DevRuntime.start({
+          backend: options.backend,
+          pipelines,
+          port,
+          tokensFile: options.tokens,
+          prefix: options.prefix,
+          blobDir: options.data,
+          logger: new JsonLogger({ level: options.logLevel }),
+        });
+        console.log(`\nStagecoach dev runtime (${options.backend})`);
+        console.log(
+          `  HTTP API   ${runtime.url}   (try: curl -H 'authorization: Bearer <token>' ${runtime.url}/jobs)`,
+        );
+        console.log(`  WebSocket  ${runtime.wsUrl}?token=<token>`);
+        for (const { token, caller } of runtime.tokens.list())
+          console.log(`  token      ${token}  → tenant ${caller.tenantId}`);
+        console.log(
+          `  pipelines  ${pipelines.map((p) => `${p.name} (${p.stages.map((s) => s.name).join(' → ')})`).join(', ')}`,
+        );
+        console.log('\nCtrl-C to stop.');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        console.log('\nstopping...');
+        await runtime.stop();
+      },
+    );
+}
