@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/**
+ * One environment's block in cdk.json (`context.environments.<name>`). Everything that differs
+ * between dev, staging and prod is here; everything else is a secure default in the constructs.
+ */
+export const EnvironmentConfigSchema = z
+  .object({
+    /** Prefix of every queue name; the functions get it as STAGECOACH_QUEUE_PREFIX. */
+    queuePrefix: z
+      .string()
+      .regex(/^[a-z0-9-]*$/, 'may hold only lower-case letters, digits and -')
+      .max(40, 'must be at most 40 characters (queue names are limited to 80)'),
+    /** How long job records, events and attempts are kept (DynamoDB TTL). */
+    retentionDays: z.int().min(1).max(3650),
+    /** `retain` keeps tables, the bucket, the user pool and logs when the stack is deleted. */
+    removalPolicy: z.enum(['destroy', 'retain']),
+    /** Retention of every log group (functions, API access logs, containers, flow logs). */
+    logRetentionDays: z.int().refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    }),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    alarms: z
+      .object({
+        /** Addresses subscribed to the alarm topic (each confirms by e-mail). */
+        emails: z.array(z.email()).default([]),
+        /** An existing SNS topic to notify instead of creating one. */
+        topicArn: z.string().regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN').optional(),
+        /** Alarm when a stage's oldest waiting message is older than this. */
+        oldestMessageAgeSeconds: z.int().min(60).max(1_209_600).default(900),
+      })
+      .strict()
+      .default({ emails: [], oldestMessageAgeSeconds: 900 }),
+    fargate: z
+      .object({
+        /** Caps every Fargate stage's task count (below each stage's own `compute.maxTasks`). */
+        maxTasks: z.int().min(1).max(1_000).optional(),
+        /** 0: tasks run in public subnets with a public IP and no inbound rule; ≥ 1: private subnets behind NAT. */
+        natGateways: z.int().min(0).max(3).default(0),
+      })
+      .strict()
+      .default({ natGateways: 0 }),
+    api: z
+      .object({
+        throttleRatePerSecond: z.number().positive().max(10_000).default(50),
+        throttleBurst: z.int().positive().max(5_000).default(100),
+        /** Browser origins allowed to call the HTTP API; none means no CORS. */
+        corsAllowOrigins: z.array(z.string().min(1)).default([]),
+        /**
+         * Creates the account-wide role API Gateway writes WebSocket logs with. Turn off when the
+         * account already has one (it is one setting per account and region).
+         */
+        manageAccountLogRole: z.boolean().default(true),
+      })
+      .strict()
+      .default({
+        throttleRatePerSecond: 50,
+        throttleBurst: 100,
+        corsAllowOrigins: [],
+        manageAccountLogRole: true,
+      }),
+    auth: z
+      .object({
+        /** `required`: every user sets up TOTP; `optional` lets scripts sign in with a password. */
+        mfa: z.enum(['required', 'optional']).default('required'),
+      })
+      .strict()
+      .default({ mfa: 'required' }),
+    events: z
+      .object({
+        /** How long the event archive keeps lifecycle events for replay; 0 keeps them forever. */
+        archiveRetentionDays: z.int().min(0).max(3650).default(365),
+      })
+      .strict()
+      .default({ archiveRetentionDays: 365 }),
+    storage: z
+      .object({
+        /** Deletes stored inputs and outputs this long after they were written; unset keeps them. */
+        expireAfterDays: z.int().min(1).optional(),
+        /** Origins that may PUT/GET through presigned URLs from a browser. */
+        corsAllowOrigins: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ corsAllowOrigins: [] }),
+  })
+  .strict();
+
+export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
+export type EnvironmentConfigInput = z.input<typeof EnvironmentConfigSchema>;
+
+/** The context key in cdk.json that holds one block per environment. */
+export const ENVIRONMENTS_CONTEXT_KEY = 'environments';
+
+/**
+ * Picks `environments.<name>` from the CDK context and validates it. Fails with every problem at
+ * once, each naming the key (`environments.prod.alarms.emails.0: ...`).
+ */
+export function environmentConfig(environments: unknown, name: unknown): EnvironmentConfig {
+  const subject = `cdk.json context '${ENVIRONMENTS_CONTEXT_KEY}'`;
+  if (typeof environments !== 'object' || environments === null || Array.isArray(environments)) {
+    throw new ConfigError(subject, [
+      `'${ENVIRONMENTS_CONTEXT_KEY}' must be an object with one block per environment`,
+    ]);
+  }
+  const known = Object.keys(environments);
+  if (typeof name !== 'string' || name === '') {
+    throw new ConfigError('The environment', [
+      `pass one with -c env=<name>; cdk.json defines ${known.join(', ')}`,
+    ]);
+  }
+  const block: unknown = Object.entries(environments).find(([key]) => key === name)?.[1];
+  if (block === undefined) {
+    throw new ConfigError('The environment', [
+      `'${name}' is not in cdk.json; use one of ${known.join(', ')}`,
+    ]);
+  }
+  const parsed = EnvironmentConfigSchema.safeParse(block);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    subject,
+    parsed.error.issues.map(
+      (issue) => `${[ENVIRONMENTS_CONTEXT_KEY, name, ...issue.path.map(String)].join('.')}: ${issue.message}`,
+    ),
+  );
+}

@@ -1,0 +1,109 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ConfigError } from '../core/errors.js';
+import type { Pipeline, StageQueues } from '../core/pipeline.js';
+import { LAMBDA_BOOKKEEPING_MS, lambdaTimeoutMs, type Stage } from '../core/stage.js';
+import { FUNCTION_ENV } from './env-vars.js';
+import { ServiceFunction } from './service-function.js';
+import { type DeployedStage, grantStageRunner, type ServiceResources } from './service-resources.js';
+import { StageQueueSet } from './stage-queues.js';
+
+/** AWS's advice for SQS event sources: visibility at least six times the function timeout. */
+export const VISIBILITY_FACTOR = 6;
+const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
+/** The lowest maximum concurrency an SQS event source accepts. */
+const MIN_EVENT_SOURCE_CONCURRENCY = 2;
+
+export interface LambdaStageProps {
+  readonly pipeline: Pipeline;
+  /** A stage of `pipeline` with `compute.kind` 'lambda'. */
+  readonly stage: Stage;
+  /** The stage's queues as the runtime resolves them (`Topology.stageQueues`). */
+  readonly queues: StageQueues;
+  /** Tables, bus, bucket and the common environment. */
+  readonly resources: ServiceResources;
+  /** @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** Of the function's log group. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A light stage on Lambda: its lane queues and DLQ (encrypted, TLS-only, redrive after the stage's
+ * maxReceiveCount), one function bundled from functions/stage.ts, and an SQS event source per lane
+ * with partial batch responses, the stage's batch size and maximum concurrency.
+ */
+export class LambdaStage extends Construct implements DeployedStage {
+  readonly queues: StageQueueSet;
+  readonly handler: ServiceFunction;
+  readonly function: lambda.IFunction;
+  readonly eventSources: readonly SqsEventSource[];
+
+  constructor(scope: Construct, id: string, props: LambdaStageProps) {
+    super(scope, id);
+    const { pipeline, stage, queues } = props;
+    const timeoutMs = lambdaTimeoutMs(stage.timeoutMs);
+    const problems = lambdaStageProblems(stage, queues);
+    if (problems.length > 0) throw new ConfigError(`Lambda stage '${pipeline.name}/${stage.name}'`, problems);
+
+    this.queues = new StageQueueSet(this, 'Queues', { queues });
+    this.handler = new ServiceFunction(this, 'Runner', {
+      entry: 'stage.ts',
+      description: `Stagecoach stage ${pipeline.name}/${stage.name}`,
+      memorySize: stage.compute.memoryMb,
+      timeout: Duration.seconds(timeoutMs / 1000),
+      environment: {
+        ...props.resources.environment,
+        [FUNCTION_ENV.pipeline]: pipeline.name,
+        [FUNCTION_ENV.stage]: stage.name,
+      },
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+      ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
+    });
+    this.function = this.handler.function;
+    grantStageRunner(this.handler.role, this.queues, props.resources);
+    this.eventSources = this.queues.lanes.map((lane) => {
+      const source = new SqsEventSource(lane, {
+        batchSize: stage.compute.batchSize,
+        maxConcurrency: Math.max(MIN_EVENT_SOURCE_CONCURRENCY, stage.compute.concurrency),
+        reportBatchItemFailures: true,
+      });
+      this.handler.function.addEventSource(source);
+      return source;
+    });
+  }
+
+  get runnerRole(): iam.Role {
+    return this.handler.role;
+  }
+
+  allowForwardTo(next: StageQueueSet): void {
+    next.grantSend(this.handler.role);
+  }
+}
+
+/** Everything that keeps a stage from running on Lambda, all at once. */
+export function lambdaStageProblems(stage: Stage, queues: StageQueues): string[] {
+  const problems: string[] = [];
+  if (stage.compute.kind !== 'lambda')
+    problems.push(`compute.kind is '${stage.compute.kind}'; deploy it with FargateStage`);
+  const timeoutMs = lambdaTimeoutMs(stage.timeoutMs);
+  if (stage.timeoutMs + LAMBDA_BOOKKEEPING_MS > LAMBDA_MAX_TIMEOUT_MS)
+    problems.push(
+      `timeoutMs ${stage.timeoutMs} plus ${LAMBDA_BOOKKEEPING_MS} ms of bookkeeping exceeds Lambda's 15 minutes; shorten it or use compute.kind 'fargate'`,
+    );
+  if (stage.compute.memoryMb > 10_240)
+    problems.push(
+      `compute.memoryMb ${stage.compute.memoryMb} exceeds Lambda's 10240 MB; use compute.kind 'fargate'`,
+    );
+  const minimum = VISIBILITY_FACTOR * timeoutMs;
+  if (queues.visibilityTimeoutMs < minimum)
+    problems.push(
+      `visibilityTimeoutMs ${queues.visibilityTimeoutMs} is below ${VISIBILITY_FACTOR} × the function timeout (${timeoutMs} ms); set it to at least ${minimum} or leave it unset`,
+    );
+  return problems;
+}
