@@ -1,0 +1,192 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/core/errors.js';
+import { definePipeline, stageQueues, Topology } from '../../lib/core/pipeline.js';
+import { defineStage, lambdaTimeoutMs } from '../../lib/core/stage.js';
+import { LambdaStage, lambdaStageProblems } from '../../lib/infra/lambda-stage.js';
+import { bundlingApp, fargatePipeline, logicalId, queuesAllowed, serviceResources } from './support.js';
+
+const resize = defineStage({
+  name: 'resize',
+  inputs: {},
+  outputs: [],
+  retry: { maxRetries: 4 },
+  timeoutMs: 120_000,
+  compute: { memoryMb: 1024, batchSize: 5, concurrency: 1 },
+  process: () => ({}),
+});
+const pipeline = definePipeline({ name: 'images', stages: [resize], priorityLanes: 2 });
+const queues = new Topology([pipeline], 'test-').stageQueues('images', 'resize');
+const functionTimeoutS = lambdaTimeoutMs(resize.timeoutMs) / 1000;
+
+describe('LambdaStage', () => {
+  let app: App;
+  let stage: LambdaStage;
+  let template: Template;
+
+  beforeAll(() => {
+    // Prepare: real bundling, so the bundle itself can be checked
+    app = bundlingApp();
+    const stack = new Stack(app, 'LambdaStageTest');
+    stage = new LambdaStage(stack, 'Resize', {
+      pipeline,
+      stage: resize,
+      queues,
+      resources: serviceResources(stack),
+    });
+
+    // Act
+    template = Template.fromStack(stack);
+  });
+
+  it('creates a queue per priority lane and one dead-letter queue, named by the topology', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 3);
+    expect(queues.lanes).toEqual(['test-images-resize', 'test-images-resize-p1']);
+    for (const name of queues.lanes) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: name,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stage.queues.deadLetterQueue), 'Arn'] },
+          maxReceiveCount: resize.retry.maxRetries + 3,
+        },
+      });
+    }
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'test-images-resize-dlq',
+      MessageRetentionPeriod: 14 * 86_400,
+    });
+  });
+
+  it('keeps every queue visible for at least six times the function timeout', () => {
+    for (const name of queues.lanes) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: name,
+        VisibilityTimeout: 6 * functionTimeoutS,
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: functionTimeoutS });
+  });
+
+  it('encrypts every queue and refuses requests without TLS', () => {
+    const all = template.findResources('AWS::SQS::Queue');
+    for (const queue of Object.values(all)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 3);
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('consumes each lane with partial batch responses, the batch size and a maximum concurrency', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.allResourcesProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stage.function) },
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      // concurrency 1 is raised to the event source minimum of 2
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('runs functions/stage.ts for this stage on node20 with tracing and source maps', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({
+          STAGECOACH_PIPELINE: 'images',
+          STAGECOACH_STAGE: 'resize',
+          STAGECOACH_QUEUE_PREFIX: 'test-',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('bundles an ES module with its source map', () => {
+    // Prepare
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    const hash = String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '');
+    const dir = join(app.outdir, `asset.${hash}`);
+
+    // Act
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+
+    // Assess
+    expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
+    expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+  });
+
+  it('lets the runner consume and re-send to its own lanes and dead-letter to its own DLQ', () => {
+    const role = logicalId(stage.handler.role);
+    expect(queuesAllowed(template, role, 'sqs:ReceiveMessage')).toEqual(queues.lanes);
+    expect(queuesAllowed(template, role, 'sqs:DeleteMessage')).toEqual(queues.lanes);
+    expect(queuesAllowed(template, role, 'sqs:ChangeMessageVisibility')).toEqual(queues.lanes);
+    expect(queuesAllowed(template, role, 'sqs:SendMessage')).toEqual([...queues.lanes, queues.dlq].sort());
+  });
+});
+
+describe('lambdaStageProblems', () => {
+  it('reports a short visibility timeout, a Fargate stage and too much memory at once', () => {
+    // Prepare
+    const heavy = defineStage({
+      name: 'heavy',
+      inputs: {},
+      outputs: [],
+      timeoutMs: 60_000,
+      visibilityTimeoutMs: 120_000,
+      compute: { kind: 'fargate', memoryMb: 16_384 },
+      process: () => ({}),
+    });
+    const p = definePipeline({ name: 'p', stages: [heavy] });
+
+    // Act
+    const problems = lambdaStageProblems(heavy, stageQueues(p, heavy));
+
+    // Assess
+    expect(problems).toEqual([
+      "compute.kind is 'fargate'; deploy it with FargateStage",
+      "compute.memoryMb 16384 exceeds Lambda's 10240 MB; use compute.kind 'fargate'",
+      'visibilityTimeoutMs 120000 is below 6 × the function timeout (90000 ms); set it to at least 540000 or leave it unset',
+    ]);
+  });
+
+  it('refuses to build a stage that cannot run on Lambda', () => {
+    // Prepare
+    const stack = new Stack(bundlingApp(), 'Refused');
+    const analyze = fargatePipeline.stages[1];
+    if (analyze === undefined) throw new Error('the test pipeline has an analyze stage');
+
+    // Act
+    let error: unknown;
+    try {
+      new LambdaStage(stack, 'Analyze', {
+        pipeline: fargatePipeline,
+        stage: analyze,
+        queues: stageQueues(fargatePipeline, analyze),
+        resources: serviceResources(stack),
+      });
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error instanceof ConfigError ? error.problems : []).toContain(
+      "compute.kind is 'fargate'; deploy it with FargateStage",
+    );
+  });
+});
