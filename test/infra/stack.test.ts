@@ -1,0 +1,344 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lib/adapters/aws/config.js';
+import { jobsTableDefinition } from '../../lib/adapters/aws/provision.js';
+import { Topology } from '../../lib/core/pipeline.js';
+import { LambdaStage } from '../../lib/infra/lambda-stage.js';
+import { StagecoachStack } from '../../lib/infra/stack.js';
+import { pipelines } from '../../lib/pipelines/index.js';
+import { configOf, fastApp, logicalId, permissionsOf, queueNames, queuesAllowed } from './support.js';
+
+const config = configOf('dev');
+const topology = new Topology(pipelines, config.queuePrefix);
+const stageQueues = topology.all();
+const allLanes = stageQueues.flatMap((q) => q.lanes).sort();
+const allDlqs = stageQueues.map((q) => q.dlq).sort();
+
+describe('StagecoachStack (the deployed pipelines)', () => {
+  let stack: StagecoachStack;
+  let template: Template;
+
+  beforeAll(() => {
+    // Prepare
+    stack = new StagecoachStack(fastApp(), 'Stagecoach-test', { environmentName: 'test', config });
+
+    // Act
+    template = Template.fromStack(stack);
+  });
+
+  const roleOf = (key: string): string => {
+    const deployed = stack.stages.get(key);
+    if (deployed === undefined) throw new Error(`no stage ${key}`);
+    return logicalId(deployed.runnerRole);
+  };
+
+  describe('stages', () => {
+    it('has one queue per lane, one DLQ and one consumer per stage of every pipeline', () => {
+      expect(stageQueues.length).toBeGreaterThan(1);
+      expect([...queueNames(template).values()].sort()).toEqual([...allLanes, ...allDlqs].sort());
+      for (const q of stageQueues) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Environment: {
+            Variables: Match.objectLike({ STAGECOACH_PIPELINE: q.pipeline, STAGECOACH_STAGE: q.stage }),
+          },
+        });
+      }
+      // a mapping per lane (stage functions) and per DLQ (the dead-letter handler)
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', allLanes.length + allDlqs.length);
+    });
+
+    it('deploys no Fargate service when no stage runs on Fargate', () => {
+      template.resourceCountIs('AWS::ECS::Service', 0);
+      template.resourceCountIs('AWS::EC2::VPC', 0);
+      expect(stack.cluster).toBeUndefined();
+    });
+
+    it('lets each stage consume only its own queues and send only to its own and the next stage', () => {
+      for (const pipeline of pipelines) {
+        pipeline.stages.forEach((stage, i) => {
+          // Prepare
+          const own = topology.stageQueues(pipeline.name, stage.name);
+          const next = pipeline.stages[i + 1];
+          const forward = next === undefined ? [] : topology.stageQueues(pipeline.name, next.name).lanes;
+          const role = roleOf(`${pipeline.name}/${stage.name}`);
+
+          // Act
+          const receive = queuesAllowed(template, role, 'sqs:ReceiveMessage');
+          const send = queuesAllowed(template, role, 'sqs:SendMessage');
+
+          // Assess
+          expect(receive, stage.name).toEqual([...own.lanes].sort());
+          expect(send, stage.name).toEqual([...own.lanes, own.dlq, ...forward].sort());
+        });
+      }
+    });
+
+    it('never lets a stage reach the queues of a stage before it', () => {
+      const [first, second] = pipelines[0]?.stages ?? [];
+      if (first === undefined || second === undefined) throw new Error('the example pipeline has stages');
+      const pipeline = pipelines[0]?.name ?? '';
+      const firstQueues = topology.stageQueues(pipeline, first.name);
+      const sends = queuesAllowed(template, roleOf(`${pipeline}/${second.name}`), 'sqs:SendMessage');
+      expect(sends).not.toContain(firstQueues.lanes[0]);
+      expect(sends).not.toContain(firstQueues.dlq);
+    });
+  });
+
+  describe('IAM of the other functions', () => {
+    it('lets the dead-letter handler consume every DLQ and nothing else', () => {
+      const role = logicalId(stack.deadLetters.role);
+      expect(queuesAllowed(template, role, 'sqs:ReceiveMessage')).toEqual(allDlqs);
+      expect(queuesAllowed(template, role, 'sqs:SendMessage')).toEqual([]);
+    });
+
+    it('lets the API and the sweeper send to every lane, and receive from none', () => {
+      for (const role of [logicalId(stack.httpApi.handler.role), logicalId(stack.sweeper.role)]) {
+        expect(queuesAllowed(template, role, 'sqs:SendMessage')).toEqual(allLanes);
+        expect(queuesAllowed(template, role, 'sqs:ReceiveMessage')).toEqual([]);
+      }
+    });
+
+    it('gives the WebSocket and fan-out functions connections, read-only jobs and @connections, no queues', () => {
+      const jobs = logicalId(stack.state.jobsTable);
+      const connections = logicalId(stack.state.connectionsTable);
+      const api = logicalId(stack.liveApi.api);
+      for (const fn of [...stack.liveApi.routeHandlers, stack.fanout]) {
+        // Act
+        const allowed = permissionsOf(template, logicalId(fn.role));
+
+        // Assess
+        expect([...allowed.keys()].filter((action) => action.startsWith('sqs:'))).toEqual([]);
+        expect(allowed.get('dynamodb:PutItem')).toEqual(new Set([connections]));
+        expect(allowed.get('dynamodb:GetItem')).toEqual(
+          new Set([connections, jobs, `${jobs}/index/by-tenant`, `${jobs}/index/by-tenant-status`]),
+        );
+        const manage = [...(allowed.get('execute-api:ManageConnections') ?? [])];
+        expect(manage).toHaveLength(1);
+        expect(manage[0]).toMatch(new RegExp(`<${api}>/live/POST/@connections/\\*$`));
+      }
+    });
+
+    it('scopes table access to the table and its named indexes, without scans', () => {
+      const role = roleOf(`${pipelines[0]?.name}/${pipelines[0]?.stages[0]?.name}`);
+      const jobs = logicalId(stack.state.jobsTable);
+      const allowed = permissionsOf(template, role);
+      expect(allowed.get('dynamodb:Query')).toEqual(
+        new Set([jobs, `${jobs}/index/by-tenant`, `${jobs}/index/by-tenant-status`]),
+      );
+      expect(allowed.has('dynamodb:Scan')).toBe(false);
+      expect([...allowed.keys()].some((action) => action.includes('*'))).toBe(false);
+    });
+
+    it('uses no AWS managed policy on any function role', () => {
+      const functions = template.findResources('AWS::Lambda::Function');
+      const roles = template.findResources('AWS::IAM::Role');
+      for (const fn of Object.values(functions)) {
+        const role = roles[fn.Properties.Role['Fn::GetAtt'][0]];
+        expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('APIs', () => {
+    it('puts every HTTP route behind the Cognito JWT authorizer', () => {
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+      const http = routes.filter((route) => String(route.Properties.RouteKey).startsWith('ANY '));
+      expect(http.map((route) => route.Properties.RouteKey).sort()).toEqual([
+        'ANY /holds',
+        'ANY /holds/{proxy+}',
+        'ANY /jobs',
+        'ANY /jobs/{proxy+}',
+      ]);
+      const authorizer = Object.keys(
+        template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'JWT' } }),
+      );
+      expect(authorizer).toHaveLength(1);
+      for (const route of http) {
+        expect(route.Properties.AuthorizationType).toBe('JWT');
+        expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizer[0] });
+      }
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Audience: [{ Ref: logicalId(stack.identity.client) }], Issuer: Match.anyValue() },
+      });
+    });
+
+    it('serves the HTTP API on the $default stage with payload 2.0, throttling and access logs', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+      });
+    });
+
+    it('authorizes WebSocket $connect with the Lambda authorizer reading ?token=', () => {
+      const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer', {
+        Properties: { AuthorizerType: 'REQUEST' },
+      });
+      const [id, authorizer] = Object.entries(authorizers)[0] ?? [];
+      expect(authorizer?.Properties.IdentitySource).toEqual(['route.request.querystring.token']);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: '$connect',
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: id },
+      });
+      for (const key of ['$disconnect', '$default'])
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: 'live',
+        AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      });
+    });
+
+    it('tells the pushing functions the Management API endpoint, built from the API id and stage', () => {
+      const endpoint = {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: logicalId(stack.liveApi.api) },
+            '.execute-api.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/live',
+          ],
+        ],
+      };
+      for (const fn of [...stack.liveApi.routeHandlers, stack.fanout]) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Handler: `index.${fn === stack.fanout ? 'handler' : fn.node.id.toLowerCase()}`,
+          Environment: { Variables: Match.objectLike({ [ENV.websocketEndpoint]: endpoint }) },
+        });
+      }
+    });
+
+    it('creates a user pool whose tenant attribute users cannot change', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        Schema: Match.arrayWith([Match.objectLike({ Name: 'tenant_id', Mutable: false })]),
+        UserPoolTier: 'PLUS',
+        MfaConfiguration: 'OPTIONAL',
+      });
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        GenerateSecret: false,
+        WriteAttributes: ['email'],
+      });
+    });
+  });
+
+  describe('state, events and storage', () => {
+    it('declares the jobs table exactly as the DynamoDB store expects it', () => {
+      const definition = jobsTableDefinition('jobs');
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: definition.KeySchema,
+        AttributeDefinitions: Match.arrayEquals(definition.AttributeDefinitions ?? []),
+        GlobalSecondaryIndexes: (definition.GlobalSecondaryIndexes ?? []).map((index) => ({
+          IndexName: index.IndexName,
+          KeySchema: index.KeySchema,
+          Projection: { ProjectionType: index.Projection?.ProjectionType },
+        })),
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+      });
+      template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    });
+
+    it('archives the durable lifecycle events and routes every event to the fan-out', () => {
+      template.hasResourceProperties('AWS::Events::Archive', {
+        EventPattern: { source: ['stagecoach'], 'detail-type': [{ 'anything-but': ['stage.progress'] }] },
+        RetentionDays: 30,
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: logicalId(stack.lifecycleEvents.bus) },
+        EventPattern: { source: ['stagecoach'] },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.fanout.function), 'Arn'] } })],
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.sweeper.function), 'Arn'] } })],
+      });
+    });
+
+    it('keeps the storage bucket private, encrypted, TLS-only, logged and on lifecycle rules', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'storage/' }),
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+            Match.objectLike({ ExpirationInDays: 30 }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(stack.storage.bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('destroys data with the dev stack', () => {
+      template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+      template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    });
+  });
+
+  describe('monitoring', () => {
+    it('alarms on dead letters, old messages and function errors, and notifies the topic', () => {
+      const topic = logicalId(stack.monitoring.alarmTopic);
+      for (const q of stageQueues) {
+        const name = `${q.pipeline}-${q.stage}`;
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) }],
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmDescription: Match.stringLikeRegexp(`^${name}: messages in the dead-letter queue`),
+          AlarmActions: [{ Ref: topic }],
+        });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Threshold: config.alarms.oldestMessageAgeSeconds,
+          AlarmDescription: Match.stringLikeRegexp(`^${name}: a message has waited`),
+        });
+      }
+      const stage = [...stack.stages.values()][0];
+      if (!(stage instanceof LambdaStage)) throw new Error('the example pipeline runs on Lambda');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stage.function) } }],
+        AlarmActions: [{ Ref: topic }],
+      });
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    });
+  });
+
+  it('outputs the API URLs and the user pool', () => {
+    const outputs = template.findOutputs('*');
+    for (const name of ['HttpApiUrl', 'WebSocketUrl', 'UserPoolId', 'UserPoolClientId', 'Region'])
+      expect(outputs[name], name).toBeDefined();
+    expect(JSON.stringify(outputs.WebSocketUrl?.Value)).toMatch(
+      /^\{"Fn::Join":\["",\["wss:\/\/",.*"\/live"\]\]\}$/,
+    );
+  });
+});
