@@ -13,6 +13,8 @@ const topology = new Topology(pipelines, config.queuePrefix);
 const stageQueues = topology.all();
 const allLanes = stageQueues.flatMap((q) => q.lanes).sort();
 const allDlqs = stageQueues.map((q) => q.dlq).sort();
+const kindOf = (pipeline: string, stage: string) =>
+  topology.pipelines.get(pipeline)?.stages.find((s) => s.name === stage)?.compute.kind;
 
 describe('StagecoachStack (the deployed pipelines)', () => {
   let stack: StagecoachStack;
@@ -37,20 +39,36 @@ describe('StagecoachStack (the deployed pipelines)', () => {
       expect(stageQueues.length).toBeGreaterThan(1);
       expect([...queueNames(template).values()].sort()).toEqual([...allLanes, ...allDlqs].sort());
       for (const q of stageQueues) {
-        template.hasResourceProperties('AWS::Lambda::Function', {
-          Environment: {
-            Variables: Match.objectLike({ STAGECOACH_PIPELINE: q.pipeline, STAGECOACH_STAGE: q.stage }),
-          },
-        });
+        if (kindOf(q.pipeline, q.stage) === 'lambda') {
+          template.hasResourceProperties('AWS::Lambda::Function', {
+            Environment: {
+              Variables: Match.objectLike({ STAGECOACH_PIPELINE: q.pipeline, STAGECOACH_STAGE: q.stage }),
+            },
+          });
+        } else {
+          template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+            ContainerDefinitions: [
+              Match.objectLike({
+                Environment: Match.arrayWith([
+                  { Name: 'STAGECOACH_STAGES', Value: `${q.pipeline}/${q.stage}` },
+                ]),
+              }),
+            ],
+          });
+        }
       }
-      // a mapping per lane (stage functions) and per DLQ (the dead-letter handler)
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', allLanes.length + allDlqs.length);
+      // a mapping per Lambda stage lane and per DLQ (the dead-letter handler)
+      const lambdaLanes = stageQueues
+        .filter((q) => kindOf(q.pipeline, q.stage) === 'lambda')
+        .flatMap((q) => q.lanes);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', lambdaLanes.length + allDlqs.length);
     });
 
-    it('deploys no Fargate service when no stage runs on Fargate', () => {
-      template.resourceCountIs('AWS::ECS::Service', 0);
-      template.resourceCountIs('AWS::EC2::VPC', 0);
-      expect(stack.cluster).toBeUndefined();
+    it('deploys a Fargate service for each Fargate stage, and none otherwise', () => {
+      const fargate = stageQueues.filter((q) => kindOf(q.pipeline, q.stage) === 'fargate');
+      template.resourceCountIs('AWS::ECS::Service', fargate.length);
+      template.resourceCountIs('AWS::EC2::VPC', fargate.length === 0 ? 0 : 1);
+      expect(stack.cluster === undefined).toBe(fargate.length === 0);
     });
 
     it('lets each stage consume only its own queues and send only to its own and the next stage', () => {
@@ -322,8 +340,8 @@ describe('StagecoachStack (the deployed pipelines)', () => {
           AlarmDescription: Match.stringLikeRegexp(`^${name}: a message has waited`),
         });
       }
-      const stage = [...stack.stages.values()][0];
-      if (!(stage instanceof LambdaStage)) throw new Error('the example pipeline runs on Lambda');
+      const stage = [...stack.stages.values()].find((deployed) => deployed instanceof LambdaStage);
+      if (!(stage instanceof LambdaStage)) throw new Error('the deployed pipelines have a Lambda stage');
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stage.function) } }],
