@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +129,32 @@ describe('LambdaStage', () => {
     expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
     expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+  });
+
+  it('loads as an ES module and exports the handler', async () => {
+    // Prepare: the bundle resolves its stage from the deployed pipelines at cold start
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    const hash = String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      STAGECOACH_JOBS_TABLE: 'jobs',
+      STAGECOACH_EVENT_BUS: 'bus',
+      STAGECOACH_BUCKET: 'bucket',
+      STAGECOACH_PIPELINE: 'wordcount',
+      STAGECOACH_STAGE: 'count',
+    });
+
+    // Act
+    let exported: Record<string, unknown>;
+    try {
+      exported = await import(pathToFileURL(join(app.outdir, `asset.${hash}`, 'index.mjs')).href);
+    } finally {
+      process.env = saved;
+    }
+
+    // Assess
+    expect(typeof exported.handler).toBe('function');
   });
 
   it('lets the runner consume and re-send to its own lanes and dead-letter to its own DLQ', () => {
