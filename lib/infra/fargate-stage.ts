@@ -127,7 +127,8 @@ export class FargateStage extends Construct implements DeployedStage {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: 0,
+      // No desired count: a deploy then leaves the running count to the scaling policies instead of
+      // resetting it (a new service starts one task, which the idle alarm stops after scaleInAfter).
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { rollback: true },

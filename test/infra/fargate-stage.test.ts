@@ -109,9 +109,9 @@ describe('FargateStage', () => {
     expect(existsSync(join(context, 'node_modules'))).toBe(false);
   });
 
-  it('starts at zero tasks in private subnets, with no inbound rule', () => {
+  it('leaves the task count to scaling, in private subnets, with no inbound rule', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
-      DesiredCount: 0,
+      DesiredCount: Match.absent(),
       LaunchType: 'FARGATE',
       DeploymentConfiguration: Match.objectLike({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
