@@ -5,7 +5,7 @@ import { coldStart } from './shared/context.js';
 import { instrument } from './shared/middleware.js';
 
 // One function per stage: STAGECOACH_PIPELINE and STAGECOACH_STAGE say which.
-const ctx = coldStart('stagecoach-stage');
+const ctx = coldStart('stagecoach-stage', { eventLingerMs: 1_000 });
 const pipeline = ctx.topology.pipelines.get(process.env.STAGECOACH_PIPELINE ?? '');
 const stage = pipeline === undefined ? undefined : findStage(pipeline, process.env.STAGECOACH_STAGE ?? '');
 if (pipeline === undefined || stage === undefined) {

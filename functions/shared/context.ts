@@ -31,7 +31,15 @@ export interface FunctionContext {
   readonly jobs: JobService;
 }
 
-export function coldStart(service: string): FunctionContext {
+/**
+ * `eventLingerMs`: stage functions pass a long linger — their events are flushed when each
+ * invocation ends, so a whole batch's events leave in a few PutEvents calls; functions that answer
+ * callers keep the short default.
+ */
+export function coldStart(
+  service: string,
+  options: { readonly eventLingerMs?: number } = {},
+): FunctionContext {
   const config = loadAwsConfig();
   const powertools = new Logger({ serviceName: service });
   const metrics = new Metrics({ namespace: 'Stagecoach', serviceName: service });
@@ -41,7 +49,10 @@ export function coldStart(service: string): FunctionContext {
     if (client !== undefined) tracer.captureAWSv3Client(client);
   }
   const logger = new PowertoolsLogger(powertools);
-  const backend = createAwsBackend(config, { clients });
+  const backend = createAwsBackend(config, {
+    clients,
+    ...(options.eventLingerMs === undefined ? {} : { eventLingerMs: options.eventLingerMs }),
+  });
   const topology = new Topology(pipelines, config.queuePrefix);
   const holds = new HoldCache(backend.store, systemClock);
   const jobs = new JobService({

@@ -26,7 +26,7 @@ import {
 import { type ControlReason, HeartbeatScheduler, LeaseKeeper } from './lease.js';
 import { type Logger, silentLogger } from './logger.js';
 import { nextStage, type Pipeline, type Topology } from './pipeline.js';
-import { type Backend, MAX_DELAY_MS, type ReceivedMessage } from './ports.js';
+import { type Backend, type JobQueue, MAX_DELAY_MS, type ReceivedMessage } from './ports.js';
 import { ProgressThrottle } from './progress.js';
 import { backoffDelay } from './retry.js';
 import { type JobIdentity, type Stage, type StageContext, validateInputs, verifyOutputs } from './stage.js';
@@ -73,6 +73,11 @@ export type Outcome =
 
 export interface MessageSource {
   readonly queue: string;
+  /**
+   * Where this message's sends go (forward, retry, dead letter). A shell may pass a batching
+   * outbox — the Lambda handler sends a whole invocation's forwards in one batch. @default the queue
+   */
+  readonly outbox?: Pick<JobQueue, 'send'>;
 }
 
 /** A not_before within this margin counts as due (clocks and queue delays are not exact). */
@@ -159,7 +164,7 @@ export class StageRunner {
     if (env.not_before !== undefined) {
       const wait = Date.parse(env.not_before) - now;
       if (wait > DUE_SLACK_MS) {
-        await this.#o.backend.queue.send(source.queue, [
+        await this.#outbox(source).send(source.queue, [
           { body: message.body, delayMs: Math.min(wait, MAX_DELAY_MS) },
         ]);
         return delete_('deferred');
@@ -206,7 +211,7 @@ export class StageRunner {
         ),
       );
     }
-    if (job.hop > env.hop) return this.#healForward(env, job, log);
+    if (job.hop > env.hop) return this.#healForward(env, job, source, log);
     if (job.hop < env.hop || job.stage !== env.stage) {
       return this.#deadLetter(
         message,
@@ -253,13 +258,18 @@ export class StageRunner {
    * message's processing should have made, that send may have been lost in a crash after the state
    * write; send it again (the claim makes any extra copy harmless).
    */
-  async #healForward(env: JobEnvelope, job: JobRecord, log: Logger): Promise<Disposition> {
+  async #healForward(
+    env: JobEnvelope,
+    job: JobRecord,
+    source: MessageSource,
+    log: Logger,
+  ): Promise<Disposition> {
     if (job.hop !== env.hop + 1 || (job.status !== 'QUEUED' && job.status !== 'RETRY_WAITING')) {
       return delete_('duplicate');
     }
     const due = job.retry_at === undefined ? 0 : Math.max(0, Date.parse(job.retry_at) - this.#clock.now());
     const queue = this.#o.topology.queueFor(job.pipeline, job.stage, job.priority);
-    await this.#o.backend.queue.send(queue, [
+    await this.#outbox(source).send(queue, [
       {
         body: serializeEnvelope(envelopeOf(job), this.#pipeline.contractLimitBytes),
         delayMs: Math.min(due, MAX_DELAY_MS),
@@ -525,7 +535,7 @@ export class StageRunner {
     }
     this.#publish(events, log);
     if (next === undefined || body === undefined) return delete_('done');
-    await this.#o.backend.queue.send(this.#o.topology.queueFor(env.pipeline, next.name, env.priority), [
+    await this.#outbox(a.source).send(this.#o.topology.queueFor(env.pipeline, next.name, env.priority), [
       { body },
     ]);
     return delete_('forwarded');
@@ -590,7 +600,7 @@ export class StageRunner {
     });
     if (!result.ok) return this.#afterLostTransition(env, result.current, a, serialized);
     this.#publish([failed], log);
-    await this.#o.backend.queue.send(this.#o.topology.queueFor(env.pipeline, env.stage, env.priority), [
+    await this.#outbox(a.source).send(this.#o.topology.queueFor(env.pipeline, env.stage, env.priority), [
       { body, delayMs: Math.min(delay, MAX_DELAY_MS) },
     ]);
     return delete_('retry-scheduled');
@@ -634,7 +644,7 @@ export class StageRunner {
     this.#publish(events, log);
     if (exhausted) {
       const reason = `Retries exhausted after ${attempt} attempt${attempt > 1 ? 's' : ''}: ${error.message}`;
-      await this.#o.backend.queue.send(this.#dlq, [
+      await this.#outbox(a.source).send(this.#dlq, [
         {
           body: a.message.body,
           attributes: deadLetterAttributes(error.code, reason, a.source.queue, a.message),
@@ -719,13 +729,17 @@ export class StageRunner {
       reason: error.message,
       queue: source.queue,
     });
-    await this.#o.backend.queue.send(this.#dlq, [
+    await this.#outbox(source).send(this.#dlq, [
       {
         body: message.body,
         attributes: deadLetterAttributes(error.code, error.message, source.queue, message),
       },
     ]);
     return delete_('dead-lettered');
+  }
+
+  #outbox(source: MessageSource): Pick<JobQueue, 'send'> {
+    return source.outbox ?? this.#o.backend.queue;
   }
 
   #mine(env: JobEnvelope, noControl: boolean): JobChange['expect'] {

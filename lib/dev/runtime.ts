@@ -171,6 +171,11 @@ export class DevRuntime {
     await gateway.start();
 
     // Stage consumers: Lambda stages through event sources, Fargate stages through the worker pool.
+    // Like the deployed stage functions, they publish with a long linger flushed per invocation.
+    const stageBackend: Backend =
+      awsConfig === undefined
+        ? backend
+        : { ...backend, events: createAwsBackend(awsConfig, { eventLingerMs: 1_000 }).events };
     for (const pipeline of options.pipelines) {
       for (const stage of pipeline.stages.filter((s) => s.compute.kind === 'lambda')) {
         const queues = topology.stageQueues(pipeline.name, stage.name);
@@ -187,7 +192,12 @@ export class DevRuntime {
               name: `${pipeline.name}-${stage.name}`,
               queue: backend.queue,
               queues: [...queues.lanes].reverse(),
-              handler: createStageHandler({ runner, queue: backend.queue, events: backend.events, logger }),
+              handler: createStageHandler({
+                runner,
+                queue: backend.queue,
+                events: stageBackend.events,
+                logger,
+              }),
               batchSize: stage.compute.batchSize,
               maxConcurrency: Math.max(2, Math.min(stage.compute.concurrency, 10)),
               functionTimeoutMs: lambdaTimeoutMs(stage.timeoutMs),

@@ -785,6 +785,13 @@ export function describeRuntime(factory: HarnessFactory): void {
       const rt = await runtime([pipeline]);
       const job = await rt.jobs.submit({ pipeline: 'progress' }, tenant);
       const done = await rt.jobs.waitFor(job.job_id, tenant);
+      // Delivery through the bus lags the job; wait for the stage's events to arrive.
+      await eventually(
+        () => ofJob(collector, job).filter((e) => e.type === 'stage.progress').length >= 2,
+        'progress events on the bus',
+        20_000,
+      );
+      await delay(300);
       const progress = ofJob(collector, job).filter((e) => e.type === 'stage.progress');
       expect(Number(done.params.reports)).toBeGreaterThan(10_000);
       expect(progress.length).toBeGreaterThanOrEqual(2);

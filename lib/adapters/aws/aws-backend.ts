@@ -21,7 +21,7 @@ export interface AwsBackendOptions {
   /** Clients to use instead of creating them (to add middleware, or mocks). */
   readonly clients?: AwsClients;
   readonly queue?: SqsJobQueueOptions;
-  /** Linger of the EventBridge batcher. @default 20 */
+  /** Linger of the EventBridge batcher. @default 50 */
   readonly eventLingerMs?: number;
 }
 

@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -182,9 +183,33 @@ export class DynamoJobStore implements JobStore {
     const start = decodeCursor(query.cursor);
     if (start !== undefined) input.ExclusiveStartKey = start;
     const out = await call('DynamoDB', 'Query', () => this.#db.send(new QueryCommand(input)));
-    const items = (out.Items ?? []).map((item) => parse(JobItemSchema, item));
+    const jobs = await this.#jobsByKey((out.Items ?? []).map((item) => String(item.pk)));
+    const items = query.pipeline === undefined ? jobs : jobs.filter((job) => job.pipeline === query.pipeline);
     const cursor = encodeCursor(out.LastEvaluatedKey);
     return cursor === undefined ? { items } : { items, cursor };
+  }
+
+  /** The indexes hold keys only: fetch the jobs, in index order (BatchGetItem, 100 keys a call). */
+  async #jobsByKey(pks: readonly string[]): Promise<JobRecord[]> {
+    const found = new Map<string, JobRecord>();
+    for (let i = 0; i < pks.length; i += 100) {
+      let keysLeft: Record<string, unknown>[] = pks.slice(i, i + 100).map((pk) => ({ pk, sk: 'STATE' }));
+      for (let attempt = 0; keysLeft.length > 0 && attempt < 5; attempt += 1) {
+        const out = await call('DynamoDB', 'BatchGetItem', () =>
+          this.#db.send(
+            new BatchGetCommand({ RequestItems: { [this.#jobs]: { Keys: keysLeft, ConsistentRead: true } } }),
+          ),
+        );
+        for (const item of out.Responses?.[this.#jobs] ?? [])
+          found.set(String(item.pk), parse(JobItemSchema, item));
+        keysLeft = out.UnprocessedKeys?.[this.#jobs]?.Keys ?? [];
+        if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+    return pks.flatMap((pk) => {
+      const job = found.get(pk);
+      return job === undefined ? [] : [job];
+    });
   }
 
   async listEvents(jobId: string, query: EventQuery = {}): Promise<Page<JobEvent>> {

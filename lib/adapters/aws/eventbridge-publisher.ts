@@ -13,7 +13,10 @@ export interface EventBridgePublisherOptions {
   readonly busName: string;
   /** The `source` of every event; rules match on it. @default 'stagecoach' */
   readonly source?: string;
-  /** How long events wait for company before a PutEvents. 0 sends at once. @default 20 */
+  /**
+   * How long events wait for company before a PutEvents. Publishing is fire-and-forget for stages
+   * (shells flush at the end of an invocation), so waiting costs no latency on the hop. @default 50
+   */
   readonly lingerMs?: number;
   /** Attempts for entries PutEvents reports as failed. @default 4 */
   readonly entryAttempts?: number;
@@ -49,7 +52,7 @@ export class EventBridgePublisher implements EventPublisher {
     this.#client = client;
     this.#bus = options.busName;
     this.#source = options.source ?? 'stagecoach';
-    this.#lingerMs = options.lingerMs ?? 20;
+    this.#lingerMs = options.lingerMs ?? 50;
     this.#entryAttempts = options.entryAttempts ?? 4;
   }
 

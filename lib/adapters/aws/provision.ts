@@ -16,7 +16,9 @@ import { call, isAwsError } from './errors.js';
 
 /**
  * The table layout the DynamoDB store expects; the CDK app declares the same. Jobs, events,
- * attempts, holds and dead letters share one table (pk/sk); tenant listings use two GSIs.
+ * attempts, holds and dead letters share one table (pk/sk); tenant listings use two GSIs that
+ * project keys only, so the constant job updates never rewrite them (the by-tenant keys never
+ * change) and listings, which are rare, fetch the items by key.
  */
 export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -40,7 +42,7 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
           { AttributeName: 'tenant_id', KeyType: 'HASH' },
           { AttributeName: 'created_sort', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
       {
         IndexName: INDEX.byTenantStatus,
@@ -48,7 +50,7 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
           { AttributeName: 'tenant_id', KeyType: 'HASH' },
           { AttributeName: 'status_since', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ],
   };

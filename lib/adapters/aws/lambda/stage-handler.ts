@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { Logger } from '../../../core/logger.js';
 import type { EventPublisher, JobQueue } from '../../../core/ports.js';
 import type { Outcome, StageRunner } from '../../../core/runner.js';
+import { SendBarrier } from './send-barrier.js';
 import { messageOf, queueNameFromArn } from './sqs-records.js';
 
 /** Time kept back from the Lambda deadline to give running stages back before the function dies. */
@@ -26,7 +27,8 @@ class ReleasedError extends Error {
 }
 
 /**
- * The Lambda handler of one stage: each SQS record goes through the runner; deleted outcomes
+ * The Lambda handler of one stage: each SQS record goes through the runner (the invocation's sends
+ * batched by a SendBarrier); deleted outcomes
  * succeed, released ones become batch item failures (after their visibility is set) and so do
  * backend faults, so SQS delivers them again. Shortly before the deadline, stages still running
  * are interrupted and give their messages back un-retried.
@@ -36,26 +38,36 @@ export function createStageHandler(
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
 
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
+  const handleRecord = async (record: SQSRecord, outbox: SendBarrier): Promise<void> => {
     const queue = queueNameFromArn(record.eventSourceARN);
-    const disposition = await deps.runner.handle(messageOf(record), { queue });
-    deps.onOutcome?.(disposition.outcome);
-    if (disposition.action === 'release') {
-      await deps.queue.changeVisibility(queue, record.receiptHandle, disposition.delayMs);
-      throw new ReleasedError(disposition.outcome);
+    try {
+      const disposition = await deps.runner.handle(messageOf(record), { queue, outbox });
+      deps.onOutcome?.(disposition.outcome);
+      if (disposition.action === 'release') {
+        await deps.queue.changeVisibility(queue, record.receiptHandle, disposition.delayMs);
+        throw new ReleasedError(disposition.outcome);
+      }
+    } finally {
+      outbox.settled();
     }
   };
 
   return async (event, context) => {
+    const outbox = new SendBarrier(deps.queue, event.Records.length);
     const deadline = setTimeout(
       () => deps.runner.interrupt('The Lambda function is about to time out.'),
       Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
     );
     try {
-      return await processPartialResponse(event, handleRecord, processor, {
-        context,
-        throwOnFullBatchFailure: false,
-      });
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => handleRecord(record, outbox),
+        processor,
+        {
+          context,
+          throwOnFullBatchFailure: false,
+        },
+      );
     } finally {
       clearTimeout(deadline);
       await deps.events
