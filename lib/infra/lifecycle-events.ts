@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -8,6 +8,8 @@ export interface LifecycleEventsProps {
   readonly eventSource?: string;
   /** How long the archive keeps events for replay; `Duration.days(0)` keeps them forever. @default 365 days */
   readonly archiveRetention?: Duration;
+  /** @default `<stack name>-lifecycle` */
+  readonly archiveName?: string;
 }
 
 /**
@@ -29,6 +31,8 @@ export class LifecycleEvents extends Construct {
       description: 'Stagecoach lifecycle and progress events',
     });
     this.archive = this.bus.archive('Archive', {
+      // A name CloudFormation would generate can exceed the archive name limit (48 characters).
+      archiveName: props.archiveName ?? `${Stack.of(this).stackName}-lifecycle`.slice(0, 48),
       description: 'Durable Stagecoach lifecycle events, for replay',
       eventPattern: { source: [this.eventSource], detailType: events.Match.anythingBut('stage.progress') },
       retention: props.archiveRetention ?? Duration.days(365),

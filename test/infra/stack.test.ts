@@ -272,6 +272,7 @@ describe('StagecoachStack (the deployed pipelines)', () => {
 
     it('archives the durable lifecycle events and routes every event to the fan-out', () => {
       template.hasResourceProperties('AWS::Events::Archive', {
+        ArchiveName: 'Stagecoach-test-lifecycle',
         EventPattern: { source: ['stagecoach'], 'detail-type': [{ 'anything-but': ['stage.progress'] }] },
         RetentionDays: 30,
       });
