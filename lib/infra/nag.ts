@@ -34,16 +34,14 @@ export function flattenReference(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
   if (typeof value !== 'object') return JSON.stringify(value);
-  const record = value as Record<string, unknown>;
-  const join = record['Fn::Join'];
-  if (Array.isArray(join)) {
-    const [delimiter, items] = join;
+  const [key, arg] = Object.entries(value)[0] ?? ['', undefined];
+  if (key === 'Fn::Join' && Array.isArray(arg)) {
+    const [delimiter, items] = arg;
     return Array.isArray(items) ? items.map(flattenReference).join(String(delimiter)) : '';
   }
-  if ('Fn::Sub' in record) return flattenReference(record['Fn::Sub']);
-  const getAtt = record['Fn::GetAtt'];
-  if (Array.isArray(getAtt)) return `<${flattenReference(getAtt[0])}.${flattenReference(getAtt[1])}>`;
-  if ('Ref' in record) return `<${flattenReference(record.Ref)}>`;
-  if ('Fn::ImportValue' in record) return flattenReference(record['Fn::ImportValue']);
+  if (key === 'Fn::Sub' || key === 'Fn::ImportValue') return flattenReference(arg);
+  if (key === 'Fn::GetAtt' && Array.isArray(arg))
+    return `<${flattenReference(arg[0])}.${flattenReference(arg[1])}>`;
+  if (key === 'Ref') return `<${flattenReference(arg)}>`;
   return JSON.stringify(value);
 }

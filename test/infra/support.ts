@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { Construct } from 'constructs';
 import { definePipeline, type Pipeline } from '../../lib/core/pipeline.js';
@@ -73,9 +73,9 @@ export const fargatePipeline: Pipeline = definePipeline({
 /** The logical id CloudFormation sees for a construct's default resource. */
 export function logicalId(construct: Construct): string {
   const child = construct.node.defaultChild;
-  if (child === undefined) throw new Error(`${construct.node.path} has no default resource`);
+  if (!CfnElement.isCfnElement(child)) throw new Error(`${construct.node.path} has no default resource`);
   const stack = Stack.of(construct);
-  return String(stack.resolve(stack.getLogicalId(child as CfnElement)));
+  return String(stack.resolve(stack.getLogicalId(child)));
 }
 
 /** Renders a resolved ARN value with logical ids: `{"Fn::GetAtt":["Q","Arn"]}` → `Q`, joins kept readable. */
