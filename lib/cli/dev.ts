@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { JsonLogger, type LogLevel } from '../core/logger.js';
 import { type DevBackend, DevRuntime } from '../dev/runtime.js';
-import { pipelines } from '../pipelines/index.js';
+import { listeners, pipelines } from '../pipelines/index.js';
 
 /** `stagecoach dev`: the whole deployment on this machine, until Ctrl-C. */
 export function registerDevCommand(program: Command): void {
@@ -43,6 +43,7 @@ export function registerDevCommand(program: Command): void {
         const runtime = await DevRuntime.start({
           backend: options.backend,
           pipelines,
+          listeners,
           port,
           tokensFile: options.tokens,
           prefix: options.prefix,

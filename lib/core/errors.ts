@@ -149,6 +149,20 @@ export class JobExistsError extends StagecoachError {
   }
 }
 
+/** A record write's condition (absent, or at a version) does not hold. */
+export class RecordConflictError extends StagecoachError {
+  constructor(collection: string, id: string, expected: string) {
+    super(
+      'RECORD_CONFLICT',
+      `Record '${id}' in '${collection}' changed meanwhile (expected ${expected}); read it again and retry.`,
+      true,
+      {
+        context: { collection, id, expected },
+      },
+    );
+  }
+}
+
 /** A requested control action does not apply to the job's current status. */
 export class InvalidTransitionError extends StagecoachError {
   constructor(jobId: string, action: string, status: string, hint: string) {

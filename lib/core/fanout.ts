@@ -1,12 +1,11 @@
 import { type JobEvent, jobTopic, tenantTopic } from './job.js';
 import { type Logger, silentLogger } from './logger.js';
-import type { JobStore, LiveChannel } from './ports.js';
+import type { JobStore, LiveChannel, ServiceEvent } from './ports.js';
 
-/** The message a live client receives for each event. */
-export interface LiveMessage {
-  readonly type: 'event';
-  readonly event: JobEvent;
-}
+/** The message a live client receives for each event: a job's lifecycle, or a service's. */
+export type LiveMessage =
+  | { readonly type: 'event'; readonly event: JobEvent }
+  | { readonly type: 'service'; readonly event: ServiceEvent };
 
 /**
  * Pushes each lifecycle or progress event to the connections subscribed to its job or to its
@@ -26,16 +25,24 @@ export class LiveFanout {
 
   /** Returns how many connections the event reached. */
   async deliver(event: JobEvent): Promise<number> {
+    return this.#send(event.tenant_id, event.job_id, { type: 'event', event });
+  }
+
+  /** A service event reaches its tenant's stream, and its job's subscribers when it names one. */
+  async deliverService(event: ServiceEvent): Promise<number> {
+    return this.#send(event.tenant_id, event.job_id, { type: 'service', event });
+  }
+
+  async #send(tenantId: string, jobId: string | undefined, message: LiveMessage): Promise<number> {
     const [byJob, byTenant] = await Promise.all([
-      this.#store.subscribers(jobTopic(event.job_id)),
-      this.#store.subscribers(tenantTopic(event.tenant_id)),
+      jobId === undefined ? Promise.resolve([]) : this.#store.subscribers(jobTopic(jobId)),
+      this.#store.subscribers(tenantTopic(tenantId)),
     ]);
     // Subscriptions were checked against the tenant when made; check again so a mistake there
     // can never leak one tenant's events to another's sockets.
     const targets = new Set(
-      [...byJob, ...byTenant].filter((s) => s.tenant_id === event.tenant_id).map((s) => s.connection_id),
+      [...byJob, ...byTenant].filter((s) => s.tenant_id === tenantId).map((s) => s.connection_id),
     );
-    const message: LiveMessage = { type: 'event', event };
     let sent = 0;
     await Promise.all(
       [...targets].map(async (connectionId) => {

@@ -129,8 +129,56 @@ export interface JobStore {
 
 export interface EventPublisher {
   publish(events: readonly JobEvent[]): Promise<void>;
+  /** Events of a service built on Stagecoach (an analysis changed status, ...). */
+  publishService(events: readonly ServiceEvent[]): Promise<void>;
   /** Sends whatever is buffered; shells call it before they return or stop. */
   flush(): Promise<void>;
+}
+
+/**
+ * An event a service publishes about its own records. It reaches the bus like lifecycle events,
+ * and WebSocket clients subscribed to its tenant's stream (and to `job_id`, when set).
+ */
+export interface ServiceEvent {
+  /** Namespaced, e.g. `oma.analysis.status`. */
+  readonly type: string;
+  readonly tenant_id: string;
+  readonly job_id?: string;
+  readonly time: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RecordStore: a service's own small records (analyses, results summaries), versioned, with
+// conditional writes. Large data belongs in the BlobStore.
+// ---------------------------------------------------------------------------------------------
+
+export interface StoredRecord {
+  readonly id: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  /** 1 for a new record; each put increments it. */
+  readonly version: number;
+  readonly updated_at: string;
+}
+
+/** `absent`: the record must not exist; a number: it must be at that version. */
+export type RecordCondition = 'absent' | { readonly version: number };
+
+export interface RecordStore {
+  getRecord(collection: string, id: string): Promise<StoredRecord | undefined>;
+  /** Writes the record; {@link RecordConflictError} when the condition does not hold. */
+  putRecord(
+    collection: string,
+    id: string,
+    data: Readonly<Record<string, unknown>>,
+    condition?: RecordCondition,
+  ): Promise<StoredRecord>;
+  /** The collection's records, by id. */
+  listRecords(
+    collection: string,
+    query?: { readonly limit?: number; readonly cursor?: string },
+  ): Promise<Page<StoredRecord>>;
+  deleteRecord(collection: string, id: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,5 +228,6 @@ export interface Backend {
   readonly store: JobStore;
   readonly events: EventPublisher;
   readonly blobs: BlobStore;
+  readonly records: RecordStore;
   readonly live?: LiveChannel;
 }

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { HoldCache } from './holds.js';
 import { JobService } from './jobs.js';
+import { type Listener, ListeningPublisher } from './listeners.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type Pipeline, Topology } from './pipeline.js';
 import type { Backend } from './ports.js';
@@ -17,6 +18,11 @@ export interface RuntimeOptions {
   readonly pool?: Omit<WorkerPoolOptions, 'backend' | 'topology' | 'jobs' | 'holds' | 'clock' | 'logger'>;
   /** How long the hold list is cached by runners. @default 5000 */
   readonly holdCacheMs?: number;
+  /**
+   * Listeners run in this process on the events it publishes — for embedded deployments. (In AWS
+   * the listeners function receives them from EventBridge.)
+   */
+  readonly listeners?: readonly Listener[];
 }
 
 /**
@@ -33,11 +39,21 @@ export class Runtime {
   private constructor(options: RuntimeOptions) {
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger;
-    this.backend = options.backend;
+    const listeners = options.listeners ?? [];
+    this.backend =
+      listeners.length === 0
+        ? options.backend
+        : {
+            ...options.backend,
+            events: new ListeningPublisher(options.backend.events, listeners, {
+              backend: options.backend,
+              logger,
+            }),
+          };
     this.topology = new Topology(options.pipelines, options.prefix);
-    this.holds = new HoldCache(options.backend.store, clock, options.holdCacheMs);
+    this.holds = new HoldCache(this.backend.store, clock, options.holdCacheMs);
     this.jobs = new JobService({
-      backend: options.backend,
+      backend: this.backend,
       topology: this.topology,
       clock,
       logger,
@@ -45,7 +61,7 @@ export class Runtime {
     });
     this.pool = new WorkerPool({
       ...options.pool,
-      backend: options.backend,
+      backend: this.backend,
       topology: this.topology,
       jobs: this.jobs,
       holds: this.holds,

@@ -3,7 +3,13 @@ import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { type AwsConfig, createAwsBackend, provisionAws } from '../adapters/aws/index.js';
-import { createDeadLetterHandler, createFanoutHandler } from '../adapters/aws/lambda/bus-handlers.js';
+import {
+  type BusEnvelope,
+  BusEnvelopeSchema,
+  createDeadLetterHandler,
+  createFanoutHandler,
+  createListenersHandler,
+} from '../adapters/aws/lambda/bus-handlers.js';
 import { createHttpHandler } from '../adapters/aws/lambda/http-handler.js';
 import { createStageHandler } from '../adapters/aws/lambda/stage-handler.js';
 import { createWebSocketHandlers } from '../adapters/aws/lambda/websocket-handlers.js';
@@ -11,10 +17,12 @@ import { createMemoryBackend, LocalUrlSigner, type MemoryBackend } from '../adap
 import {
   type Backend,
   DeadLetterHandler,
+  dispatchToListeners,
   HoldCache,
   HttpApi,
   JobService,
   jobRoutes,
+  type Listener,
   LiveApi,
   type LiveChannel,
   LiveFanout,
@@ -53,6 +61,8 @@ export interface DevRuntimeOptions {
   readonly routes?: (context: { readonly jobs: JobService; readonly backend: Backend }) => readonly Route[];
   /** The claim holding the tenant, as in the deployed API. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
+  /** Listeners of the services, run on the job events as the deployed listeners function would. */
+  readonly listeners?: readonly Listener[];
 }
 
 interface Running {
@@ -231,6 +241,7 @@ export class DevRuntime {
       ),
     );
     running.push(await startFanout(memory, backend, awsConfig, fanout, logger));
+    running.push(await startListeners(options.listeners ?? [], memory, backend, awsConfig, logger));
     const sweeper = setInterval(() => {
       jobs.releaseExpiredHolds().catch((error: unknown) => logger.warn('hold sweep failed', { error }));
     }, 5_000);
@@ -269,38 +280,95 @@ async function startFanout(
 ): Promise<Running> {
   if (memory !== undefined || config === undefined) {
     const unsubscribe = memory?.events.subscribe((event) => fanout.deliver(event).then(() => undefined));
+    const unsubscribeService = memory?.events.subscribeService((event) =>
+      fanout.deliverService(event).then(() => undefined),
+    );
+    return {
+      stop: async () => {
+        unsubscribe?.();
+        unsubscribeService?.();
+      },
+    };
+  }
+  return consumeRule(
+    backend,
+    config,
+    'fanout',
+    { source: [config.eventSource] },
+    createFanoutHandler(fanout, logger),
+    logger,
+  );
+}
+
+/**
+ * Listeners on the job events. On the embedded backend they subscribe to the bus; on AWS, as in the
+ * stack, an EventBridge rule for their pipelines' events feeds them (here through a queue).
+ */
+async function startListeners(
+  listeners: readonly Listener[],
+  memory: MemoryBackend | undefined,
+  backend: Backend,
+  config: AwsConfig | undefined,
+  logger: Logger,
+): Promise<Running> {
+  if (listeners.length === 0) return { stop: async () => undefined };
+  const ctx = { backend, logger };
+  if (memory !== undefined || config === undefined) {
+    const unsubscribe = memory?.events.subscribe((event) =>
+      dispatchToListeners(listeners, event, ctx).then(() => undefined),
+    );
     return { stop: async () => unsubscribe?.() };
   }
-  const handler = createFanoutHandler(fanout, logger);
+  const pipelines = [...new Set(listeners.flatMap((l) => l.pipelines))];
+  const pattern = { source: [config.eventSource], detail: { pipeline: pipelines } };
+  return consumeRule(backend, config, 'listeners', pattern, createListenersHandler(listeners, ctx), logger);
+}
+
+/** An EventBridge rule on the bus targeting a queue, consumed like a Lambda target. */
+async function consumeRule(
+  backend: Backend,
+  config: AwsConfig,
+  name: string,
+  pattern: Record<string, unknown>,
+  handle: (event: BusEnvelope) => Promise<unknown>,
+  logger: Logger,
+): Promise<Running> {
   const aws = createAwsBackend(config);
-  const name = `${config.queuePrefix}fanout`;
+  const queueName = `${config.queuePrefix}${name}`;
   const { sqs, eventBridge } = aws.clients;
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl ?? '';
   const arn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes?.QueueArn;
   await eventBridge.send(
     new PutRuleCommand({
-      Name: name,
+      Name: queueName,
       EventBusName: config.eventBus,
-      EventPattern: JSON.stringify({ source: [config.eventSource] }),
+      EventPattern: JSON.stringify(pattern),
     }),
   );
   await eventBridge.send(
     new PutTargetsCommand({
-      Rule: name,
+      Rule: queueName,
       EventBusName: config.eventBus,
-      Targets: [{ Id: 'fanout', Arn: arn }],
+      Targets: [{ Id: name, Arn: arn }],
     }),
   );
   return started(
     new SqsEventSource({
-      name: 'fanout',
+      name,
       queue: backend.queue,
-      queues: [name],
+      queues: [queueName],
       handler: async (event: SQSEvent) => {
-        for (const record of event.Records) await handler(JSON.parse(record.body));
-        return { batchItemFailures: [] };
+        const failures: { itemIdentifier: string }[] = [];
+        for (const record of event.Records) {
+          try {
+            await handle(BusEnvelopeSchema.parse(JSON.parse(record.body)));
+          } catch {
+            failures.push({ itemIdentifier: record.messageId });
+          }
+        }
+        return { batchItemFailures: failures };
       },
       functionTimeoutMs: 30_000,
       logger,

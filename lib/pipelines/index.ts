@@ -1,3 +1,4 @@
+import type { Listener } from '../core/listeners.js';
 import type { Pipeline } from '../core/pipeline.js';
 import { examplePipeline } from './example/index.js';
 
@@ -6,3 +7,9 @@ import { examplePipeline } from './example/index.js';
  * each; every function and worker resolves its stage here.
  */
 export const pipelines: readonly Pipeline[] = [examplePipeline];
+
+/**
+ * The services' listeners: they receive the job events of the pipelines they name. The CDK app
+ * routes those events to the listeners function; local runtimes run them in process.
+ */
+export const listeners: readonly Listener[] = [];

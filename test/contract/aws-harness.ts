@@ -14,6 +14,7 @@ import { inject } from 'vitest';
 import { type AwsConfig, createAwsBackend, provisionAws } from '../../lib/adapters/aws/index.js';
 import type { JobEvent } from '../../lib/core/job.js';
 import { Topology } from '../../lib/core/pipeline.js';
+import type { ServiceEvent } from '../../lib/core/ports.js';
 import { uniquePrefix } from '../support/factories.js';
 import type { EventCollector, Harness } from './harness.js';
 
@@ -50,6 +51,7 @@ export async function awsHarness(): Promise<Harness> {
     name: 'aws (moto)',
     backend,
     minVisibilityMs: 1_000,
+    stageVisibilityMs: 4_000,
     presignable: true,
     async collectEvents(): Promise<EventCollector> {
       const name = `${uniquePrefix()}events`;
@@ -72,6 +74,7 @@ export async function awsHarness(): Promise<Harness> {
         }),
       );
       const seen: JobEvent[] = [];
+      const service: ServiceEvent[] = [];
       let running = true;
       const poll = (async () => {
         while (running) {
@@ -80,8 +83,9 @@ export async function awsHarness(): Promise<Harness> {
           );
           const messages = out.Messages ?? [];
           for (const m of messages) {
-            const envelope: { detail: JobEvent } = JSON.parse(m.Body ?? '{}');
-            seen.push(envelope.detail);
+            const envelope: { detail: JobEvent | ServiceEvent } = JSON.parse(m.Body ?? '{}');
+            if ('event_id' in envelope.detail) seen.push(envelope.detail);
+            else service.push(envelope.detail);
           }
           if (messages.length > 0) {
             await sqs.send(
@@ -95,6 +99,7 @@ export async function awsHarness(): Promise<Harness> {
       })();
       return {
         events: () => seen,
+        serviceEvents: () => service,
         stop: async () => {
           running = false;
           await poll;

@@ -1,9 +1,11 @@
 import type { JobEvent } from '../../lib/core/job.js';
-import type { Backend } from '../../lib/core/ports.js';
+import type { Backend, ServiceEvent } from '../../lib/core/ports.js';
 
 export interface EventCollector {
   /** Events published since the collector started, in arrival order. */
   events(): readonly JobEvent[];
+  /** Service events published since the collector started. */
+  serviceEvents(): readonly ServiceEvent[];
   stop(): Promise<void>;
 }
 
@@ -15,6 +17,12 @@ export interface Harness {
   collectEvents(): Promise<EventCollector>;
   /** Shortest visibility timeout the queue honours, in ms. */
   readonly minVisibilityMs: number;
+  /**
+   * Visibility (= lease) for the runtime tests' stages: short, so redeliveries come quickly, but
+   * comfortably longer than the backend's worst call latency, or a busy emulator's slow calls let a
+   * healthy stage's lease expire mid-run.
+   */
+  readonly stageVisibilityMs: number;
   /** Whether presigned URLs can be fetched in tests. */
   readonly presignable: boolean;
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
 import type { JobEvent } from '../../lib/core/job.js';
+import type { ServiceEvent } from '../../lib/core/ports.js';
 import type { Harness } from './harness.js';
 
 /** The embedded backend; blobs in a temporary folder (the local-folder adapter). */
@@ -13,15 +14,24 @@ export async function memoryHarness(): Promise<Harness> {
     name: 'memory',
     backend,
     minVisibilityMs: 1_000,
+    stageVisibilityMs: 1_000,
     presignable: false,
     async collectEvents() {
       const seen: JobEvent[] = [];
+      const service: ServiceEvent[] = [];
       const unsubscribe = backend.events.subscribe((event) => {
         seen.push(event);
       });
+      const unsubscribeService = backend.events.subscribeService((event) => {
+        service.push(event);
+      });
       return {
         events: () => seen,
-        stop: async () => unsubscribe(),
+        serviceEvents: () => service,
+        stop: async () => {
+          unsubscribe();
+          unsubscribeService();
+        },
       };
     },
     async close() {

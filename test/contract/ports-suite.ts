@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidParamError, JobExistsError, NotFoundError } from '../../lib/core/errors.js';
+import {
+  InvalidParamError,
+  JobExistsError,
+  NotFoundError,
+  RecordConflictError,
+} from '../../lib/core/errors.js';
 import type { AttemptRecord, JobRecord } from '../../lib/core/job.js';
 import { jobEvent, jobRecord, uniquePrefix } from '../support/factories.js';
 import { delay, eventually } from '../support/wait.js';
@@ -400,7 +405,80 @@ export function describePorts(factory: HarnessFactory): void {
     });
   });
 
+  describe('RecordStore', () => {
+    it('creates a record once, then updates it only at the version it was read at', async () => {
+      // Prepare
+      const collection = `${uniquePrefix()}analyses/structure-1`;
+      const created = await h.backend.records.putRecord(
+        collection,
+        'a1',
+        { status: 'READY', n: [1, 2] },
+        'absent',
+      );
+      // Act
+      const updated = await h.backend.records.putRecord(
+        collection,
+        'a1',
+        { status: 'QUEUED', n: [1, 2] },
+        { version: 1 },
+      );
+      const stale = h.backend.records.putRecord(collection, 'a1', { status: 'RUNNING' }, { version: 1 });
+      const again = h.backend.records.putRecord(collection, 'a1', { status: 'READY' }, 'absent');
+      // Assess
+      expect(created).toMatchObject({ id: 'a1', version: 1, data: { status: 'READY', n: [1, 2] } });
+      expect(updated.version).toBe(2);
+      await expect(stale).rejects.toBeInstanceOf(RecordConflictError);
+      await expect(again).rejects.toBeInstanceOf(RecordConflictError);
+      expect(await h.backend.records.getRecord(collection, 'a1')).toMatchObject({
+        version: 2,
+        data: { status: 'QUEUED' },
+      });
+      expect(await h.backend.records.getRecord(collection, 'missing')).toBeUndefined();
+    });
+
+    it('lists a collection by id, page by page, and deletes', async () => {
+      const collection = `${uniquePrefix()}c`;
+      for (const id of ['b', 'a', 'd', 'c', 'e']) await h.backend.records.putRecord(collection, id, { id });
+      await h.backend.records.putRecord(`${collection}-other`, 'z', {});
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.backend.records.listRecords(collection, {
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.items.map((r) => r.id));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(await h.backend.records.deleteRecord(collection, 'a')).toBe(true);
+      expect(await h.backend.records.deleteRecord(collection, 'a')).toBe(false);
+      await expect(h.backend.records.getRecord('bad collection', 'x')).rejects.toBeInstanceOf(
+        InvalidParamError,
+      );
+    });
+  });
+
   describe('EventPublisher', () => {
+    it('delivers service events to subscribers', async () => {
+      const collector = await h.collectEvents();
+      const tenant = uniquePrefix();
+      const event = {
+        type: 'oma.analysis.status',
+        tenant_id: tenant,
+        time: new Date().toISOString(),
+        detail: { status: 'RUNNING' },
+      };
+      await h.backend.events.publishService([event]);
+      await h.backend.events.flush();
+      const seen = await eventually(
+        () => collector.serviceEvents().find((e) => e.tenant_id === tenant),
+        'the service event',
+      );
+      await collector.stop();
+      expect(seen).toEqual(event);
+    });
+
     it('delivers published events to subscribers', async () => {
       const collector = await h.collectEvents();
       const job = jobRecord();

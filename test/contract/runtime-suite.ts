@@ -32,10 +32,11 @@ interface Calls {
 }
 
 /** a → b → c; each stage records its run and adds `<stage>_out` to params. */
-function chain(
+function makeChain(
   name: string,
   calls: Calls,
   overrides: Partial<Record<'a' | 'b' | 'c', Parameters<typeof defineStage>[0]>> = {},
+  visibilityTimeoutMs = 1_000,
 ) {
   const make = (stage: 'a' | 'b' | 'c') =>
     defineStage({
@@ -43,7 +44,7 @@ function chain(
       inputs: { item_id: required },
       outputs: [`${stage}_out`],
       retry: { backoff: FAST },
-      visibilityTimeoutMs: 1_000,
+      visibilityTimeoutMs,
       heartbeatMs: 50,
       async process({ item_id }) {
         calls.runs.push(stage);
@@ -62,6 +63,8 @@ function chain(
 export function describeRuntime(factory: HarnessFactory): void {
   let h: Harness;
   const open: Runtime[] = [];
+  const chain = (name: string, calls: Calls, overrides: Parameters<typeof makeChain>[2] = {}) =>
+    makeChain(name, calls, overrides, h.stageVisibilityMs);
   const collectors: EventCollector[] = [];
   const outcomes: { stage: string; outcome: Outcome | 'error' }[] = [];
 

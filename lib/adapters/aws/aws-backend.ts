@@ -3,6 +3,7 @@ import { ApiGatewayLiveChannel } from './api-gateway-live-channel.js';
 import { type AwsClients, createClients } from './clients.js';
 import type { AwsConfig } from './config.js';
 import { DynamoJobStore } from './dynamo-job-store.js';
+import { DynamoRecordStore } from './dynamo-record-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { S3BlobStore } from './s3-blob-store.js';
 import { SqsJobQueue, type SqsJobQueueOptions } from './sqs-job-queue.js';
@@ -12,6 +13,7 @@ export interface AwsBackend extends Backend {
   readonly store: DynamoJobStore;
   readonly events: EventBridgePublisher;
   readonly blobs: S3BlobStore;
+  readonly records: DynamoRecordStore;
   readonly live?: ApiGatewayLiveChannel;
   readonly clients: AwsClients;
   readonly config: AwsConfig;
@@ -43,6 +45,7 @@ export function createAwsBackend(config: AwsConfig, options: AwsBackendOptions =
       ...(options.eventLingerMs === undefined ? {} : { lingerMs: options.eventLingerMs }),
     }),
     blobs: new S3BlobStore(clients.s3, { bucket: config.bucket }),
+    records: new DynamoRecordStore(clients.dynamo, { table: config.jobsTable }),
     ...(clients.management === undefined ? {} : { live: new ApiGatewayLiveChannel(clients.management) }),
   };
 }

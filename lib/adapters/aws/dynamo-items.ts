@@ -11,6 +11,7 @@ import {
   type Subscription,
   type Topic,
 } from '../../core/job.js';
+import type { ServiceEvent } from '../../core/ports.js';
 
 // Items are parsed on the way out of the table, like every other boundary: a record that does not
 // have the shape the core expects is an error here, not a surprise three calls later.
@@ -70,6 +71,14 @@ export const EventItemSchema = z.object({
   trace_id: z.string().optional(),
   data: z.record(z.string(), z.unknown()).optional(),
 }) satisfies z.ZodType<JobEvent>;
+
+export const ServiceEventSchema = z.object({
+  type: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/),
+  tenant_id: z.string(),
+  job_id: z.string().optional(),
+  time: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+}) satisfies z.ZodType<ServiceEvent>;
 
 export const AttemptItemSchema = z.object({
   job_id: z.string(),

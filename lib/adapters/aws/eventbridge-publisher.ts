@@ -6,7 +6,7 @@ import {
 import { sleep } from '../../core/clock.js';
 import { BackendUnavailableError } from '../../core/errors.js';
 import type { JobEvent } from '../../core/job.js';
-import type { EventPublisher } from '../../core/ports.js';
+import type { EventPublisher, ServiceEvent } from '../../core/ports.js';
 import { call } from './errors.js';
 
 export interface EventBridgePublisherOptions {
@@ -57,6 +57,15 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   publish(events: readonly JobEvent[]): Promise<void> {
+    return this.#enqueue(events);
+  }
+
+  /** Service events go to the same bus, `detail-type` their type, `detail` the event. */
+  publishService(events: readonly ServiceEvent[]): Promise<void> {
+    return this.#enqueue(events);
+  }
+
+  #enqueue(events: readonly (JobEvent | ServiceEvent)[]): Promise<void> {
     const sent = events.map(
       (event) =>
         new Promise<void>((resolve, reject) => {

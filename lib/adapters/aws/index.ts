@@ -11,6 +11,7 @@ export {
 } from './config.js';
 export { INDEX } from './dynamo-items.js';
 export { DynamoJobStore, type DynamoJobStoreOptions } from './dynamo-job-store.js';
+export { DynamoRecordStore } from './dynamo-record-store.js';
 export { call, isAwsError, translateAwsError } from './errors.js';
 export { EventBridgePublisher, type EventBridgePublisherOptions } from './eventbridge-publisher.js';
 export { connectionsTableDefinition, jobsTableDefinition, provisionAws } from './provision.js';

@@ -7,6 +7,7 @@ import { MemoryEventBus } from './memory-event-bus.js';
 import { MemoryJobQueue } from './memory-job-queue.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { MemoryLiveChannel } from './memory-live-channel.js';
+import { MemoryRecordStore } from './memory-record-store.js';
 
 export interface MemoryBackendOptions {
   readonly clock?: Clock;
@@ -20,6 +21,7 @@ export interface MemoryBackend extends Backend {
   readonly store: MemoryJobStore;
   readonly events: MemoryEventBus;
   readonly blobs: MemoryBlobStore | FileBlobStore;
+  readonly records: MemoryRecordStore;
   readonly live: MemoryLiveChannel;
 }
 
@@ -30,6 +32,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     store: new MemoryJobStore(),
     events: new MemoryEventBus(options.logger === undefined ? {} : { logger: options.logger }),
     blobs: options.blobDir === undefined ? new MemoryBlobStore() : new FileBlobStore(options.blobDir),
+    records: new MemoryRecordStore(),
     live: new MemoryLiveChannel(),
   };
 }

@@ -1,8 +1,9 @@
 import type { JobEvent } from '../../core/job.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import type { EventPublisher } from '../../core/ports.js';
+import type { EventPublisher, ServiceEvent } from '../../core/ports.js';
 
 export type EventHandler = (event: JobEvent) => void | Promise<void>;
+export type ServiceEventHandler = (event: ServiceEvent) => void | Promise<void>;
 
 /**
  * In-process event bus. Subscribers receive each event asynchronously, so a slow subscriber (a
@@ -10,6 +11,7 @@ export type EventHandler = (event: JobEvent) => void | Promise<void>;
  */
 export class MemoryEventBus implements EventPublisher {
   readonly #handlers = new Set<{ handler: EventHandler; filter: (event: JobEvent) => boolean }>();
+  readonly #serviceHandlers = new Set<ServiceEventHandler>();
   readonly #pending = new Set<Promise<unknown>>();
   #scheduled = 0;
   #idle: (() => void)[] = [];
@@ -26,6 +28,28 @@ export class MemoryEventBus implements EventPublisher {
     return () => {
       this.#handlers.delete(entry);
     };
+  }
+
+  /** Receives service events (see {@link ServiceEvent}); returns a function that unsubscribes. */
+  subscribeService(handler: ServiceEventHandler): () => void {
+    this.#serviceHandlers.add(handler);
+    return () => {
+      this.#serviceHandlers.delete(handler);
+    };
+  }
+
+  async publishService(events: readonly ServiceEvent[]): Promise<void> {
+    if (this.#serviceHandlers.size === 0 || events.length === 0) return;
+    this.#scheduled += 1;
+    queueMicrotask(() => {
+      for (const event of events) {
+        for (const handler of this.#serviceHandlers) {
+          this.#track(() => handler(event), event.type);
+        }
+      }
+      this.#scheduled -= 1;
+      this.#settle();
+    });
   }
 
   async publish(events: readonly JobEvent[]): Promise<void> {
@@ -48,21 +72,24 @@ export class MemoryEventBus implements EventPublisher {
   }
 
   #deliver(handler: EventHandler, filter: (event: JobEvent) => boolean, event: JobEvent): void {
+    if (filter(event)) this.#track(() => handler(event), event.type);
+  }
+
+  #track(run: () => void | Promise<void>, type: string): void {
     try {
-      if (!filter(event)) return;
-      const result = handler(event);
+      const result = run();
       if (result instanceof Promise) {
         const tracked: Promise<void> = result.then(
           (): void => this.#done(tracked),
           (error: unknown): void => {
-            this.#log.warn('event subscriber failed', { error, type: event.type });
+            this.#log.warn('event subscriber failed', { error, type });
             this.#done(tracked);
           },
         );
         this.#pending.add(tracked);
       }
     } catch (error) {
-      this.#log.warn('event subscriber failed', { error, type: event.type });
+      this.#log.warn('event subscriber failed', { error, type });
     }
   }
 

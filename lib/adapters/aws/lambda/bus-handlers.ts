@@ -1,26 +1,45 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
 import type { DeadLetterHandler } from '../../../core/dead-letters.js';
 import type { LiveFanout } from '../../../core/fanout.js';
 import type { JobService } from '../../../core/jobs.js';
+import { dispatchToListeners, type Listener, type ListenerContext } from '../../../core/listeners.js';
 import type { Logger } from '../../../core/logger.js';
-import { EventItemSchema } from '../dynamo-items.js';
+import { EventItemSchema, ServiceEventSchema } from '../dynamo-items.js';
 import { messageOf, queueNameFromArn } from './sqs-records.js';
 
-/** EventBridge → WebSocket: pushes each lifecycle or progress event to its subscribers. */
+/** The part of an EventBridge event the bus handlers read (the rest is not trusted or needed). */
+export const BusEnvelopeSchema = z.object({ 'detail-type': z.string().optional(), detail: z.unknown() });
+export type BusEnvelope = z.infer<typeof BusEnvelopeSchema>;
+
+/** EventBridge → WebSocket: pushes each lifecycle, progress or service event to its subscribers. */
 export function createFanoutHandler(
   fanout: LiveFanout,
   logger: Logger,
-): (event: EventBridgeEvent<string, unknown>) => Promise<{ delivered: number }> {
+): (event: BusEnvelope) => Promise<{ delivered: number }> {
+  return async (event) => {
+    const job = EventItemSchema.safeParse(event.detail);
+    if (job.success) return { delivered: await fanout.deliver(job.data) };
+    const service = ServiceEventSchema.safeParse(event.detail);
+    if (service.success) return { delivered: await fanout.deliverService(service.data) };
+    logger.warn('ignoring an event that is not a Stagecoach event', { detail_type: event['detail-type'] });
+    return { delivered: 0 };
+  };
+}
+
+/** EventBridge → listeners: runs the service listeners a job event is for; throws so it is retried. */
+export function createListenersHandler(
+  listeners: readonly Listener[],
+  ctx: ListenerContext,
+): (event: BusEnvelope) => Promise<{ ran: number }> {
   return async (event) => {
     const parsed = EventItemSchema.safeParse(event.detail);
     if (!parsed.success) {
-      logger.warn('ignoring an event that is not a Stagecoach job event', {
-        detail_type: event['detail-type'],
-      });
-      return { delivered: 0 };
+      ctx.logger.warn('ignoring an event that is not a job event', { detail_type: event['detail-type'] });
+      return { ran: 0 };
     }
-    return { delivered: await fanout.deliver(parsed.data) };
+    return { ran: await dispatchToListeners(listeners, parsed.data, ctx) };
   };
 }
 
