@@ -20,15 +20,19 @@ export const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions/', import.me
 /** The worker image's Dockerfile, relative to the build context (the repository root). */
 export const WORKER_DOCKERFILE = 'functions/Dockerfile';
 
-/** The Node.js the functions are built and tested with (package.json engines, the worker image). */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_20_X;
+/**
+ * The Lambda runtime: the newest Node.js LTS Lambda offers. AWS deprecated nodejs20.x in April 2026
+ * and stops creating functions on it in February 2027. The code targets Node 20 (the project's
+ * engine, and the worker image's), which newer Node.js runs unchanged.
+ */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
 
-/** esbuild with the local binary (no Docker): ESM for node20, minified, with source maps. */
+/** esbuild with the local binary (no Docker): ESM for the runtime's Node.js, minified, with source maps. */
 export const FUNCTION_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
-  target: 'node20',
+  target: 'node22',
   minify: true,
   sourceMap: true,
   sourcesContent: false,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,7 +14,7 @@ import {
   FUNCTIONS_DIR,
   PROJECT_ROOT,
 } from './defaults.js';
-import { acknowledge, acknowledgeWildcard } from './nag.js';
+import { acknowledgeWildcard } from './nag.js';
 
 export interface ServiceFunctionProps {
   /** The entry file in functions/, e.g. `stage.ts`. */
@@ -36,7 +36,7 @@ export interface ServiceFunctionProps {
 }
 
 /**
- * One Lambda function of the service: bundled from functions/ with the local esbuild (ESM, node20,
+ * One Lambda function of the service: bundled from functions/ with the local esbuild (ESM for the Lambda runtime's Node.js,
  * minified, source maps), X-Ray tracing on, its own log group, and its own role that can do nothing
  * but write that log group until grants are added — no managed policies.
  */
@@ -77,12 +77,5 @@ export class ServiceFunction extends Construct {
       '*',
       'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
     );
-    const runtimeReason =
-      'Functions run on nodejs20.x, the engine the code is built and tested with (package.json engines, the node:20-slim worker image). AWS disables creating nodejs20.x functions on 2027-02-01: move FUNCTION_RUNTIME, the esbuild target, the engines and the Dockerfile to a newer Node.js together before then.';
-    acknowledge(this.function, 'L1', runtimeReason);
-    Validations.of(this.function).acknowledge({
-      id: 'CloudFormation-Validate::W2531',
-      reason: runtimeReason,
-    });
   }
 }

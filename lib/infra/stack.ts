@@ -8,8 +8,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ENV } from '../adapters/aws/config.js';
+import type { Listener } from '../core/listeners.js';
 import { type Pipeline, Topology } from '../core/pipeline.js';
-import { pipelines as deployedPipelines } from '../pipelines/index.js';
+import { listeners as deployedListeners, pipelines as deployedPipelines } from '../pipelines/index.js';
 import type { EnvironmentConfig } from './config.js';
 import { retentionDays } from './defaults.js';
 import { FUNCTION_ENV } from './env-vars.js';
@@ -32,6 +33,8 @@ export interface StagecoachStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   /** @default the pipelines this deployment runs (lib/pipelines) */
   readonly pipelines?: readonly Pipeline[];
+  /** @default the services' listeners (lib/pipelines) */
+  readonly listeners?: readonly Listener[];
   /** @default the worker image built from functions/Dockerfile at deploy time */
   readonly workerImage?: ecs.ContainerImage;
 }
@@ -56,6 +59,8 @@ export class StagecoachStack extends Stack {
   readonly fanout: ServiceFunction;
   readonly deadLetters: ServiceFunction;
   readonly sweeper: ServiceFunction;
+  /** Runs the services' listeners on their pipelines' job events; absent when there are none. */
+  readonly listeners?: ServiceFunction;
   readonly monitoring: Monitoring;
   /** Only when a pipeline has a Fargate stage. */
   readonly cluster: ecs.Cluster | undefined;
@@ -225,6 +230,36 @@ export class StagecoachStack extends Stack {
     this.state.grantJobsReadWrite(this.sweeper.role);
     this.lifecycleEvents.grantPublish(this.sweeper.role);
     for (const deployed of allStages) deployed.queues.grantSend(this.sweeper.role);
+
+    // Listeners: the job events of the pipelines they follow, delivered by a rule on the bus.
+    const listeners = props.listeners ?? deployedListeners;
+    if (listeners.length > 0) {
+      this.listeners = new ServiceFunction(this, 'Listeners', {
+        entry: 'listeners.ts',
+        description: "Stagecoach listeners: the services' reactions to their jobs' lifecycle events",
+        timeout: Duration.seconds(60),
+        environment: resources.environment,
+        ...logging,
+      });
+      new events.Rule(this, 'ListenersRule', {
+        description: 'Job events of the pipelines the listeners follow',
+        eventBus: this.lifecycleEvents.bus,
+        eventPattern: {
+          source: [this.lifecycleEvents.eventSource],
+          detailType: events.Match.anythingBut('stage.progress'),
+          detail: { pipeline: [...new Set(listeners.flatMap((l) => l.pipelines))] },
+        },
+        targets: [
+          new targets.LambdaFunction(this.listeners.function, {
+            retryAttempts: 4,
+            maxEventAge: Duration.hours(2),
+          }),
+        ],
+      });
+      this.state.grantJobsReadWrite(this.listeners.role);
+      this.storage.grantReadWrite(this.listeners.role);
+      this.lifecycleEvents.grantPublish(this.listeners.role);
+    }
 
     this.monitoring = this.#monitoring(config, stages);
     this.#outputs(props.environmentName);

@@ -99,9 +99,9 @@ describe('LambdaStage', () => {
     });
   });
 
-  it('runs functions/stage.ts for this stage on node20 with tracing and source maps', () => {
+  it('runs functions/stage.ts for this stage on the newest Node.js runtime with tracing and source maps', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs20.x',
+      Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       MemorySize: 1024,
       TracingConfig: { Mode: 'Active' },

@@ -100,9 +100,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-ECS2',
       'AwsSolutions-IAM4',
       'AwsSolutions-IAM5',
-      'AwsSolutions-L1',
       'AwsSolutions-S1',
-      'CloudFormation-Validate::W2531',
     ]);
   });
 });
