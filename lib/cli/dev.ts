@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { JsonLogger, type LogLevel } from '../core/logger.js';
 import { type DevBackend, DevRuntime } from '../dev/runtime.js';
-import { listeners, pipelines } from '../pipelines/index.js';
+import { listeners, pipelines, serviceRoutes } from '../pipelines/index.js';
 
 /** `stagecoach dev`: the whole deployment on this machine, until Ctrl-C. */
 export function registerDevCommand(program: Command): void {
@@ -44,6 +44,7 @@ export function registerDevCommand(program: Command): void {
           backend: options.backend,
           pipelines,
           listeners,
+          routes: serviceRoutes,
           port,
           tokensFile: options.tokens,
           prefix: options.prefix,

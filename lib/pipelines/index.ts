@@ -1,5 +1,8 @@
+import type { Route } from '../core/http-api.js';
+import type { JobService } from '../core/jobs.js';
 import type { Listener } from '../core/listeners.js';
 import type { Pipeline } from '../core/pipeline.js';
+import type { Backend } from '../core/ports.js';
 import { examplePipeline } from './example/index.js';
 
 /**
@@ -13,3 +16,17 @@ export const pipelines: readonly Pipeline[] = [examplePipeline];
  * routes those events to the listeners function; local runtimes run them in process.
  */
 export const listeners: readonly Listener[] = [];
+
+/** What a service's HTTP routes are built from. */
+export interface ServiceContext {
+  readonly jobs: JobService;
+  readonly backend: Backend;
+}
+
+/**
+ * The services' HTTP routes, beside the job API: the API function and the local runtimes serve them
+ * behind the same authentication.
+ */
+export function serviceRoutes(_context: ServiceContext): readonly Route[] {
+  return [];
+}
