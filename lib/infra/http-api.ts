@@ -9,8 +9,11 @@ import { FUNCTION_ENV } from './env-vars.js';
 import type { Identity } from './identity.js';
 import { ServiceFunction } from './service-function.js';
 
-/** The resource paths the job service answers (lib/core/http-api.ts), each with its sub-paths. */
-export const HTTP_API_PATHS = ['/jobs', '/holds'] as const;
+/**
+ * The resource paths the API function answers, each with its sub-paths: the job service's
+ * (lib/core/http-api.ts) and the services' (lib/pipelines: the OMA analyses under /structures).
+ */
+export const HTTP_API_PATHS = ['/jobs', '/holds', '/structures'] as const;
 
 export interface JobsHttpApiProps {
   /** The user pool whose ID tokens the JWT authorizer accepts (audience: its app client). */
@@ -30,8 +33,8 @@ export interface JobsHttpApiProps {
 }
 
 /**
- * The HTTP API (payload 2.0, `$default` stage so paths carry no stage prefix): `ANY /jobs`,
- * `ANY /jobs/{proxy+}`, `ANY /holds`, `ANY /holds/{proxy+}` to the API function, every route
+ * The HTTP API (payload 2.0, `$default` stage so paths carry no stage prefix): `ANY <path>` and
+ * `ANY <path>/{proxy+}` for each of {@link HTTP_API_PATHS} to the API function, every route
  * behind the Cognito JWT authorizer, throttled, with access logs.
  */
 export class JobsHttpApi extends Construct {

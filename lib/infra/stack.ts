@@ -169,6 +169,8 @@ export class StagecoachStack extends Stack {
     const api = this.httpApi.handler.role;
     this.state.grantJobsReadWrite(api);
     this.lifecycleEvents.grantPublish(api);
+    // Services' routes presign uploads and downloads and read stored results (the OMA analyses).
+    this.storage.grantReadWrite(api);
     for (const deployed of allStages) deployed.queues.grantSend(api);
 
     // WebSocket API and the fan-out from the bus to its connections.

@@ -166,6 +166,8 @@ describe('StagecoachStack (the deployed pipelines)', () => {
         'ANY /holds/{proxy+}',
         'ANY /jobs',
         'ANY /jobs/{proxy+}',
+        'ANY /structures',
+        'ANY /structures/{proxy+}',
       ]);
       const authorizer = Object.keys(
         template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'JWT' } }),

@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { formatIssues } from '../../core/contract.js';
+import {
+  InvalidTransitionError,
+  JobNotFoundError,
+  RecordConflictError,
+  StagecoachError,
+  ValidationError,
+} from '../../core/errors.js';
+import type { Caller, JobService } from '../../core/jobs.js';
+import type { Backend } from '../../core/ports.js';
+import { AnalysisStore, withStatus } from './analysis-store.js';
+import { csvKey, OMA_PIPELINE } from './keys.js';
+import {
+  AnalysisIdSchema,
+  type AnalysisRecord,
+  CreateAnalysisSchema,
+  type DatasetSummary,
+  isInFlight,
+  parametersSchema,
+  StructureIdSchema,
+  type StructureRecord,
+} from './schemas.js';
+import { publishStatus } from './status-events.js';
+
+/** Results larger than this are not inlined in the API's answer (a Lambda response is at most 6 MB). */
+const INLINE_RESULT_BYTES = 4 * 1024 * 1024;
+
+export interface AnalysisServiceOptions {
+  readonly jobs: JobService;
+  readonly backend: Pick<Backend, 'records' | 'blobs' | 'events'>;
+  /** How long an upload URL is valid. @default 900 */
+  readonly uploadExpiresInS?: number;
+}
+
+export interface UploadUrl {
+  readonly url: string;
+  readonly method: 'PUT';
+  readonly key: string;
+  readonly expires_in_s: number;
+}
+
+/** A run's plan: the stage range and the references the job starts with. */
+interface RunPlan {
+  readonly entry_stage: 'preprocess' | 'analyze';
+  readonly exit_stage: 'preprocess' | 'publish';
+  readonly csv_key?: string;
+  readonly dataset_key?: string;
+  readonly dataset?: DatasetSummary;
+}
+
+const conflict = (message: string): StagecoachError => new StagecoachError('CONFLICT', message, false);
+const now = (): string => new Date().toISOString();
+
+function checkId(schema: typeof StructureIdSchema, value: string): string {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(formatIssues(parsed.error), { code: 'BAD_REQUEST' });
+  return parsed.data;
+}
+
+/**
+ * The analyses of structures, for one tenant per call: create (READY), upload URL, run (QUEUED,
+ * one job per run), read, list, results, abort. The job's progress reaches the records through the
+ * status listener; what the service changes itself (READY, QUEUED) it publishes the same way.
+ */
+export class AnalysisService {
+  readonly #jobs: JobService;
+  readonly #backend: AnalysisServiceOptions['backend'];
+  readonly #store: AnalysisStore;
+  readonly #uploadExpiresInS: number;
+
+  constructor(options: AnalysisServiceOptions) {
+    this.#jobs = options.jobs;
+    this.#backend = options.backend;
+    this.#store = new AnalysisStore(options.backend.records);
+    this.#uploadExpiresInS = options.uploadExpiresInS ?? 900;
+  }
+
+  async create(caller: Caller, structureId: string, input: unknown): Promise<AnalysisRecord> {
+    const sid = checkId(StructureIdSchema, structureId);
+    const request = CreateAnalysisSchema.safeParse(input);
+    if (!request.success) {
+      throw new ValidationError(`Invalid analysis: ${formatIssues(request.error)}.`, { code: 'BAD_REQUEST' });
+    }
+    const { type, name } = request.data;
+    const parameters = parametersSchema(type).safeParse(request.data.parameters);
+    if (!parameters.success) {
+      throw new ValidationError(
+        `Invalid parameters for a ${type} analysis: ${formatIssues(parameters.error)}.`,
+        {
+          code: 'BAD_REQUEST',
+        },
+      );
+    }
+    const analysisId = request.data.analysis_id ?? randomUUID();
+    const at = now();
+    const record: AnalysisRecord = {
+      structure_id: sid,
+      analysis_id: analysisId,
+      type,
+      status: 'READY',
+      parameters: { ...parameters.data },
+      ...(name === undefined ? {} : { name }),
+      ...(caller.userId === undefined ? {} : { created_by: caller.userId }),
+      created_at: at,
+      updated_at: at,
+      csv_key: csvKey(caller.tenantId, sid, analysisId),
+      run_number: 0,
+      history: [{ status: 'READY', at }],
+    };
+    try {
+      await this.#store.create(caller.tenantId, record);
+    } catch (error) {
+      if (error instanceof RecordConflictError) {
+        throw conflict(`Analysis '${analysisId}' of structure '${sid}' already exists.`);
+      }
+      throw error;
+    }
+    await publishStatus(this.#backend.events, caller.tenantId, record, at);
+    return record;
+  }
+
+  async get(caller: Caller, structureId: string, analysisId: string): Promise<AnalysisRecord> {
+    return (await this.#require(caller, structureId, analysisId)).value;
+  }
+
+  async list(
+    caller: Caller,
+    structureId: string,
+    query: { readonly limit?: number; readonly cursor?: string } = {},
+  ): Promise<{ items: AnalysisRecord[]; cursor?: string }> {
+    return this.#store.list(caller.tenantId, checkId(StructureIdSchema, structureId), query);
+  }
+
+  /** The structure and the dataset its FDD and SSI analyses reuse (null until a PREPROCESSING run is DONE). */
+  async structure(
+    caller: Caller,
+    structureId: string,
+  ): Promise<{ structure_id: string; dataset: StructureRecord | null }> {
+    const sid = checkId(StructureIdSchema, structureId);
+    return { structure_id: sid, dataset: (await this.#store.getStructure(caller.tenantId, sid)) ?? null };
+  }
+
+  /** A presigned PUT for the analysis's measurement CSV (not while a run may be reading it). */
+  async uploadUrl(caller: Caller, structureId: string, analysisId: string): Promise<UploadUrl> {
+    const { value } = await this.#require(caller, structureId, analysisId);
+    if (isInFlight(value.status)) {
+      throw conflict(`Analysis '${analysisId}' is ${value.status}; upload its CSV when the run has ended.`);
+    }
+    const url = await this.#backend.blobs.presign(value.csv_key, {
+      method: 'PUT',
+      expiresInS: this.#uploadExpiresInS,
+    });
+    return { url, method: 'PUT', key: value.csv_key, expires_in_s: this.#uploadExpiresInS };
+  }
+
+  /** Starts a run (→ QUEUED): one job, whose id is the run id. 409 while a run is in flight. */
+  async run(caller: Caller, structureId: string, analysisId: string): Promise<AnalysisRecord> {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const { value: current, version } = await this.#require(caller, structureId, analysisId);
+      if (isInFlight(current.status)) return this.#alreadyRunning(caller, current);
+      const plan = await this.#plan(caller.tenantId, current);
+      const at = now();
+      const runId = randomUUID();
+      const next = withStatus(current, 'QUEUED', at, {
+        run_id: runId,
+        run_number: current.run_number + 1,
+        run_by: caller.userId,
+        queued_at: at,
+        started_at: undefined,
+        finished_at: undefined,
+        error: undefined,
+        result_id: undefined,
+        result_key: undefined,
+        summary: undefined,
+        dataset_key: plan.dataset_key,
+        dataset: plan.dataset,
+      });
+      try {
+        await this.#store.replace(caller.tenantId, next, version);
+      } catch (error) {
+        if (error instanceof RecordConflictError) continue;
+        throw error;
+      }
+      // Published before the job exists, so subscribers see QUEUED before the listener's RUNNING.
+      await publishStatus(this.#backend.events, caller.tenantId, next, at);
+      try {
+        await this.#submit(caller, next, plan);
+      } catch (error) {
+        await this.#markUnqueued(caller, next, error);
+        throw error;
+      }
+      return next;
+    }
+    throw conflict(`Analysis '${analysisId}' kept changing while it was being queued; try again.`);
+  }
+
+  /**
+   * Aborts the analysis's run: a queued one ends ABORTED at once, a running one within about a
+   * second (its AbortSignal fires at the next heartbeat). Only this analysis's run is touched.
+   * Aborting an ABORTED analysis is a no-op; a READY, DONE or ERROR one is a 409.
+   */
+  async abort(
+    caller: Caller,
+    structureId: string,
+    analysisId: string,
+    reason?: string,
+  ): Promise<AnalysisRecord> {
+    const { value } = await this.#require(caller, structureId, analysisId);
+    if (value.status === 'ABORTED') return value;
+    if (!isInFlight(value.status) || value.run_id === undefined) {
+      throw conflict(
+        `Analysis '${analysisId}' is ${value.status}; only a QUEUED or RUNNING analysis can be aborted.`,
+      );
+    }
+    try {
+      await this.#jobs.abort(value.run_id, caller, reason ?? `aborted by ${caller.userId ?? 'request'}`);
+    } catch (error) {
+      if (error instanceof InvalidTransitionError) {
+        throw conflict(`Analysis '${analysisId}' finished before the abort arrived.`);
+      }
+      if (!(error instanceof JobNotFoundError)) throw error;
+      // Queued but its job was never created (the service stopped in between): nothing to stop.
+      await this.#markUnqueued(caller, value, undefined);
+    }
+    return (await this.#require(caller, structureId, analysisId)).value;
+  }
+
+  /** The results of a DONE analysis: the full result JSON (inline up to 4 MB) and a download URL. */
+  async results(caller: Caller, structureId: string, analysisId: string): Promise<Record<string, unknown>> {
+    const { value } = await this.#require(caller, structureId, analysisId);
+    if (value.status !== 'DONE') {
+      throw conflict(`Analysis '${analysisId}' is ${value.status}; it has results once it is DONE.`);
+    }
+    const base = {
+      structure_id: value.structure_id,
+      analysis_id: value.analysis_id,
+      type: value.type,
+      run_id: value.run_id,
+      dataset_key: value.dataset_key,
+    };
+    if (value.type === 'PREPROCESSING' || value.result_key === undefined) {
+      return { ...base, dataset: value.dataset ?? null, result: null };
+    }
+    const info = await this.#backend.blobs.head(value.result_key);
+    const inline = info !== undefined && info.size <= INLINE_RESULT_BYTES;
+    const result: unknown = inline
+      ? JSON.parse(Buffer.from(await this.#backend.blobs.get(value.result_key)).toString('utf8'))
+      : null;
+    return {
+      ...base,
+      result_id: value.result_id,
+      result_key: value.result_key,
+      summary: value.summary,
+      ...(await this.#downloadUrl(value.result_key)),
+      result,
+      ...(inline ? {} : { truncated: true }),
+    };
+  }
+
+  /** A presigned GET, where the store can sign (an embedded store without an HTTP server cannot). */
+  async #downloadUrl(key: string): Promise<{ download_url?: string }> {
+    try {
+      return { download_url: await this.#backend.blobs.presign(key, { method: 'GET', expiresInS: 900 }) };
+    } catch (error) {
+      if (error instanceof StagecoachError && !error.retryable) return {};
+      throw error;
+    }
+  }
+
+  async #require(caller: Caller, structureId: string, analysisId: string) {
+    return this.#store.require(
+      caller.tenantId,
+      checkId(StructureIdSchema, structureId),
+      checkId(AnalysisIdSchema, analysisId),
+    );
+  }
+
+  /** PREPROCESSING: preprocess only. FDD/SSI: preprocess their own CSV, else reuse the structure's dataset. */
+  async #plan(tenant: string, record: AnalysisRecord): Promise<RunPlan> {
+    const csv = await this.#backend.blobs.head(record.csv_key);
+    if (record.type === 'PREPROCESSING') {
+      return { entry_stage: 'preprocess', exit_stage: 'preprocess', csv_key: record.csv_key };
+    }
+    if (csv !== undefined)
+      return { entry_stage: 'preprocess', exit_stage: 'publish', csv_key: record.csv_key };
+    const structure = await this.#store.getStructure(tenant, record.structure_id);
+    // Without a dataset the job still runs, and fails at once naming what is missing: the
+    // analysis ends ERROR with a message, like any other bad input.
+    return {
+      entry_stage: 'analyze',
+      exit_stage: 'publish',
+      ...(structure === undefined ? {} : { dataset_key: structure.dataset_key, dataset: structure.dataset }),
+    };
+  }
+
+  async #submit(caller: Caller, record: AnalysisRecord, plan: RunPlan): Promise<void> {
+    await this.#jobs.submit(
+      {
+        pipeline: OMA_PIPELINE,
+        job_id: record.run_id,
+        entry_stage: plan.entry_stage,
+        exit_stage: plan.exit_stage,
+        params: {
+          structure_id: record.structure_id,
+          analysis_id: record.analysis_id,
+          type: record.type,
+          parameters: record.parameters,
+          ...(caller.userId === undefined ? {} : { user_id: caller.userId }),
+          ...(plan.csv_key === undefined ? {} : { csv_key: plan.csv_key }),
+          ...(plan.dataset_key === undefined ? {} : { dataset_key: plan.dataset_key }),
+        },
+        tags: { structure_id: record.structure_id, analysis_id: record.analysis_id, type: record.type },
+      },
+      caller,
+    );
+  }
+
+  /** A run already in flight: a 409 — unless its job was never created, which a re-submit heals. */
+  async #alreadyRunning(caller: Caller, current: AnalysisRecord): Promise<AnalysisRecord> {
+    if (current.status === 'QUEUED' && current.run_id !== undefined) {
+      try {
+        await this.#jobs.get(current.run_id, caller);
+      } catch (error) {
+        if (!(error instanceof JobNotFoundError)) throw error;
+        await this.#submit(caller, current, await this.#plan(caller.tenantId, current));
+        return current;
+      }
+    }
+    throw conflict(
+      `Analysis '${current.analysis_id}' is already ${current.status} (run ${current.run_id ?? '?'}); abort it or wait for it to end.`,
+    );
+  }
+
+  /** The run's job could not be created (or never was): the analysis ends, saying why. */
+  async #markUnqueued(caller: Caller, record: AnalysisRecord, error: unknown): Promise<void> {
+    const at = now();
+    const updated = await this.#store.update(
+      caller.tenantId,
+      record.structure_id,
+      record.analysis_id,
+      (current) =>
+        current.run_id === record.run_id && isInFlight(current.status)
+          ? error === undefined
+            ? withStatus(current, 'ABORTED', at, { finished_at: at })
+            : withStatus(current, 'ERROR', at, {
+                finished_at: at,
+                error: {
+                  code: error instanceof StagecoachError ? error.code : 'UNHANDLED',
+                  message: `The run could not be queued: ${error instanceof Error ? error.message : String(error)}`,
+                },
+              })
+          : undefined,
+    );
+    if (updated?.after !== undefined)
+      await publishStatus(this.#backend.events, caller.tenantId, updated.after, at);
+  }
+}

@@ -1,0 +1,12 @@
+export { AnalysisService, type AnalysisServiceOptions, type UploadUrl } from './analysis-service.js';
+export { AnalysisStore } from './analysis-store.js';
+export * from './keys.js';
+export { deleteRunOutputs, omaStatusListener, projectJobEvent } from './listener.js';
+export { omaPipeline } from './pipeline.js';
+export { ResultFileSchema, resultsRecord, summarize } from './result-summary.js';
+export { analysisRoutes } from './routes.js';
+export * from './schemas.js';
+export { analyzeOptions, analyzeStage } from './stage-analyze.js';
+export { MIN_SAMPLES, preprocessStage } from './stage-preprocess.js';
+export { publishStage } from './stage-publish.js';
+export { type AnalysisStatusDetail, publishStatus, statusEvent } from './status-events.js';

@@ -1,0 +1,98 @@
+import { ValidationError } from '../../core/errors.js';
+import { defineStage } from '../../core/stage.js';
+import { type AnalyzeOptions, analyzeRecord } from '../../oma/analyze.js';
+import { deserializeDataset } from '../../oma/dataset.js';
+import { resultToJson } from '../../oma/results.js';
+import { datasetKey, resultKey } from './keys.js';
+import { type AnalysisParameters, FddParametersSchema, SsiParametersSchema } from './schemas.js';
+import { analysisInputs, existingKey, parametersInput } from './stage-inputs.js';
+
+/**
+ * The engine's options for an analysis. A dataset this run preprocessed is already decimated as
+ * the analysis asked; a structure's reused dataset is decimated now, by the analysis's own factor.
+ */
+export function analyzeOptions(
+  type: string,
+  p: AnalysisParameters,
+  datasetFromThisRun: boolean,
+): AnalyzeOptions {
+  const common = {
+    decimate: datasetFromThisRun ? 1 : p.decimate,
+    detrend: p.detrend,
+    ...(p.fmax === undefined ? {} : { fmax: p.fmax }),
+  };
+  // The parameters were parsed for their type; parsing again narrows them (and costs nothing).
+  if (type === 'FDD') {
+    const f = FddParametersSchema.parse(p);
+    return {
+      ...common,
+      method: f.method,
+      overlap: f.overlap,
+      ...(f.fmin === undefined ? {} : { fmin: f.fmin }),
+      ...(f.nperseg === undefined ? {} : { nperseg: f.nperseg }),
+    };
+  }
+  if (type === 'SSI') {
+    const s = SsiParametersSchema.parse(p);
+    return {
+      ...common,
+      method: 'ssi',
+      orderStep: s.order_step,
+      ...(s.fmin === undefined ? {} : { fmin: s.fmin }),
+      ...(s.br === undefined ? {} : { br: s.br }),
+      ...(s.order_min === undefined ? {} : { orderMin: s.order_min }),
+      ...(s.order_max === undefined ? {} : { orderMax: s.order_max }),
+    };
+  }
+  throw new ValidationError(`A ${type} analysis has no identification step.`, { code: 'BAD_TYPE' });
+}
+
+/**
+ * FDD (EFDD by default) or SSI-cov on the dataset, on Fargate: no 15-minute limit, gigabytes of
+ * memory. The engine checks ctx.signal inside its loops and the stage heartbeats every 500 ms, so
+ * an abort lands well within 2 s. The result is written only once the engine has finished, so an
+ * aborted run leaves nothing behind.
+ */
+export const analyzeStage = defineStage({
+  name: 'analyze',
+  description: 'Dataset → modes (FDD/EFDD or SSI-cov), stabilization diagram, singular values, MAC',
+  inputs: {
+    ...analysisInputs,
+    parameters: parametersInput,
+    dataset_key: existingKey((params, key) =>
+      key === undefined
+        ? `Structure '${String(params.structure_id)}' has no preprocessed dataset: upload a CSV or run a PREPROCESSING analysis first.`
+        : `The dataset of structure '${String(params.structure_id)}' (${key}) is no longer in storage: upload a CSV or run a PREPROCESSING analysis first.`,
+    ),
+  },
+  outputs: ['result_key', 'mode_count'],
+  timeoutMs: 60 * 60_000,
+  heartbeatMs: 500,
+  // One analysis per task: the engine is single-threaded, and 4 GB hold a one-hour 24-channel record.
+  compute: { kind: 'fargate', cpu: 1024, memoryMb: 4096, concurrency: 1, batchSize: 1, maxTasks: 4 },
+  async process({ structure_id, analysis_id, type, parameters, dataset_key }, ctx) {
+    const tenant = ctx.job.tenant_id;
+    const runId = ctx.job.job_id;
+    ctx.progress(0, 'loading the dataset');
+    const dataset = deserializeDataset(await ctx.storage.get(dataset_key));
+    const options = analyzeOptions(type, parameters, dataset_key === datasetKey(tenant, structure_id, runId));
+    const result = await analyzeRecord(dataset.channels, dataset.fs, options, {
+      signal: ctx.signal,
+      onProgress: (fraction, message) => ctx.progress(100 * fraction, message),
+    });
+    // An abort that arrived as the engine finished: store nothing.
+    ctx.signal.throwIfAborted();
+    const key = resultKey(tenant, structure_id, runId);
+    const json = {
+      structure_id,
+      analysis_id,
+      run_id: runId,
+      type,
+      channels: dataset.names,
+      dataset_key,
+      ...resultToJson(result),
+    };
+    await ctx.storage.put(key, JSON.stringify(json), { contentType: 'application/json' });
+    return { result_key: key, mode_count: result.modes.length };
+  },
+});
