@@ -32,6 +32,7 @@ import {
   type JobStatus,
   type Page,
   TERMINAL_STATUSES,
+  UNSETTABLE_FIELDS,
 } from './job.js';
 import { type Logger, silentLogger } from './logger.js';
 import { findStage, stageIndex, type Topology } from './pipeline.js';
@@ -469,17 +470,8 @@ export class JobService {
         retry_count: 0,
         updated_at: iso(now),
       },
-      unset: [
-        'lease',
-        'abort_requested',
-        'pause_requested',
-        'retry_at',
-        'error',
-        'progress',
-        'held_by',
-        'finished_at',
-        'expires_at',
-      ],
+      // A requeued job starts clean: no lease, control flags, error, progress or expiry.
+      unset: UNSETTABLE_FIELDS,
       events: [this.#event(type, { ...job, hop: job.hop + 1 }, data, 'QUEUED')],
     };
   }

@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { type AwsConfig, createAwsBackend, provisionAws } from '../adapters/aws/index.js';
+import { type AwsConfig, createAwsBackend, provisionAws, routeBusToQueue } from '../adapters/aws/index.js';
 import {
   type BusEnvelope,
   BusEnvelopeSchema,
@@ -333,27 +331,8 @@ async function consumeRule(
   handle: (event: BusEnvelope) => Promise<unknown>,
   logger: Logger,
 ): Promise<Running> {
-  const aws = createAwsBackend(config);
   const queueName = `${config.queuePrefix}${name}`;
-  const { sqs, eventBridge } = aws.clients;
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl ?? '';
-  const arn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn;
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: queueName,
-      EventBusName: config.eventBus,
-      EventPattern: JSON.stringify(pattern),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: queueName,
-      EventBusName: config.eventBus,
-      Targets: [{ Id: name, Arn: arn }],
-    }),
-  );
+  await routeBusToQueue(createAwsBackend(config).clients, config, queueName, pattern);
   return started(
     new SqsEventSource({
       name,

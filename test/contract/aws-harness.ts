@@ -1,17 +1,12 @@
-import {
-  DeleteRuleCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-  RemoveTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { DeleteRuleCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
-import { type AwsConfig, createAwsBackend, provisionAws } from '../../lib/adapters/aws/index.js';
+import {
+  type AwsConfig,
+  createAwsBackend,
+  provisionAws,
+  routeBusToQueue,
+} from '../../lib/adapters/aws/index.js';
 import type { JobEvent } from '../../lib/core/job.js';
 import { Topology } from '../../lib/core/pipeline.js';
 import type { ServiceEvent } from '../../lib/core/ports.js';
@@ -55,24 +50,7 @@ export async function awsHarness(): Promise<Harness> {
     presignable: true,
     async collectEvents(): Promise<EventCollector> {
       const name = `${uniquePrefix()}events`;
-      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
-      const arn = (
-        await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-      ).Attributes?.QueueArn;
-      await eventBridge.send(
-        new PutRuleCommand({
-          Name: name,
-          EventBusName: config.eventBus,
-          EventPattern: JSON.stringify({ source: [config.eventSource] }),
-        }),
-      );
-      await eventBridge.send(
-        new PutTargetsCommand({
-          Rule: name,
-          EventBusName: config.eventBus,
-          Targets: [{ Id: 'collector', Arn: arn }],
-        }),
-      );
+      const queueUrl = await routeBusToQueue(backend.clients, config, name, { source: [config.eventSource] });
       const seen: JobEvent[] = [];
       const service: ServiceEvent[] = [];
       let running = true;
@@ -104,7 +82,7 @@ export async function awsHarness(): Promise<Harness> {
           running = false;
           await poll;
           await eventBridge.send(
-            new RemoveTargetsCommand({ Rule: name, EventBusName: config.eventBus, Ids: ['collector'] }),
+            new RemoveTargetsCommand({ Rule: name, EventBusName: config.eventBus, Ids: ['queue'] }),
           );
           await eventBridge.send(new DeleteRuleCommand({ Name: name, EventBusName: config.eventBus }));
         },

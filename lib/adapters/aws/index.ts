@@ -14,6 +14,11 @@ export { DynamoJobStore, type DynamoJobStoreOptions } from './dynamo-job-store.j
 export { DynamoRecordStore } from './dynamo-record-store.js';
 export { call, isAwsError, translateAwsError } from './errors.js';
 export { EventBridgePublisher, type EventBridgePublisherOptions } from './eventbridge-publisher.js';
-export { connectionsTableDefinition, jobsTableDefinition, provisionAws } from './provision.js';
+export {
+  connectionsTableDefinition,
+  jobsTableDefinition,
+  provisionAws,
+  routeBusToQueue,
+} from './provision.js';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
 export { SqsJobQueue, type SqsJobQueueOptions } from './sqs-job-queue.js';

@@ -5,8 +5,14 @@ import {
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  CreateEventBusCommand,
+  type EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Topology } from '../../core/pipeline.js';
 import type { JobQueue } from '../../core/ports.js';
 import type { AwsClients } from './clients.js';
@@ -152,4 +158,41 @@ export async function provisionAws(
     ensureBucket(clients.s3, config.bucket),
   ]);
   for (const spec of topology.specs()) await queue.ensureQueue(spec);
+}
+
+/**
+ * An EventBridge rule on the bus that targets a queue (created if absent) — how the dev runtime and
+ * the tests receive bus events the way a rule's Lambda target would. Returns the queue's URL.
+ */
+export async function routeBusToQueue(
+  clients: Pick<AwsClients, 'sqs' | 'eventBridge'>,
+  config: Pick<AwsConfig, 'eventBus'>,
+  name: string,
+  pattern: Record<string, unknown>,
+): Promise<string> {
+  const queueUrl =
+    (await call('SQS', 'CreateQueue', () => clients.sqs.send(new CreateQueueCommand({ QueueName: name }))))
+      .QueueUrl ?? '';
+  const attributes = await call('SQS', 'GetQueueAttributes', () =>
+    clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })),
+  );
+  await call('EventBridge', 'PutRule', () =>
+    clients.eventBridge.send(
+      new PutRuleCommand({
+        Name: name,
+        EventBusName: config.eventBus,
+        EventPattern: JSON.stringify(pattern),
+      }),
+    ),
+  );
+  await call('EventBridge', 'PutTargets', () =>
+    clients.eventBridge.send(
+      new PutTargetsCommand({
+        Rule: name,
+        EventBusName: config.eventBus,
+        Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn }],
+      }),
+    ),
+  );
+  return queueUrl;
 }
