@@ -1,6 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -44,6 +43,7 @@ import {
   SubscriptionItemSchema,
   statusSortKey,
 } from './dynamo-items.js';
+import { batchDelete, jobsByKey, queryAll, queryJob } from './dynamo-queries.js';
 import { call, isAwsError } from './errors.js';
 
 export interface DynamoJobStoreOptions {
@@ -183,37 +183,25 @@ export class DynamoJobStore implements JobStore {
     const start = decodeCursor(query.cursor);
     if (start !== undefined) input.ExclusiveStartKey = start;
     const out = await call('DynamoDB', 'Query', () => this.#db.send(new QueryCommand(input)));
-    const jobs = await this.#jobsByKey((out.Items ?? []).map((item) => String(item.pk)));
+    const jobs = await jobsByKey(
+      this.#db,
+      this.#jobs,
+      (out.Items ?? []).map((item) => String(item.pk)),
+    );
     const items = query.pipeline === undefined ? jobs : jobs.filter((job) => job.pipeline === query.pipeline);
     const cursor = encodeCursor(out.LastEvaluatedKey);
     return cursor === undefined ? { items } : { items, cursor };
   }
 
-  /** The indexes hold keys only: fetch the jobs, in index order (BatchGetItem, 100 keys a call). */
-  async #jobsByKey(pks: readonly string[]): Promise<JobRecord[]> {
-    const found = new Map<string, JobRecord>();
-    for (let i = 0; i < pks.length; i += 100) {
-      let keysLeft: Record<string, unknown>[] = pks.slice(i, i + 100).map((pk) => ({ pk, sk: 'STATE' }));
-      for (let attempt = 0; keysLeft.length > 0 && attempt < 5; attempt += 1) {
-        const out = await call('DynamoDB', 'BatchGetItem', () =>
-          this.#db.send(
-            new BatchGetCommand({ RequestItems: { [this.#jobs]: { Keys: keysLeft, ConsistentRead: true } } }),
-          ),
-        );
-        for (const item of out.Responses?.[this.#jobs] ?? [])
-          found.set(String(item.pk), parse(JobItemSchema, item));
-        keysLeft = out.UnprocessedKeys?.[this.#jobs]?.Keys ?? [];
-        if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
-    }
-    return pks.flatMap((pk) => {
-      const job = found.get(pk);
-      return job === undefined ? [] : [job];
-    });
-  }
-
   async listEvents(jobId: string, query: EventQuery = {}): Promise<Page<JobEvent>> {
-    const { items, cursor } = await this.#queryJob(jobId, 'EVT#', query.limit ?? 100, query.cursor);
+    const { items, cursor } = await queryJob(
+      this.#db,
+      this.#jobs,
+      jobId,
+      'EVT#',
+      query.limit ?? 100,
+      query.cursor,
+    );
     const events = items.map((item) => parse(EventItemSchema, item));
     return cursor === undefined ? { items: events } : { items: events, cursor };
   }
@@ -222,7 +210,7 @@ export class DynamoJobStore implements JobStore {
     const attempts: AttemptRecord[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#queryJob(jobId, 'ATT#', 1_000, cursor);
+      const page = await queryJob(this.#db, this.#jobs, jobId, 'ATT#', 1_000, cursor);
       attempts.push(...page.items.map((item) => parse(AttemptItemSchema, item)));
       cursor = page.cursor;
     } while (cursor !== undefined);
@@ -245,7 +233,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listHolds(): Promise<readonly Hold[]> {
-    const items = await this.#queryAll(this.#jobs, 'HOLDS');
+    const items = await queryAll(this.#db, this.#jobs, 'HOLDS');
     return items.map((item) => parse(HoldItemSchema, item));
   }
 
@@ -268,7 +256,8 @@ export class DynamoJobStore implements JobStore {
     query: { readonly job_id?: string; readonly limit?: number } = {},
   ): Promise<readonly DeadLetterRecord[]> {
     const x = new ExpressionBuilder();
-    const items = await this.#queryAll(
+    const items = await queryAll(
+      this.#db,
       this.#jobs,
       'DEADLETTERS',
       query.job_id === undefined
@@ -301,7 +290,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async deleteConnection(connectionId: string): Promise<void> {
-    const items = await this.#queryAll(this.#connections, `CONN#${connectionId}`);
+    const items = await queryAll(this.#db, this.#connections, `CONN#${connectionId}`);
     const deletes: Record<string, unknown>[] = [];
     for (const item of items) {
       deletes.push({ pk: item.pk, sk: item.sk });
@@ -310,7 +299,7 @@ export class DynamoJobStore implements JobStore {
         deletes.push(keys.subscriptionByTopic(sub.topic, connectionId));
       }
     }
-    await this.#batchDelete(this.#connections, deletes);
+    await batchDelete(this.#db, this.#connections, deletes);
   }
 
   async subscribe(subscription: Subscription): Promise<void> {
@@ -337,14 +326,14 @@ export class DynamoJobStore implements JobStore {
   }
 
   async unsubscribe(connectionId: string, topic: Topic): Promise<void> {
-    await this.#batchDelete(this.#connections, [
+    await batchDelete(this.#db, this.#connections, [
       keys.subscriptionByTopic(topic, connectionId),
       keys.subscriptionByConnection(connectionId, topic),
     ]);
   }
 
   async subscribers(topic: Topic): Promise<readonly Subscription[]> {
-    const items = await this.#queryAll(this.#connections, `TOPIC#${topic}`);
+    const items = await queryAll(this.#db, this.#connections, `TOPIC#${topic}`);
     return items.map((item) => parse(SubscriptionItemSchema, item));
   }
 
@@ -369,73 +358,6 @@ export class DynamoJobStore implements JobStore {
 
   #connectionExpiry(): number {
     return Math.floor(Date.now() / 1000) + this.#connectionTtlS;
-  }
-
-  async #queryJob(
-    jobId: string,
-    prefix: string,
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<Page<Item>> {
-    const start = decodeCursor(cursor);
-    const out = await call('DynamoDB', 'Query', () =>
-      this.#db.send(
-        new QueryCommand({
-          TableName: this.#jobs,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':prefix': prefix },
-          Limit: Math.min(1_000, Math.max(1, limit)),
-          ConsistentRead: true,
-          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-        }),
-      ),
-    );
-    const next = encodeCursor(out.LastEvaluatedKey);
-    const items = out.Items ?? [];
-    return next === undefined ? { items } : { items, cursor: next };
-  }
-
-  async #queryAll(
-    table: string,
-    pk: string,
-    filter?: { expression: string; x: ExpressionBuilder },
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const names = { '#pk': 'pk', ...filter?.x.names };
-      const values = { ':pk': pk, ...filter?.x.values };
-      const out = await call('DynamoDB', 'Query', () =>
-        this.#db.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ...(filter === undefined ? {} : { FilterExpression: filter.expression }),
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        ),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
-  }
-
-  async #batchDelete(table: string, itemKeys: readonly Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < itemKeys.length; i += 25) {
-      let requests = itemKeys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 0; requests.length > 0 && attempt < 5; attempt += 1) {
-        const out = await call('DynamoDB', 'BatchWriteItem', () =>
-          this.#db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
-        );
-        requests = (out.UnprocessedItems?.[table] ?? []).flatMap((r) =>
-          r.DeleteRequest?.Key === undefined ? [] : [{ DeleteRequest: { Key: r.DeleteRequest.Key } }],
-        );
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
-    }
   }
 }
 
