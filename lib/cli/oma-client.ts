@@ -132,7 +132,11 @@ export class OmaClient {
   }
 
   /** Uploads the measurement CSV (a file path, or bytes) through a presigned PUT. */
-  async upload(structureId: string, analysisId: string, source: string | Uint8Array): Promise<UploadUrlAnswer> {
+  async upload(
+    structureId: string,
+    analysisId: string,
+    source: string | Uint8Array,
+  ): Promise<UploadUrlAnswer> {
     const target = await this.uploadUrl(structureId, analysisId);
     if (typeof source === 'string') {
       const size = (await stat(source)).size;
@@ -187,7 +191,11 @@ export class OmaClient {
     try {
       json = text === '' ? {} : JSON.parse(text);
     } catch {
-      throw new OmaApiError(response.status, 'BAD_RESPONSE', `${method} ${path} answered with non-JSON: ${text.slice(0, 200)}`);
+      throw new OmaApiError(
+        response.status,
+        'BAD_RESPONSE',
+        `${method} ${path} answered with non-JSON: ${text.slice(0, 200)}`,
+      );
     }
     if (!response.ok) {
       const error = ErrorBodySchema.safeParse(json);
@@ -197,7 +205,11 @@ export class OmaClient {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new OmaApiError(response.status, 'BAD_RESPONSE', `${method} ${path}: unexpected answer (${parsed.error.message.slice(0, 300)})`);
+      throw new OmaApiError(
+        response.status,
+        'BAD_RESPONSE',
+        `${method} ${path}: unexpected answer (${parsed.error.message.slice(0, 300)})`,
+      );
     }
     return parsed.data;
   }
@@ -205,7 +217,11 @@ export class OmaClient {
 
 function unreachable(url: string, error: unknown): OmaApiError {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-  return new OmaApiError(0, 'UNREACHABLE', `cannot reach ${url} (${cause}); is the API running (stagecoach dev), and is --url right?`);
+  return new OmaApiError(
+    0,
+    'UNREACHABLE',
+    `cannot reach ${url} (${cause}); is the API running (stagecoach dev), and is --url right?`,
+  );
 }
 
 /**
@@ -224,7 +240,9 @@ function put(url: string, body: Readable, size: number): Promise<void> {
         if (status >= 200 && status < 300) resolve();
         else {
           const text = Buffer.concat(chunks).toString('utf8').slice(0, 300);
-          reject(new OmaApiError(status, 'UPLOAD_FAILED', `the upload was refused: ${text || res.statusMessage}`));
+          reject(
+            new OmaApiError(status, 'UPLOAD_FAILED', `the upload was refused: ${text || res.statusMessage}`),
+          );
         }
       });
     });

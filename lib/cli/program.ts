@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAnalyzeCommand } from './analyze.js';
 import { registerDevCommand } from './dev.js';
+import { registerOmaCommand } from './oma.js';
 
 /** The `stagecoach` command line: each sub-command lives in its own file under lib/cli. */
 export function buildProgram(): Command {
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerAnalyzeCommand(program);
   registerDevCommand(program);
+  registerOmaCommand(program);
   return program;
 }

@@ -85,12 +85,9 @@ export class AnalysisService {
     const { type, name } = request.data;
     const parameters = parametersSchema(type).safeParse(request.data.parameters);
     if (!parameters.success) {
-      throw new ValidationError(
-        `Invalid parameters for a ${type} analysis: ${formatIssues(parameters.error)}.`,
-        {
-          code: 'BAD_REQUEST',
-        },
-      );
+      throw new ValidationError(`Invalid ${type} parameters: ${formatIssues(parameters.error)}.`, {
+        code: 'BAD_REQUEST',
+      });
     }
     const analysisId = request.data.analysis_id ?? randomUUID();
     const at = now();

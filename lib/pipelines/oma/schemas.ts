@@ -116,9 +116,9 @@ export const SsiParametersSchema = z
     fmin: z.number().min(0).optional(),
     /** Block rows. @default from fs and fmin */
     br: z.int().min(2).max(2_000).optional(),
-    order_min: z.int().min(1).max(1_000).optional(),
-    /** @default 100, capped by the Toeplitz size */
-    order_max: z.int().min(2).max(1_000).optional(),
+    order_min: z.int().min(1).max(200).optional(),
+    /** @default 100, capped by the Toeplitz size; at most 200 so each SVD product stays short (abort latency). */
+    order_max: z.int().min(2).max(200).optional(),
     order_step: z.int().min(1).max(100).default(2),
   })
   .strict()

@@ -1,7 +1,8 @@
-import { ValidationError } from '../../core/errors.js';
+import { InvalidParamError, ValidationError } from '../../core/errors.js';
 import { defineStage } from '../../core/stage.js';
 import { type AnalyzeOptions, analyzeRecord } from '../../oma/analyze.js';
 import { deserializeDataset } from '../../oma/dataset.js';
+import { MAX_TOEPLITZ_ROWS } from '../../oma/defaults.js';
 import { resultToJson } from '../../oma/results.js';
 import { datasetKey, resultKey } from './keys.js';
 import { type AnalysisParameters, FddParametersSchema, SsiParametersSchema } from './schemas.js';
@@ -48,6 +49,19 @@ export function analyzeOptions(
 }
 
 /**
+ * An explicit `br` may not make the block Toeplitz matrix larger than the engine's own cap: each
+ * product of the truncated SVD is one uninterruptible step whose time grows with its size, and
+ * the service promises that an abort lands within 2 s.
+ */
+export function checkToeplitzSize(options: AnalyzeOptions, channels: number): void {
+  if (options.br === undefined || options.br * channels <= MAX_TOEPLITZ_ROWS) return;
+  throw new InvalidParamError(
+    'br',
+    `br ${options.br} × ${channels} channels gives a ${options.br * channels}-row block Toeplitz matrix; the most is ${MAX_TOEPLITZ_ROWS} (br ≤ ${Math.floor(MAX_TOEPLITZ_ROWS / channels)} for this dataset), or leave br out for the default.`,
+  );
+}
+
+/**
  * FDD (EFDD by default) or SSI-cov on the dataset, on Fargate: no 15-minute limit, gigabytes of
  * memory. The engine checks ctx.signal inside its loops and the stage heartbeats every 500 ms, so
  * an abort lands well within 2 s. The result is written only once the engine has finished, so an
@@ -76,6 +90,7 @@ export const analyzeStage = defineStage({
     ctx.progress(0, 'loading the dataset');
     const dataset = deserializeDataset(await ctx.storage.get(dataset_key));
     const options = analyzeOptions(type, parameters, dataset_key === datasetKey(tenant, structure_id, runId));
+    checkToeplitzSize(options, dataset.channels.length);
     const result = await analyzeRecord(dataset.channels, dataset.fs, options, {
       signal: ctx.signal,
       onProgress: (fraction, message) => ctx.progress(100 * fraction, message),

@@ -1,0 +1,222 @@
+import WebSocket from 'ws';
+import { z } from 'zod';
+import { STATUS_EVENT_TYPE } from '../pipelines/oma/keys.js';
+import { type AnalysisRecord, AnalysisStatusSchema, isFinished } from '../pipelines/oma/schemas.js';
+import { OmaApiError, type OmaClient } from './oma-client.js';
+
+/**
+ * The live side of the OMA client: a WebSocket to the API's live endpoint (job events, progress,
+ * and the service's `oma.analysis.status` events), and `watchAnalysis`, which follows one analysis
+ * to the end of its run.
+ */
+
+const JobEventSchema = z.object({
+  type: z.string(),
+  job_id: z.string(),
+  stage: z.string(),
+  status: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const StatusDetailSchema = z.object({
+  tenant_id: z.string(),
+  user_id: z.string().nullable(),
+  document_id: z.string(),
+  run_type: z.string(),
+  status: AnalysisStatusSchema,
+  structure_id: z.string(),
+  run_id: z.string().optional(),
+  error: z.string().optional(),
+});
+export type StatusDetail = z.output<typeof StatusDetailSchema>;
+
+export const LiveMessageSchema = z.union([
+  z.object({ type: z.literal('event'), event: JobEventSchema }),
+  z.object({
+    type: z.literal('service'),
+    event: z.object({
+      type: z.string(),
+      job_id: z.string().optional(),
+      time: z.string(),
+      detail: z.unknown(),
+    }),
+  }),
+  z.object({ type: z.enum(['subscribed', 'unsubscribed']), topic: z.string() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('pong') }),
+]);
+export type LiveMessage = z.output<typeof LiveMessageSchema>;
+
+/** The status detail of a service message, when it is an analysis status event. */
+export function statusOf(message: LiveMessage): StatusDetail | undefined {
+  if (message.type !== 'service' || message.event.type !== STATUS_EVENT_TYPE) return undefined;
+  const parsed = StatusDetailSchema.safeParse(message.event.detail);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The local dev runtime serves WebSockets at <url>/ws; a deployment has its own WebSocketUrl. */
+export const defaultWsUrl = (httpUrl: string): string =>
+  `${httpUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`;
+
+export class LiveClient {
+  readonly #ws: WebSocket;
+  readonly #handlers = new Set<(message: LiveMessage) => void>();
+
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.on('message', (data) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      const parsed = LiveMessageSchema.safeParse(json);
+      if (!parsed.success) return;
+      for (const handler of this.#handlers) handler(parsed.data);
+    });
+  }
+
+  static connect(wsUrl: string, token: string): Promise<LiveClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${wsUrl}?token=${encodeURIComponent(token)}`);
+      ws.once('open', () => resolve(new LiveClient(ws)));
+      ws.once('unexpected-response', (_req, res) => {
+        reject(
+          new OmaApiError(
+            res.statusCode ?? 0,
+            'WEBSOCKET_REFUSED',
+            `the WebSocket at ${wsUrl} refused the connection (check --token)`,
+          ),
+        );
+      });
+      ws.once('error', (error) =>
+        reject(
+          new OmaApiError(
+            0,
+            'UNREACHABLE',
+            `cannot reach the WebSocket at ${wsUrl} (${error.message}); check --ws-url`,
+          ),
+        ),
+      );
+    });
+  }
+
+  onMessage(handler: (message: LiveMessage) => void): () => void {
+    this.#handlers.add(handler);
+    return () => {
+      this.#handlers.delete(handler);
+    };
+  }
+
+  subscribeJob(jobId: string): Promise<void> {
+    return this.#subscribe({ action: 'subscribe', job_id: jobId }, `job:${jobId}`);
+  }
+
+  subscribeTenant(): Promise<void> {
+    return this.#subscribe({ action: 'subscribe', stream: 'tenant' }, 'tenant:');
+  }
+
+  close(): void {
+    this.#ws.close();
+  }
+
+  #subscribe(request: Record<string, string>, topic: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new OmaApiError(0, 'TIMEOUT', 'the WebSocket did not confirm the subscription within 10 s'));
+      }, 10_000);
+      const off = this.onMessage((message) => {
+        if (message.type === 'subscribed' && message.topic.startsWith(topic)) {
+          clearTimeout(timer);
+          off();
+          resolve();
+        } else if (message.type === 'error') {
+          clearTimeout(timer);
+          off();
+          reject(new OmaApiError(0, message.code, message.message));
+        }
+      });
+      this.#ws.send(JSON.stringify(request));
+    });
+  }
+}
+
+/** What a watcher is told as a run goes on. */
+export interface WatchCallbacks {
+  /** Stage progress, 0-100, from the job's `stage.progress` events (and 0 at each stage start). */
+  onProgress?(stage: string, percent: number, message: string): void;
+  onStatus?(detail: StatusDetail): void;
+}
+
+/**
+ * Follows an analysis's current run until it is DONE, ERROR or ABORTED, with live progress from
+ * the WebSocket. With `start` (which runs the analysis), the tenant's stream is subscribed first
+ * so that not even the run's first events are missed. Status events can be lost or reordered on
+ * the way, so the record is also read after subscribing and every few seconds; the answer is the
+ * final record.
+ */
+export async function watchAnalysis(
+  client: OmaClient,
+  live: LiveClient,
+  structureId: string,
+  analysisId: string,
+  callbacks: WatchCallbacks = {},
+  options: {
+    readonly start?: () => Promise<AnalysisRecord>;
+    readonly pollMs?: number;
+    readonly timeoutMs?: number;
+  } = {},
+): Promise<AnalysisRecord> {
+  let runId: string | undefined;
+  const early: LiveMessage[] = [];
+  let finish: (() => void) | undefined;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const handle = (message: LiveMessage): void => {
+    if (message.type === 'event' && message.event.job_id === runId) {
+      const { type, stage, data } = message.event;
+      if (type === 'stage.started') callbacks.onProgress?.(stage, 0, 'started');
+      if (type === 'stage.progress') {
+        const percent = typeof data?.percent === 'number' ? data.percent : 0;
+        callbacks.onProgress?.(stage, percent, typeof data?.message === 'string' ? data.message : '');
+      }
+    }
+    const detail = statusOf(message);
+    if (detail?.document_id === analysisId && detail.run_id === runId) {
+      callbacks.onStatus?.(detail);
+      if (isFinished(detail.status)) finish?.();
+    }
+  };
+  // Until the run id is known, messages wait (those of the run may come before run() answers).
+  const off = live.onMessage((message) => {
+    if (runId === undefined) early.push(message);
+    else handle(message);
+  });
+  try {
+    if (options.start !== undefined) await live.subscribeTenant();
+    const first =
+      options.start === undefined ? await client.getAnalysis(structureId, analysisId) : await options.start();
+    if (first.run_id === undefined || (options.start === undefined && isFinished(first.status))) return first;
+    runId = first.run_id;
+    for (const message of early.splice(0)) handle(message);
+    if (options.start === undefined) await live.subscribeJob(runId);
+    const deadline = Date.now() + (options.timeoutMs ?? 24 * 3_600_000);
+    for (;;) {
+      const current = await client.getAnalysis(structureId, analysisId);
+      if (current.run_id !== runId || isFinished(current.status)) return current;
+      if (Date.now() > deadline) {
+        throw new OmaApiError(
+          0,
+          'TIMEOUT',
+          `analysis '${analysisId}' was still ${current.status} when the watch timed out`,
+        );
+      }
+      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 3_000))]);
+    }
+  } finally {
+    off();
+  }
+}
