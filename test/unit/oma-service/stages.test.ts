@@ -147,7 +147,7 @@ describe('OMA stages on good input', () => {
         done.result_id ?? '',
       );
       expect(stored).toMatchObject({ analysis_id: done.analysis_id, result_key: done.result_key });
-      expect((stored?.mac_matrix as number[][]).length).toBe(result.modes.length);
+      expect(stored?.mac_matrix).toHaveLength(result.modes.length);
     }
     const ssiJson = (await service.results(caller, 'frame', ssi.analysis_id)).result as Record<
       string,
