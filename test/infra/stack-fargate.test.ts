@@ -27,7 +27,12 @@ describe('StagecoachStack with a Fargate stage', () => {
     expect(stack.stages.get('survey/prepare')).toBeInstanceOf(LambdaStage);
     expect(stack.stages.get('survey/analyze')).toBeInstanceOf(FargateStage);
     expect(stack.stages.get('survey/publish')).toBeInstanceOf(LambdaStage);
-    template.resourceCountIs('AWS::ECS::Service', 1);
+    // One service per Fargate stage (the deployed pipelines have some too: oma/analyze), one cluster.
+    const fargateStages = [...pipelines, fargatePipeline]
+      .flatMap((p) => p.stages)
+      .filter((st) => st.compute.kind === 'fargate');
+    expect(stack.stages.get('oma/analyze')).toBeInstanceOf(FargateStage);
+    template.resourceCountIs('AWS::ECS::Service', fargateStages.length);
     template.resourceCountIs('AWS::ECS::Cluster', 1);
     template.hasResourceProperties('AWS::ECS::Cluster', {
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
