@@ -47,6 +47,7 @@ export async function awsHarness(): Promise<Harness> {
     backend,
     minVisibilityMs: 1_000,
     stageVisibilityMs: 4_000,
+    atomicConditionalWrites: false,
     presignable: true,
     async collectEvents(): Promise<EventCollector> {
       const name = `${uniquePrefix()}events`;

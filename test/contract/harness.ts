@@ -23,6 +23,13 @@ export interface Harness {
    * healthy stage's lease expire mid-run.
    */
   readonly stageVisibilityMs: number;
+  /**
+   * Whether two concurrent conditional writes to one item are atomic (one wins). True of DynamoDB
+   * and the memory store; moto_server checks conditions without a lock (measured: about 15 % of
+   * concurrent transactions both succeed), so on it racing duplicates are delivered one after the
+   * other instead.
+   */
+  readonly atomicConditionalWrites: boolean;
   /** Whether presigned URLs can be fetched in tests. */
   readonly presignable: boolean;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ export async function memoryHarness(): Promise<Harness> {
     backend,
     minVisibilityMs: 1_000,
     stageVisibilityMs: 1_000,
+    atomicConditionalWrites: true,
     presignable: false,
     async collectEvents() {
       const seen: JobEvent[] = [];
