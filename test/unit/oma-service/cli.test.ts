@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modesTable, ProgressBar, table } from '../../../lib/cli/oma-format.js';
+import { DevRuntime } from '../../../lib/dev/runtime.js';
+import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';
+import { omaPipeline } from '../../../lib/pipelines/oma/pipeline.js';
+import { analysisRoutes } from '../../../lib/pipelines/oma/routes.js';
+import { noiseCsv } from './fixtures.js';
+
+const bin = new URL('../../../bin/stagecoach.mjs', import.meta.url).pathname;
+
+/** Runs the CLI without blocking this process (which serves the API it talks to). */
+function stagecoach(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, STAGECOACH_TOKEN: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('stagecoach oma', () => {
+  let runtime: DevRuntime;
+  let dir: string;
+  const as = (token: string): string[] => ['--url', runtime.url, '--token', token];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stagecoach-oma-cli-'));
+    runtime = await DevRuntime.start({
+      backend: 'memory',
+      pipelines: [omaPipeline],
+      listeners: [omaStatusListener],
+      routes: analysisRoutes,
+      port: 0,
+      tokensFile: join(dir, 'tokens.json'),
+    });
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates, uploads, runs and watches an analysis to its end; the exit code tells the outcome', async () => {
+    // Prepare: a CSV with a ragged row, so the run ends ERROR.
+    const file = join(dir, 'ragged.csv');
+    await writeFile(file, noiseCsv(400).replace('\n0.0200,', '\n0.0200,0.5\n0.0201,'));
+    // Act
+    const created = await stagecoach([
+      'oma',
+      ...as('dev-token-tenant-a'),
+      'create',
+      'cli-1',
+      '--type',
+      'fdd',
+    ]);
+    const id = created.stdout.split(/\s+/)[0] ?? '';
+    const uploaded = await stagecoach(['oma', ...as('dev-token-tenant-a'), 'upload', 'cli-1', id, file]);
+    const watched = await stagecoach(['oma', ...as('dev-token-tenant-a'), 'run', 'cli-1', id, '--watch']);
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^\S+ {2}FDD {2}READY\n$/);
+    expect(uploaded.stdout).toContain(`oma/tenant-a/cli-1/analyses/${id}/measurements.csv`);
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toContain(`FDD ${id}: ERROR — The measurement CSV is not valid: line 4, column 3`);
+  });
+
+  it('prints API errors as one line with the HTTP status, and usage errors exit 2', async () => {
+    // Act
+    const [missing, badType, noToken] = await Promise.all([
+      stagecoach(['oma', ...as('dev-token-tenant-b'), 'status', 'cli-1', 'nope']),
+      stagecoach(['oma', ...as('dev-token-tenant-a'), 'create', 'cli-1', '--type', 'modal']),
+      stagecoach(['oma', '--url', runtime.url, 'status', 'cli-1']),
+    ]);
+    // Assess
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      "error: HTTP 404 NOT_FOUND: Analysis 'nope' of structure 'cli-1' was not found.\n",
+    );
+    expect(badType.code).toBe(2);
+    expect(badType.stderr).toContain('--type must be one of PREPROCESSING, FDD, SSI');
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toBe('error: a token is needed: pass --token or set STAGECOACH_TOKEN\n');
+  });
+});
+
+describe('oma output', () => {
+  it('aligns numbers right and text left', () => {
+    expect(
+      table(
+        ['name', 'f'],
+        [
+          ['a', '3.1'],
+          ['bb', '12.25'],
+        ],
+      ),
+    ).toBe('name      f\na       3.1\nbb    12.25');
+  });
+
+  it('prints progress on a log only when the stage changes or a quarter more is done', () => {
+    const lines: string[] = [];
+    const bar = new ProgressBar('run', { tty: false, write: (text) => lines.push(text) });
+    for (const p of [0, 10, 20, 30, 60, 70, 100]) bar.update('analyze', p, 'working');
+    bar.update('publish', 0, 'started');
+    expect(
+      lines.map((l) =>
+        l
+          .match(/(\w+) +\S+ +(\d+)%/)
+          ?.slice(1)
+          .join(' '),
+      ),
+    ).toEqual(['analyze 0', 'analyze 30', 'analyze 60', 'analyze 100', 'publish 0']);
+  });
+
+  it('shows a modes table with damping in percent and the shapes', () => {
+    const text = modesTable({
+      structure_id: 's',
+      analysis_id: 'a',
+      type: 'SSI',
+      result: {
+        method: 'ssi',
+        fs: 100,
+        channels: ['top', 'bottom'],
+        modes: [{ frequency: 3.0012, damping: 0.0101, shape: [1, 0.5], frequencyStd: 0.0004, mpc: 0.999 }],
+        macMatrix: [[1]],
+        warnings: [],
+        timings: {},
+        parameters: {},
+      },
+    });
+    expect(text).toContain('SSI at 100.000 Hz: 1 modes');
+    expect(text).toMatch(/1 +3\.0012 +0\.0004 +1\.01 +- +0\.999/);
+    expect(text).toMatch(/bottom +0\.500/);
+  });
+});
