@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../../core/errors.js';
 import type { Caller, JobService } from '../../core/jobs.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
 import type { Backend } from '../../core/ports.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { csvKey, OMA_PIPELINE } from './keys.js';
@@ -28,6 +29,8 @@ const INLINE_RESULT_BYTES = 4 * 1024 * 1024;
 
 export interface AnalysisServiceOptions {
   readonly jobs: JobService;
+  /** @default silent */
+  readonly logger?: Logger;
   readonly backend: Pick<Backend, 'records' | 'blobs' | 'events'>;
   /** How long an upload URL is valid. @default 900 */
   readonly uploadExpiresInS?: number;
@@ -68,8 +71,10 @@ export class AnalysisService {
   readonly #backend: AnalysisServiceOptions['backend'];
   readonly #store: AnalysisStore;
   readonly #uploadExpiresInS: number;
+  readonly #log: Logger;
 
   constructor(options: AnalysisServiceOptions) {
+    this.#log = (options.logger ?? silentLogger).child({ component: 'oma-analyses' });
     this.#jobs = options.jobs;
     this.#backend = options.backend;
     this.#store = new AnalysisStore(options.backend.records);
@@ -113,7 +118,7 @@ export class AnalysisService {
       }
       throw error;
     }
-    await publishStatus(this.#backend.events, caller.tenantId, record, at);
+    await this.#publish(caller.tenantId, record, at);
     return record;
   }
 
@@ -180,7 +185,7 @@ export class AnalysisService {
         throw error;
       }
       // Published before the job exists, so subscribers see QUEUED before the listener's RUNNING.
-      await publishStatus(this.#backend.events, caller.tenantId, next, at);
+      await this.#publish(caller.tenantId, next, at);
       try {
         await this.#submit(caller, next, plan);
       } catch (error) {
@@ -253,6 +258,18 @@ export class AnalysisService {
       result,
       ...(inline ? {} : { truncated: true }),
     };
+  }
+
+  /**
+   * Status events are notifications; the record is the truth. A bus failure is logged and does not
+   * undo or fail the change it reports (as the job service does with lifecycle events).
+   */
+  async #publish(tenant: string, record: AnalysisRecord, at: string): Promise<void> {
+    try {
+      await publishStatus(this.#backend.events, tenant, record, at);
+    } catch (error) {
+      this.#log.warn('publishing an analysis status failed', { error, analysis_id: record.analysis_id });
+    }
   }
 
   /** A presigned GET, where the store can sign (an embedded store without an HTTP server cannot). */
@@ -349,7 +366,6 @@ export class AnalysisService {
               })
           : undefined,
     );
-    if (updated?.after !== undefined)
-      await publishStatus(this.#backend.events, caller.tenantId, updated.after, at);
+    if (updated?.after !== undefined) await this.#publish(caller.tenantId, updated.after, at);
   }
 }

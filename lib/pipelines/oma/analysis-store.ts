@@ -28,13 +28,9 @@ export interface Updated<T> {
 
 function parseStored<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
   const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    throw new StagecoachError(
-      'CORRUPT_RECORD',
-      `The stored ${what} is not valid: ${parsed.error.message}`,
-      false,
-    );
-  }
+  // A stored record that does not parse is the service's fault, not the caller's: a plain Error
+  // (an HTTP 500, logged), never a 4xx.
+  if (!parsed.success) throw new Error(`The stored ${what} is not valid: ${parsed.error.message}`);
   return parsed.data;
 }
 

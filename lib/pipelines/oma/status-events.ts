@@ -35,8 +35,8 @@ export function statusEvent(tenant: string, record: AnalysisRecord, time: string
   return {
     type: STATUS_EVENT_TYPE,
     tenant_id: tenant,
-    // Not for READY: a new run id is not a job yet, and a finished run's subscribers are gone.
-    ...(record.run_id === undefined || record.status === 'READY' ? {} : { job_id: record.run_id }),
+    // The run's job subscribers get it too (an analysis has no run, hence no job, until it is run).
+    ...(record.run_id === undefined ? {} : { job_id: record.run_id }),
     time,
     detail: { ...detail },
   };
