@@ -8,6 +8,7 @@
  * Hop latency: from the send that queues a stage (submit or the previous stage's forward) to the
  * commit of that stage's outcome, observed on the event bus with a monotonic clock.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
@@ -87,7 +88,9 @@ while (finished < jobs) {
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
 await runtime.stop();
-peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+// The kernel's high-water mark of this process (maxRSS of a spawned child can carry its parent's).
+const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+peakRss = Math.max(peakRss, process.memoryUsage().rss, Number(hwm ?? 0) * 1024);
 
 latencies.sort((a, b) => a - b);
 const quantile = (q: number): number =>
