@@ -214,7 +214,15 @@ export async function watchAnalysis(
           `analysis '${analysisId}' was still ${current.status} when the watch timed out`,
         );
       }
-      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 3_000))]);
+      // The poll timer is cleared once the run ends, so it never holds the process open.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        finished,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, options.pollMs ?? 3_000);
+        }),
+      ]);
+      clearTimeout(timer);
     }
   } finally {
     off();

@@ -194,10 +194,16 @@ export class WorkerPool {
     for (const consumer of this.#consumers) consumer.slotFreed?.();
     await Promise.all(this.#loops.splice(0));
     const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = new AbortController();
     const drained = await Promise.race([
       Promise.all([...this.#tasks]).then(() => true),
-      sleep(timeoutMs).then(() => false),
+      sleep(timeoutMs, deadline.signal).then(
+        () => false,
+        () => true,
+      ),
     ]);
+    // The deadline's timer must not outlive the stop: it would hold the process open for timeoutMs.
+    deadline.abort();
     if (!drained) {
       this.#log.warn('stop timeout reached; interrupting in-flight stages', { in_flight: this.#tasks.size });
       for (const consumer of this.#consumers) consumer.runner.interrupt();

@@ -92,7 +92,15 @@ export class LocalGateway {
       (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
     );
     for (const socket of this.#sockets.values()) socket.close(1001, 'server stopping');
-    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    // The grace timer is cleared once the sockets have closed, so it cannot hold the process open.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((resolve) => {
+        grace = setTimeout(resolve, 2_000);
+      }),
+    ]);
+    clearTimeout(grace);
     this.#wss.close();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
