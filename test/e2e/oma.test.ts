@@ -167,6 +167,7 @@ function describeOmaService(backend: 'memory' | 'moto', timeoutMs: number, reque
       timeoutMs,
     );
     const final = await finished(created.analysis_id);
+    const analysisAborted = performance.now();
     // Assess
     expect(foreign).toBeInstanceOf(OmaApiError);
     expect(foreign).toMatchObject({ status: 404 });
@@ -176,6 +177,7 @@ function describeOmaService(backend: 'memory' | 'moto', timeoutMs: number, reque
     // From the request: the same, where the API answers at once (see requestBoundMs).
     expect(jobAborted - requested).toBeLessThan(requestBoundMs);
     expect(final.status).toBe('ABORTED');
+    expect(analysisAborted - requested).toBeLessThan(requestBoundMs);
     await expect(alice.results(structure, created.analysis_id)).rejects.toMatchObject({ status: 409 });
     await eventually(
       async () => (await runtime.backend.blobs.list(runPrefix('tenant-a', structure, runId))).length === 0,
