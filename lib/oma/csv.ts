@@ -16,11 +16,16 @@ import { CsvFormatError } from './errors.js';
  * Streaming reader for multichannel measurement CSV files. The bytes are parsed as they arrive
  * (the file is never held as one string): the first 64 KiB decide the layout (csv-detect.ts),
  * then every line is parsed field by field straight from the byte buffer (csv-number.ts) into
- * growable typed-array columns. A time column is checked (strictly increasing) and reduced to
- * its first/last values, which give the sampling rate; it is not stored.
+ * typed-array columns pre-sized from the file size. A time column is checked row by row (every
+ * step equal to the sampled step within 1 %, so a gap of missing rows cannot silently change the
+ * sampling rate) and reduced to its first/last values, which give the sampling rate; it is not
+ * stored.
  */
 export interface CsvReadOptions extends LayoutOptions {
-  /** Sampling rate in Hz; overrides the time column's. */
+  /**
+   * Sampling rate in Hz; overrides the time column's (a warning says so when they differ by more
+   * than 1 %).
+   */
   readonly fs?: number;
   /** Element type of the channel arrays. @default 'float64' */
   readonly dtype?: 'float64' | 'float32';
@@ -35,6 +40,8 @@ export interface CsvMeasurement {
   readonly names: string[];
   /** From the options, or from the time column; undefined if neither. */
   readonly fs: number | undefined;
+  /** The sampling rate the time column gives (undefined without one), even when `fs` overrides it. */
+  readonly timeFs?: number | undefined;
   readonly rows: number;
   readonly layout: CsvLayout;
   readonly warnings: string[];
@@ -101,6 +108,11 @@ export class CsvReader {
   private whitespace = false;
   private timeFirst = Number.NaN;
   private timePrev = Number.NaN;
+  /** Expected time step and the tolerance on each step (see `time`). */
+  private timeStep = Number.NaN;
+  private timeTolerance = Number.NaN;
+  /** Bytes of the lines parsed so far (to size the columns when the estimate runs out). */
+  private parsedBytes = 0;
   private readonly warnings: string[] = [];
   private atStart = true;
   private headerSeen = false;
@@ -137,16 +149,27 @@ export class CsvReader {
         `the file has ${this.rows} data rows; at least ${min} samples are needed`,
       );
     }
-    let fs = this.options.fs;
-    if (fs === undefined && layout.timeColumn && !layout.indexColumn) {
+    let timeFs: number | undefined;
+    if (layout.timeColumn && !layout.indexColumn) {
       const span = this.timePrev - this.timeFirst;
       // Printed times carry rounding, so fs is only good to ~1e-10: keep 12 significant digits
       // (400.0000000000001 → 400).
-      fs = span > 0 ? Number(((this.rows - 1) / span).toPrecision(12)) : undefined;
+      timeFs = span > 0 ? Number(((this.rows - 1) / span).toPrecision(12)) : undefined;
     }
-    const channels = this.columns.map((c) => (c.length === this.rows ? c : c.slice(0, this.rows)));
+    const fs = this.options.fs ?? timeFs;
+    if (
+      this.options.fs !== undefined &&
+      timeFs !== undefined &&
+      Math.abs(this.options.fs / timeFs - 1) > 0.01
+    ) {
+      this.warnings.push(
+        `the sampling rate given (${this.options.fs} Hz) overrides the time column's (${timeFs} Hz): every frequency scales by ${(this.options.fs / timeFs).toPrecision(4)}; leave the rate out to use the time column`,
+      );
+    }
+    // Views, not copies: a copy would briefly double the columns' memory at the very end.
+    const channels = this.columns.map((c) => (c.length === this.rows ? c : c.subarray(0, this.rows)));
     this.columns = [];
-    return { channels, names: layout.names, fs, rows: this.rows, layout, warnings: this.warnings };
+    return { channels, names: layout.names, fs, timeFs, rows: this.rows, layout, warnings: this.warnings };
   }
 
   private start(complete: boolean): void {
@@ -164,6 +187,10 @@ export class CsvReader {
     this.parser.decimal = layout.decimalComma ? 44 : 46;
     const estimate =
       this.sizeHint > 0 ? Math.ceil((this.sizeHint / layout.bytesPerLine) * 1.02) + 1024 : 65536;
+    if (layout.timeStep !== undefined && layout.timeStepTolerance !== undefined) {
+      this.timeStep = layout.timeStep;
+      this.timeTolerance = layout.timeStepTolerance * layout.timeStep;
+    }
     this.allocate(estimate);
     this.consume(all, complete);
   }
@@ -241,7 +268,8 @@ export class CsvReader {
       this.headerSeen = true;
       return;
     }
-    if (this.rows === this.capacity) this.allocate(Math.ceil(this.capacity * 1.5) + 1024);
+    this.parsedBytes += to - from + 1;
+    if (this.rows === this.capacity) this.allocate(this.grownCapacity());
     const fields = layout.fields;
     const offset = layout.timeColumn ? 1 : 0;
     const parser = this.parser;
@@ -293,11 +321,45 @@ export class CsvReader {
     this.rows++;
   }
 
+  /**
+   * Capacity when the estimate ran out: with a known file size, the rows still to come at the
+   * bytes per row seen so far (+2 %); for a stream, 1.5×.
+   */
+  private grownCapacity(): number {
+    const rest = this.sizeHint - this.parsedBytes;
+    if (this.sizeHint > 0 && rest > 0 && this.rows > 0) {
+      const perRow = this.parsedBytes / this.rows;
+      return this.capacity + Math.ceil((rest / perRow) * 1.02) + 1024;
+    }
+    return Math.ceil(this.capacity * 1.5) + 1024;
+  }
+
+  /**
+   * Checks the time of the current row. fs = (N − 1)/(t_last − t_first) assumes equal steps, so a
+   * gap (missing rows) or a repeated row would silently change every frequency: each step must
+   * equal the sample's mean step within 1 % — or within half a step when the sampled steps
+   * already varied (times printed with too few digits), since a missing row is a whole step off.
+   * Without a sample step (a file of a few rows) the first step is the reference.
+   */
   private time(t: number): void {
     if (this.rows === 0) {
       this.timeFirst = t;
-    } else if (!(t > this.timePrev)) {
+      this.timePrev = t;
+      return;
+    }
+    const step = t - this.timePrev;
+    if (!(step > 0)) {
       throw new CsvFormatError(this.line, 1, `time ${t} does not increase (previous row: ${this.timePrev})`);
+    }
+    if (Number.isNaN(this.timeStep)) {
+      this.timeStep = step;
+      this.timeTolerance = 0.5 * step;
+    } else if (Math.abs(step - this.timeStep) > this.timeTolerance) {
+      throw new CsvFormatError(
+        this.line,
+        1,
+        `time step ${formatStep(step)} s, expected ${formatStep(this.timeStep)} s (previous row: ${this.timePrev}): missing or duplicated rows; the analysis needs equally spaced samples`,
+      );
     }
     this.timePrev = t;
   }
@@ -314,4 +376,9 @@ export class CsvReader {
   private fail(column: number, problem: string): never {
     throw new CsvFormatError(this.line, column, problem);
   }
+}
+
+/** A time step for messages: 6 significant digits, without float noise (0.00500000001 → 0.005). */
+function formatStep(step: number): string {
+  return String(Number(step.toPrecision(6)));
 }

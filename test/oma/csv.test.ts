@@ -8,7 +8,7 @@ import { type CsvReadOptions, readCsv } from '../../lib/oma/csv.js';
 import { ByteNumberParser } from '../../lib/oma/csv-number.js';
 import { writeCsv } from '../../lib/oma/csv-writer.js';
 import { CsvFormatError } from '../../lib/oma/errors.js';
-import { expectArrayClose, expectClose, testRandom } from './assert-close.js';
+import { expectArrayClose, expectAtMost, expectClose, testRandom } from './assert-close.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagecoach-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -148,6 +148,70 @@ describe('readCsv layouts', () => {
   });
 });
 
+/** Rows i ∈ [from, to) of `rows`' record, time printed with `digits` decimals at `fs` Hz. */
+function rowsAt(from: number, to: number, fs = 50, digits = 2): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += `${(i / fs).toFixed(digits)},${(Math.sin(i) * 1.5).toFixed(6)}\n`;
+  return s;
+}
+
+describe('readCsv time column and sizing', () => {
+  it('rejects a gap in the time column instead of deriving a wrong fs from the span', async () => {
+    // Prepare: 50 Hz, rows 300..349 (one second) deleted
+    const text = `t,a\n${rowsAt(0, 300)}${rowsAt(350, 600)}`;
+    // Act / Assess: the row after the gap (line 302: header + 300 rows + 1) is named
+    await expectCsvError(
+      chunked(text, 1000),
+      {},
+      302,
+      1,
+      /time step 1.02 s, expected 0.02 s .*missing or duplicated rows/,
+    );
+  });
+
+  it('rejects a gap in an integer sample-index column', async () => {
+    const text = `${Array.from({ length: 40 }, (_, i) => `${i},${Math.sin(i)}`).join('\n')}\n41,0.5\n`;
+    await expectCsvError(Readable.from([text]), { fs: 10 }, 41, 1, /time step 2 s, expected 1 s/);
+  });
+
+  it('accepts times rounded to fewer digits than the step needs, and still catches a missing row', async () => {
+    // Prepare: 400 Hz printed to 1 ms, so steps alternate 0.002 / 0.003 s
+    const ok = `time,a\n${rowsAt(0, 2000, 400, 3)}`;
+    const gap = `time,a\n${rowsAt(0, 1000, 400, 3)}${rowsAt(1001, 2000, 400, 3)}`;
+    // Act
+    const m = await readCsv(chunked(ok, 4096));
+    // Assess
+    expectClose(m.fs ?? 0, 400, 0.5, 'fs from rounded times');
+    await expectCsvError(chunked(gap, 4096), {}, 1002, 1, /missing or duplicated rows/);
+  });
+
+  it('warns when a given fs contradicts the time column, and keeps both rates', async () => {
+    // Act
+    const m = await readCsv(Readable.from([`t,a\n${rowsAt(0, 100)}`]), { fs: 100 });
+    // Assess
+    expect(m.fs).toBe(100);
+    expectClose(m.timeFs ?? 0, 50, 1e-9, 'fs of the time column');
+    expect(m.warnings.join('\n')).toMatch(/given \(100 Hz\) overrides the time column's \(50 Hz\)/);
+    const same = await readCsv(Readable.from([`t,a\n${rowsAt(0, 100)}`]), { fs: 50 });
+    expect(same.warnings).toEqual([]);
+  });
+
+  it('estimates the bytes per line from the sampled lines themselves (pre-sizing the columns)', async () => {
+    // Prepare: > 64 KiB after a comment block, so the layout sample is a small part of the file
+    const path = join(dir, 'sizing.csv');
+    const body = rowsAt(0, 6000);
+    writeFileSync(path, `# logger export\n# ${'x'.repeat(200)}\nt,a\n${body}`);
+    const actual = Buffer.byteLength(body) / 6000;
+    // Act
+    const m = await readCsv(path);
+    // Assess
+    expect(m.rows).toBe(6000);
+    expectAtMost(Math.abs(m.layout.bytesPerLine / actual - 1), 0.1, 'relative error of bytes per line');
+    // (the first lines' times are shorter than the later ones', so the estimate errs high)
+    expectAtMost((m.channels[0]?.buffer.byteLength ?? 0) / 8, 1.25 * 6000 + 1024, 'column capacity');
+  });
+});
+
 describe('readCsv errors name the line and column', () => {
   it('a ragged row (too few cells)', async () => {
     const text = `t,a,b\n${rows(10, ',')}0.2,1.0\n${rows(5, ',')}`;
@@ -162,22 +226,22 @@ describe('readCsv errors name the line and column', () => {
   it('a ragged row or bad cell far into a large file (past the layout sample), read in chunks', async () => {
     const head = `t,a,b\n${rows(3000, ',')}`;
     await expectCsvError(
-      chunked(`${head}99.0,1.0\n${rows(5, ',')}`, 4096),
+      chunked(`${head}60.0,1.0\n${rows(5, ',')}`, 4096),
       {},
       3002,
       3,
       /expected 3 columns, found 2/,
     );
     await expectCsvError(
-      chunked(`${head}99.0,1.0,2.0,3.0\n`, 4096),
+      chunked(`${head}60.0,1.0,2.0,3.0\n`, 4096),
       {},
       3002,
       4,
       /expected 3 columns, found more/,
     );
-    await expectCsvError(chunked(`${head}99.0,1.0,x1\n`, 4096), {}, 3002, 3, /'x1' is not a number/);
-    await expectCsvError(chunked(`${head}99.0,,1\n`, 4096), {}, 3002, 2, /empty cell/);
-    await expectCsvError(chunked(`${head}99.0,1.5e,1\n`, 4096), {}, 3002, 2, /'1.5e' is not a number/);
+    await expectCsvError(chunked(`${head}60.0,1.0,x1\n`, 4096), {}, 3002, 3, /'x1' is not a number/);
+    await expectCsvError(chunked(`${head}60.0,,1\n`, 4096), {}, 3002, 2, /empty cell/);
+    await expectCsvError(chunked(`${head}60.0,1.5e,1\n`, 4096), {}, 3002, 2, /'1.5e' is not a number/);
   });
 
   it('a non-numeric cell', async () => {
