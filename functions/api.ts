@@ -7,7 +7,7 @@ import { instrument } from './shared/middleware.js';
 // The HTTP API: API Gateway's JWT authorizer has verified the caller; the tenant is a claim.
 const ctx = coldStart('stagecoach-api');
 const api = new HttpApi(
-  [...jobRoutes(ctx.jobs), ...serviceRoutes({ jobs: ctx.jobs, backend: ctx.backend })],
+  [...jobRoutes(ctx.jobs), ...serviceRoutes({ jobs: ctx.jobs, backend: ctx.backend, logger: ctx.logger })],
   {
     logger: ctx.logger,
   },

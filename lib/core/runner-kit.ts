@@ -12,7 +12,7 @@ import type { Backend, JobQueue, ReceivedMessage } from './ports.js';
 import type { Stage } from './stage.js';
 
 export interface RunnerOptions {
-  readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs'>;
+  readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs' | 'records'>;
   readonly topology: Topology;
   /** Identifies this worker in leases and attempts. */
   readonly workerId: string;

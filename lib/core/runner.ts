@@ -350,6 +350,7 @@ export class StageRunner {
       signal: controller.signal,
       log: log.child({ attempt }),
       storage: this.#o.backend.blobs,
+      records: this.#o.backend.records,
       progress: (percent, text) => {
         progress ??= new ProgressThrottle(
           this.#o.progressIntervalMs ?? 250,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NameSchema, type Params } from './contract.js';
 import { ConfigError, ContractError, InvalidParamError, MissingParamError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { BlobStore } from './ports.js';
+import type { BlobStore, RecordStore } from './ports.js';
 import { type Backoff, DEFAULT_BACKOFF, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -44,6 +44,8 @@ export interface StageContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly storage: BlobStore;
+  /** The deployment's record store, for a service's own records (an analysis, its results). */
+  readonly records: RecordStore;
   /** Reports progress (0..100); coalesced so a hot loop cannot flood subscribers. */
   progress(percent: number, message?: string): void;
 }

@@ -9,7 +9,7 @@ import { type Disposition, newWorkerId, type Outcome, StageRunner } from './runn
 import type { Stage } from './stage.js';
 
 export interface WorkerPoolOptions {
-  readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs'>;
+  readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs' | 'records'>;
   readonly topology: Topology;
   /** Which stages this pool consumes. @default every stage */
   readonly stages?: (pipeline: Pipeline, stage: Stage) => boolean;

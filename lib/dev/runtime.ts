@@ -56,7 +56,11 @@ export interface DevRuntimeOptions {
   readonly blobDir?: string;
   readonly logger?: Logger;
   /** Routes added to the HTTP API (services built on Stagecoach add theirs). */
-  readonly routes?: (context: { readonly jobs: JobService; readonly backend: Backend }) => readonly Route[];
+  readonly routes?: (context: {
+    readonly jobs: JobService;
+    readonly backend: Backend;
+    readonly logger: Logger;
+  }) => readonly Route[];
   /** The claim holding the tenant, as in the deployed API. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
   /** Listeners of the services, run on the job events as the deployed listeners function would. */
@@ -156,7 +160,9 @@ export class DevRuntime {
 
     const holds = new HoldCache(backend.store, systemClock, 1_000);
     const jobs = new JobService({ backend, topology, logger, holds });
-    const api = new HttpApi([...jobRoutes(jobs), ...(options.routes?.({ jobs, backend }) ?? [])], { logger });
+    const api = new HttpApi([...jobRoutes(jobs), ...(options.routes?.({ jobs, backend, logger }) ?? [])], {
+      logger,
+    });
     const fanout = new LiveFanout(backend.store, live, logger);
     const gateway = new LocalGateway({
       host,

@@ -1,6 +1,7 @@
 import type { Route } from '../core/http-api.js';
 import type { JobService } from '../core/jobs.js';
 import type { Listener } from '../core/listeners.js';
+import type { Logger } from '../core/logger.js';
 import type { Pipeline } from '../core/pipeline.js';
 import type { Backend } from '../core/ports.js';
 import { examplePipeline } from './example/index.js';
@@ -22,6 +23,7 @@ export const listeners: readonly Listener[] = [omaStatusListener];
 export interface ServiceContext {
   readonly jobs: JobService;
   readonly backend: Backend;
+  readonly logger?: Logger;
 }
 
 /**

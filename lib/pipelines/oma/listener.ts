@@ -102,8 +102,8 @@ export async function projectJobEvent(event: JobEvent, ctx: ListenerContext): Pr
 }
 
 /**
- * DONE: a PREPROCESSING run's dataset becomes the structure's (unless a later one already is);
- * an FDD/SSI run's results document becomes the results record. Returns the analysis's new fields.
+ * DONE: a PREPROCESSING run's dataset becomes the structure's (unless a later one already is); an
+ * FDD/SSI run's results were stored by its publish stage. Returns the analysis's new fields.
  */
 async function storeFinishedRun(
   params: FinishedRunParams,
@@ -132,13 +132,8 @@ async function storeFinishedRun(
     }
     return base;
   }
-  if (params.modes_key !== undefined) {
-    const document: unknown = JSON.parse(
-      Buffer.from(await backend.blobs.get(params.modes_key)).toString('utf8'),
-    );
-    const record = z.record(z.string(), z.unknown()).parse(document);
-    await store.putResult(tenant, params.structure_id, params.result_id ?? runId, record);
-  }
+  // An FDD/SSI run's publish stage stored the results record and wrote its ids and summary into the
+  // analysis; DONE only adds the status (the ids below repeat them, for a record written before).
   return {
     ...base,
     ...(params.result_id === undefined ? {} : { result_id: params.result_id }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseJsonBody, parseWith, type Route } from '../../core/http-api.js';
 import type { JobService } from '../../core/jobs.js';
+import type { Logger } from '../../core/logger.js';
 import type { Backend } from '../../core/ports.js';
 import { AnalysisService } from './analysis-service.js';
 import { AbortAnalysisSchema } from './schemas.js';
@@ -23,7 +24,11 @@ const PageQuerySchema = z.object({
  *   POST /structures/:sid/analyses/:id/abort           → 202 { reason? } (409 unless QUEUED, RUNNING or ABORTED)
  *   GET  /structures/:sid/analyses/:id/results         the results (409 unless DONE)
  */
-export function analysisRoutes(context: { readonly jobs: JobService; readonly backend: Backend }): Route[] {
+export function analysisRoutes(context: {
+  readonly jobs: JobService;
+  readonly backend: Backend;
+  readonly logger?: Logger;
+}): Route[] {
   const service = new AnalysisService(context);
   const base = '/structures/:sid/analyses';
   return [

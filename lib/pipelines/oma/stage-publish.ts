@@ -1,5 +1,6 @@
 import { ValidationError } from '../../core/errors.js';
 import { defineStage } from '../../core/stage.js';
+import { AnalysisStore } from './analysis-store.js';
 import { modesKey } from './keys.js';
 import { ResultFileSchema, resultsRecord, summarize } from './result-summary.js';
 import type { ResultSummary } from './schemas.js';
@@ -10,14 +11,13 @@ const MAX_SUMMARY_MODES = 50;
 
 /**
  * Stores the results of a finished analysis: checks the full result JSON, writes the results
- * document (modes, shapes, MAC — what the results record holds) beside it, and passes the ids and
- * a summary on. When the job is DONE the status listener writes them into the analysis record and
- * the results record, together with the DONE status, so no reader ever sees a DONE analysis without
- * its results, nor results on an aborted one. (Stages see storage, not the RecordStore.)
+ * document (modes, shapes, MAC) beside it and as the results record, and writes the result's ids
+ * and a summary back into the analysis record — which stays RUNNING until the job is DONE, when the
+ * status listener marks it DONE (and an abort that lands in between removes all of it again).
  */
 export const publishStage = defineStage({
   name: 'publish',
-  description: 'Result JSON → results document, ids and summary for the analysis record',
+  description: 'Result JSON → results record; its ids and a summary written back into the analysis record',
   inputs: {
     ...analysisInputs,
     result_key: existingKey(
@@ -29,7 +29,7 @@ export const publishStage = defineStage({
   timeoutMs: 2 * 60_000,
   heartbeatMs: 500,
   compute: { kind: 'lambda', memoryMb: 1024 },
-  async process({ structure_id, result_key }, ctx) {
+  async process({ structure_id, analysis_id, result_key }, ctx) {
     const text = Buffer.from(await ctx.storage.get(result_key)).toString('utf8');
     let json: unknown;
     try {
@@ -42,7 +42,9 @@ export const publishStage = defineStage({
       throw new ValidationError(`The result ${result_key} is not an OMA result: ${parsed.error.message}`);
     }
     const result = parsed.data;
-    const key = modesKey(ctx.job.tenant_id, structure_id, ctx.job.job_id);
+    const tenant = ctx.job.tenant_id;
+    const runId = ctx.job.job_id;
+    const key = modesKey(tenant, structure_id, runId);
     const document = resultsRecord(result, result_key, new Date().toISOString());
     await ctx.storage.put(key, JSON.stringify(document), { contentType: 'application/json' });
     const full = summarize(result);
@@ -51,7 +53,14 @@ export const publishStage = defineStage({
       modes: full.modes.slice(0, MAX_SUMMARY_MODES),
       warnings: full.warnings.slice(0, 3),
     };
+    // The results record, then its ids on the analysis — only if this run is still the analysis's
+    // current one (a newer run owns the record otherwise). Both writes are idempotent.
+    const store = new AnalysisStore(ctx.records);
+    await store.putResult(tenant, structure_id, runId, document);
+    await store.update(tenant, structure_id, analysis_id, (record) =>
+      record.run_id === runId ? { ...record, result_id: runId, result_key, summary } : undefined,
+    );
     ctx.progress(100, `${result.modes.length} modes stored`);
-    return { result_id: ctx.job.job_id, modes_key: key, summary };
+    return { result_id: runId, modes_key: key, summary };
   },
 });
