@@ -147,6 +147,7 @@ export async function analyzeRecord(
       analysis,
     );
     Object.assign(timings, ident.timings);
+    warnings.push(...(ident.warnings ?? []));
     t0 = performance.now();
     const diagram = stabilizationDiagram(ident, options.hardCriteria, options.stability);
     const clustered = clusterPoles(diagram, ident.orders.length, options.clustering);
@@ -172,6 +173,10 @@ export async function analyzeRecord(
       analysis.child(0, 0.95),
     );
     timings.spectrum = seconds(t0);
+    if (spectrum.failedLines !== undefined)
+      warnings.push(
+        `the eigen-decomposition of the spectral matrix did not converge at ${spectrum.failedLines} of ${spectrum.frequencies.length} lines (left empty)`,
+      );
     t0 = performance.now();
     const bands = options.bands ?? [[options.fmin ?? 0, fmax] as const];
     const peaks = pickPeaks(spectrum, { ...options.peaks, bands });

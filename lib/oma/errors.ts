@@ -1,4 +1,4 @@
-import { InvalidParamError, type StagecoachErrorOptions, ValidationError } from '../core/errors.js';
+import { NonRetryableError, type StagecoachErrorOptions, ValidationError } from '../core/errors.js';
 
 /**
  * Errors raised by the OMA engine. Bad measurement data is a {@link ValidationError} (the job fails
@@ -33,18 +33,26 @@ export class DatasetFormatError extends ValidationError {
   }
 }
 
-/** Throws an {@link InvalidParamError} unless `value` is a finite number inside [min, max]. */
-export function requireNumberInRange(param: string, value: number, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new InvalidParamError(param, `'${param}' must be a number in [${min}, ${max}], got ${value}.`);
+/**
+ * A sample that is NaN or ±Infinity: every spectrum and correlation it touches becomes NaN, so
+ * the analysis would find nothing. Names the channel and sample (both 0-based).
+ */
+export class NonFiniteSampleError extends ValidationError {
+  readonly channel: number;
+  readonly sample: number;
+  constructor(channel: number, sample: number, value: number) {
+    super(
+      `channel ${channel + 1} (index ${channel}), sample ${sample}: ${value} — the record must hold finite numbers only; remove or interpolate the bad samples (or drop the channel)`,
+      { code: 'NON_FINITE_SAMPLE', context: { channel, sample } },
+    );
+    this.channel = channel;
+    this.sample = sample;
   }
-  return value;
 }
 
-/** Throws an {@link InvalidParamError} unless `value` is an integer inside [min, max]. */
-export function requireIntegerInRange(param: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidParamError(param, `'${param}' must be an integer in [${min}, ${max}], got ${value}.`);
+/** An iterative decomposition did not converge (a numerical failure, not bad input). */
+export class ConvergenceError extends NonRetryableError {
+  constructor(message: string) {
+    super(message, { code: 'NOT_CONVERGED' });
   }
-  return value;
 }

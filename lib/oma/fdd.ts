@@ -22,6 +22,8 @@ export interface FddSpectrum {
   /** Vectors: re/im[(k·vectorCount + i)·channels + c] = component c of vector i at line k. */
   readonly vectorRe: Float64Array;
   readonly vectorIm: Float64Array;
+  /** Lines whose eigen-decomposition did not converge (values and vectors zero there). */
+  readonly failedLines?: number;
 }
 
 export interface FddOptions extends WelchOptions, PeakOptions {}
@@ -48,16 +50,31 @@ export async function fddSpectrum(
   const vr = new Float64Array(vectorCount * l);
   const vi = new Float64Array(vectorCount * l);
   const svd = checkpoint.child(0.6, 1);
+  let failedLines = 0;
   for (let k = 0; k < lines; k++) {
-    if ((k & 63) === 0) await svd.tick(k / lines, 'singular values of the spectral matrix');
+    // One line costs O(l³): tick every line (a clock read) so even 100+ channels abort promptly;
+    // progress is reported every 64 lines.
+    await svd.tick((k & 63) === 0 ? k / lines : undefined, 'singular values of the spectral matrix');
     spectralMatrixAt(csd, k, ar, ai);
-    solver.decompose(ar, ai, lambda, vectorCount, vr, vi);
+    if (!solver.decompose(ar, ai, lambda, vectorCount, vr, vi)) {
+      // Leave the line zero (no peak, no coherent vector) rather than the previous line's result.
+      failedLines++;
+      continue;
+    }
     for (let i = 0; i < l; i++) (values[i] as Float64Array)[k] = Math.max(0, lambda[i] as number);
     vectorRe.set(vr, k * vectorCount * l);
     vectorIm.set(vi, k * vectorCount * l);
   }
   svd.report(1, 'singular values done');
-  return { csd, frequencies: csd.frequencies, values, vectorCount, vectorRe, vectorIm };
+  return {
+    csd,
+    frequencies: csd.frequencies,
+    values,
+    vectorCount,
+    vectorRe,
+    vectorIm,
+    ...(failedLines > 0 ? { failedLines } : {}),
+  };
 }
 
 /** Shape vector i at line k as a ShapeVector view. */

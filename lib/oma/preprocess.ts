@@ -3,7 +3,7 @@ import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import type { ProvenanceStep } from './dataset.js';
 import { decimate } from './decimate.js';
 import { type DetrendMode, detrendInPlace } from './detrend.js';
-import { InsufficientDataError } from './errors.js';
+import { InsufficientDataError, NonFiniteSampleError } from './errors.js';
 import { butterworth, type FilterType } from './iir-design.js';
 import { sosFiltFilt } from './sos-filter.js';
 
@@ -62,6 +62,8 @@ export async function preprocessRecord(
   for (const [i, channel] of channels.entries()) {
     await checkpoint.tick(i / channels.length, `preprocessing channel ${i + 1} of ${channels.length}`);
     const x = new Float64Array(channel);
+    const bad = firstNonFinite(x);
+    if (bad >= 0) throw new NonFiniteSampleError(i, bad, x[bad] as number);
     detrendInPlace(x, detrend);
     let y = q > 1 ? decimate(x, q) : x;
     if (sections !== undefined) y = sosFiltFilt(sections, y);
@@ -88,4 +90,14 @@ export async function preprocessRecord(
     });
   }
   return { channels: out, fs: newFs, provenance };
+}
+
+/** Index of the first NaN or ±Infinity, or -1. */
+function firstNonFinite(x: Float64Array): number {
+  for (let i = 0; i < x.length; i++) {
+    // x − x is 0 for finite x and NaN for NaN and ±Infinity: one subtraction per sample.
+    const v = x[i] as number;
+    if (v - v !== 0) return i;
+  }
+  return -1;
 }

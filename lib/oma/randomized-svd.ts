@@ -21,6 +21,8 @@ export interface TruncatedSvd {
   readonly sigma: Float64Array;
   /** Left singular vectors as a column-major rows×k panel (`u[j*rows + i]`). */
   readonly u: Float64Array;
+  /** False when the Jacobi SVD of the small factor hit its sweep limit (absent: converged). */
+  readonly converged?: boolean;
 }
 
 export interface RandomizedSvdOptions {
@@ -168,7 +170,7 @@ export async function randomizedSvd(
     for (let j = 0; j < width; j++) rc[j * width + i] = r[i * width + j] as number;
   const sigma = new Float64Array(width);
   const vt = new Float64Array(width * width);
-  jacobiSvd(rc, width, width, sigma, vt);
+  const converged = jacobiSvd(rc, width, width, sigma, vt);
   // Left singular vectors of T: U = Q Ṽ (Ṽ = right singular vectors of R).
   const u = new Float64Array(rows * k);
   for (let j = 0; j < k; j++) {
@@ -180,5 +182,5 @@ export async function randomizedSvd(
       for (let s = 0; s < rows; s++) u[uj + s] = (u[uj + s] as number) + w * (y[yi + s] as number);
     }
   }
-  return { k, sigma: sigma.slice(0, k), u };
+  return { k, sigma: sigma.slice(0, k), u, converged };
 }

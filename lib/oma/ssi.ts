@@ -64,6 +64,8 @@ export interface SsiIdentification {
   /** Singular values of the Toeplitz matrix (the n_max computed). */
   readonly singularValues: Float64Array;
   readonly timings: { correlations: number; toeplitzSvd: number; poles: number };
+  /** Numerical failures (an SVD or eigenvalue iteration that did not converge); absent if none. */
+  readonly warnings?: string[];
 }
 
 export async function ssiCov(
@@ -120,17 +122,29 @@ export async function ssiCov(
   const poles: SsiPole[][] = [];
   const solver = new RealEigenSolver(nMax);
   const poleRange = checkpoint.child(0.7, 1);
+  const failed: number[] = [];
+  const a = new Float64Array(nMax * nMax);
   for (const [index, order] of orders.entries()) {
     await poleRange.tick(index / orders.length, `poles of model order ${order}`);
-    poles.push(polesOfOrder(model, order, fs, l, solver, options));
+    const found = polesOfOrder(model, order, fs, l, solver, options, a);
+    if (found === undefined) failed.push(order);
+    poles.push(found ?? []);
   }
   poleRange.report(1, 'poles done');
   const tPoles = (performance.now() - t0) / 1000;
+  const warnings: string[] = [];
+  if (svd.converged === false)
+    warnings.push('the SVD of the block Toeplitz matrix did not converge; poles may be inaccurate');
+  if (failed.length > 0)
+    warnings.push(
+      `the eigenvalues of A did not converge at model order${failed.length > 1 ? 's' : ''} ${failed.join(', ')}; those orders have no poles in the diagram`,
+    );
   return {
     orders,
     poles,
     singularValues: svd.sigma,
     timings: { correlations: tCorr, toeplitzSvd: tSvd, poles: tPoles },
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -140,9 +154,9 @@ function exactSvd(t: Float64Array, rows: number, cols: number, k: number): Trunc
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) a[j * rows + i] = t[i * cols + j] as number;
   const sigma = new Float64Array(cols);
   const v = new Float64Array(cols * cols);
-  jacobiSvd(a, rows, cols, sigma, v);
+  const converged = jacobiSvd(a, rows, cols, sigma, v);
   const kk = Math.min(k, cols);
-  return { k: kk, sigma: sigma.slice(0, kk), u: a.slice(0, rows * kk) };
+  return { k: kk, sigma: sigma.slice(0, kk), u: a.slice(0, rows * kk), converged };
 }
 
 interface ShiftModel {
@@ -186,6 +200,10 @@ function shiftStructure(svd: TruncatedSvd, rows: number, l: number, nMax: number
   return { c, r, m, nMax, rank };
 }
 
+/**
+ * Poles of the order-n model (none above the usable rank); undefined when the eigenvalue
+ * iteration did not converge. `a` is a workspace of at least n_max² entries.
+ */
 function polesOfOrder(
   model: ShiftModel,
   order: number,
@@ -193,11 +211,11 @@ function polesOfOrder(
   l: number,
   solver: RealEigenSolver,
   options: SsiOptions,
-): SsiPole[] {
+  a: Float64Array,
+): SsiPole[] | undefined {
   if (order > model.rank) return [];
   const { r, m, nMax, c } = model;
-  // A = R_n⁻¹ M_n by back substitution, column by column.
-  const a = new Float64Array(order * order);
+  // A = R_n⁻¹ M_n by back substitution, column by column (row-major n×n in the workspace).
   for (let col = 0; col < order; col++) {
     for (let i = order - 1; i >= 0; i--) {
       let s = m[i * nMax + col] as number;
@@ -205,7 +223,7 @@ function polesOfOrder(
       a[i * order + col] = s / (r[i * nMax + i] as number);
     }
   }
-  if (!solver.decompose(a, order)) return [];
+  if (!solver.decompose(a, order)) return undefined;
   const fmin = options.fmin ?? 0;
   const fmax = options.fmax ?? fs / 2;
   const dampingMax = options.dampingMax ?? 0.2;

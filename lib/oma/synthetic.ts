@@ -1,5 +1,6 @@
 import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
+import { ConvergenceError } from './errors.js';
 import { expm } from './expm.js';
 import { HermitianEigenSolver } from './hermitian-eig.js';
 import { Xoshiro128 } from './random.js';
@@ -97,7 +98,8 @@ export function modalModelFromMatrices(
   const values = new Float64Array(n);
   const vr = new Float64Array(n * n);
   const vi = new Float64Array(n * n);
-  new HermitianEigenSolver(n).decompose(re, new Float64Array(n * n), values, n, vr, vi);
+  if (!new HermitianEigenSolver(n).decompose(re, new Float64Array(n * n), values, n, vr, vi))
+    throw new ConvergenceError('the eigenvalue problem of M^-½ K M^-½ did not converge');
   const frequencies = new Float64Array(n);
   const shapes: Float64Array[] = [];
   // Descending eigenvalues → ascending frequencies.
