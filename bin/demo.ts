@@ -10,7 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { type OmaClient as Client, OmaApiError, OmaClient, type ResultMode } from '../lib/cli/oma-client.js';
+import { ApiError } from '../lib/cli/api-client.js';
+import { type OmaClient as Client, OmaClient, type ResultMode } from '../lib/cli/oma-client.js';
 import { ProgressBar, table } from '../lib/cli/oma-format.js';
 import { LiveClient, statusOf, watchAnalysis } from '../lib/cli/oma-live.js';
 import { DevRuntime } from '../lib/dev/runtime.js';
@@ -186,7 +187,7 @@ try {
   process.exitCode = (await main()) ? 0 : 1;
 } catch (error) {
   console.error(
-    `\ndemo failed: ${error instanceof OmaApiError ? error.describe() : error instanceof Error ? error.message : String(error)}`,
+    `\ndemo failed: ${error instanceof ApiError ? error.describe() : error instanceof Error ? error.message : String(error)}`,
   );
   process.exitCode = 1;
 }

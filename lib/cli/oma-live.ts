@@ -1,22 +1,14 @@
-import WebSocket from 'ws';
 import { z } from 'zod';
 import { STATUS_EVENT_TYPE } from '../pipelines/oma/keys.js';
 import { type AnalysisRecord, AnalysisStatusSchema, isFinished } from '../pipelines/oma/schemas.js';
-import { OmaApiError, type OmaClient } from './oma-client.js';
+import { ApiError } from './api-client.js';
+import type { LiveClient, LiveMessage } from './live-client.js';
+import type { OmaClient } from './oma-client.js';
 
 /**
- * The live side of the OMA client: a WebSocket to the API's live endpoint (job events, progress,
- * and the service's `oma.analysis.status` events), and `watchAnalysis`, which follows one analysis
- * to the end of its run.
+ * The OMA side of the live client: the service's `oma.analysis.status` events, and
+ * `watchAnalysis`, which follows one analysis to the end of its run.
  */
-
-const JobEventSchema = z.object({
-  type: z.string(),
-  job_id: z.string(),
-  stage: z.string(),
-  status: z.string(),
-  data: z.record(z.string(), z.unknown()).optional(),
-});
 
 export const StatusDetailSchema = z.object({
   tenant_id: z.string(),
@@ -30,117 +22,11 @@ export const StatusDetailSchema = z.object({
 });
 export type StatusDetail = z.output<typeof StatusDetailSchema>;
 
-export const LiveMessageSchema = z.union([
-  z.object({ type: z.literal('event'), event: JobEventSchema }),
-  z.object({
-    type: z.literal('service'),
-    event: z.object({
-      type: z.string(),
-      job_id: z.string().optional(),
-      time: z.string(),
-      detail: z.unknown(),
-    }),
-  }),
-  z.object({ type: z.enum(['subscribed', 'unsubscribed']), topic: z.string() }),
-  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
-  z.object({ type: z.literal('pong') }),
-]);
-export type LiveMessage = z.output<typeof LiveMessageSchema>;
-
 /** The status detail of a service message, when it is an analysis status event. */
 export function statusOf(message: LiveMessage): StatusDetail | undefined {
   if (message.type !== 'service' || message.event.type !== STATUS_EVENT_TYPE) return undefined;
   const parsed = StatusDetailSchema.safeParse(message.event.detail);
   return parsed.success ? parsed.data : undefined;
-}
-
-/** The local dev runtime serves WebSockets at <url>/ws; a deployment has its own WebSocketUrl. */
-export const defaultWsUrl = (httpUrl: string): string =>
-  `${httpUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`;
-
-export class LiveClient {
-  readonly #ws: WebSocket;
-  readonly #handlers = new Set<(message: LiveMessage) => void>();
-
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.on('message', (data) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(String(data));
-      } catch {
-        return;
-      }
-      const parsed = LiveMessageSchema.safeParse(json);
-      if (!parsed.success) return;
-      for (const handler of this.#handlers) handler(parsed.data);
-    });
-  }
-
-  static connect(wsUrl: string, token: string): Promise<LiveClient> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${wsUrl}?token=${encodeURIComponent(token)}`);
-      ws.once('open', () => resolve(new LiveClient(ws)));
-      ws.once('unexpected-response', (_req, res) => {
-        reject(
-          new OmaApiError(
-            res.statusCode ?? 0,
-            'WEBSOCKET_REFUSED',
-            `the WebSocket at ${wsUrl} refused the connection (check --token)`,
-          ),
-        );
-      });
-      ws.once('error', (error) =>
-        reject(
-          new OmaApiError(
-            0,
-            'UNREACHABLE',
-            `cannot reach the WebSocket at ${wsUrl} (${error.message}); check --ws-url`,
-          ),
-        ),
-      );
-    });
-  }
-
-  onMessage(handler: (message: LiveMessage) => void): () => void {
-    this.#handlers.add(handler);
-    return () => {
-      this.#handlers.delete(handler);
-    };
-  }
-
-  subscribeJob(jobId: string): Promise<void> {
-    return this.#subscribe({ action: 'subscribe', job_id: jobId }, `job:${jobId}`);
-  }
-
-  subscribeTenant(): Promise<void> {
-    return this.#subscribe({ action: 'subscribe', stream: 'tenant' }, 'tenant:');
-  }
-
-  close(): void {
-    this.#ws.close();
-  }
-
-  #subscribe(request: Record<string, string>, topic: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new OmaApiError(0, 'TIMEOUT', 'the WebSocket did not confirm the subscription within 10 s'));
-      }, 10_000);
-      const off = this.onMessage((message) => {
-        if (message.type === 'subscribed' && message.topic.startsWith(topic)) {
-          clearTimeout(timer);
-          off();
-          resolve();
-        } else if (message.type === 'error') {
-          clearTimeout(timer);
-          off();
-          reject(new OmaApiError(0, message.code, message.message));
-        }
-      });
-      this.#ws.send(JSON.stringify(request));
-    });
-  }
 }
 
 /** What a watcher is told as a run goes on. */
@@ -208,7 +94,7 @@ export async function watchAnalysis(
       const current = await client.getAnalysis(structureId, analysisId);
       if (current.run_id !== runId || isFinished(current.status)) return current;
       if (Date.now() > deadline) {
-        throw new OmaApiError(
+        throw new ApiError(
           0,
           'TIMEOUT',
           `analysis '${analysisId}' was still ${current.status} when the watch timed out`,
@@ -228,3 +114,5 @@ export async function watchAnalysis(
     off();
   }
 }
+
+export { defaultWsUrl, LiveClient, type LiveMessage } from './live-client.js';

@@ -5,7 +5,8 @@ import {
   type AnalysisType,
   isFinished,
 } from '../pipelines/oma/schemas.js';
-import { OmaApiError, OmaClient } from './oma-client.js';
+import { ApiError } from './api-client.js';
+import { OmaClient } from './oma-client.js';
 import { analysesTable, analysisDetails, modesTable, ProgressBar } from './oma-format.js';
 import { defaultWsUrl, LiveClient, type WatchCallbacks, watchAnalysis } from './oma-live.js';
 
@@ -70,7 +71,7 @@ function action<A extends unknown[]>(body: (...args: A) => Promise<number>): (..
         process.exitCode = 2;
       } else {
         console.error(
-          `error: ${error instanceof OmaApiError ? error.describe() : error instanceof Error ? error.message : String(error)}`,
+          `error: ${error instanceof ApiError ? error.describe() : error instanceof Error ? error.message : String(error)}`,
         );
         process.exitCode = 1;
       }

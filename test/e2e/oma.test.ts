@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OmaApiError, OmaClient } from '../../lib/cli/oma-client.js';
+import { ApiError } from '../../lib/cli/api-client.js';
+import { OmaClient } from '../../lib/cli/oma-client.js';
 import { LiveClient, type LiveMessage, type StatusDetail, statusOf } from '../../lib/cli/oma-live.js';
 import { DevRuntime } from '../../lib/dev/runtime.js';
 import { DEFAULT_TOKENS } from '../../lib/dev/tokens.js';
@@ -169,7 +170,7 @@ function describeOmaService(backend: 'memory' | 'moto', timeoutMs: number, reque
     const final = await finished(created.analysis_id);
     const analysisAborted = performance.now();
     // Assess
-    expect(foreign).toBeInstanceOf(OmaApiError);
+    expect(foreign).toBeInstanceOf(ApiError);
     expect(foreign).toMatchObject({ status: 404 });
     expect(stillRunning.status).toBe('RUNNING');
     // Once the abort is stored, the stage stops within 2 s (heartbeat 500 ms, the engine's checks).
