@@ -5,10 +5,10 @@ import {
   type AnalysisType,
   isFinished,
 } from '../pipelines/oma/schemas.js';
-import { ApiError } from './api-client.js';
+import { action, connectionOf, connectionOptions, parameter } from './command-kit.js';
 import { OmaClient } from './oma-client.js';
 import { analysesTable, analysisDetails, modesTable, ProgressBar } from './oma-format.js';
-import { defaultWsUrl, LiveClient, type WatchCallbacks, watchAnalysis } from './oma-live.js';
+import { LiveClient, type WatchCallbacks, watchAnalysis } from './oma-live.js';
 
 /**
  * `stagecoach oma create|upload|run|status|watch|results|abort`: the OMA analyses API from a
@@ -16,41 +16,9 @@ import { defaultWsUrl, LiveClient, type WatchCallbacks, watchAnalysis } from './
  * error, printed as `error: HTTP <status> <code>: <message>`), 2 usage.
  */
 
-interface Connection {
-  readonly url: string;
-  readonly wsUrl?: string;
-  readonly token?: string;
-}
-
-const DEFAULT_URL = 'http://127.0.0.1:8787';
-
 function clientOf(command: Command): { client: OmaClient; wsUrl: string; token: string } {
-  const o = command.optsWithGlobals<Connection>();
-  const token = o.token ?? process.env.STAGECOACH_TOKEN;
-  if (token === undefined || token === '') {
-    throw new InvalidArgumentError('a token is needed: pass --token or set STAGECOACH_TOKEN');
-  }
-  const url = o.url;
-  return {
-    client: new OmaClient({ url, token }),
-    wsUrl: o.wsUrl ?? process.env.STAGECOACH_WS_URL ?? defaultWsUrl(url),
-    token,
-  };
-}
-
-/** `key=value` → a parameter; numbers are numbers, JSON values are parsed, the rest stay text. */
-function parameter(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
-  const at = value.indexOf('=');
-  if (at <= 0) throw new InvalidArgumentError(`--param wants key=value, got '${value}'`);
-  const key = value.slice(0, at);
-  const text = value.slice(at + 1);
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON: a plain string such as auto or linear
-  }
-  return { ...previous, [key]: parsed };
+  const connection = connectionOf(command);
+  return { ...connection, client: new OmaClient(connection) };
 }
 
 function analysisType(value: string): AnalysisType {
@@ -58,25 +26,6 @@ function analysisType(value: string): AnalysisType {
   if (type === undefined)
     throw new InvalidArgumentError(`--type must be one of ${ANALYSIS_TYPES.join(', ')}, got '${value}'`);
   return type;
-}
-
-/** Runs a command body, turning every failure into one line on stderr and an exit code. */
-function action<A extends unknown[]>(body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
-  return async (...args) => {
-    try {
-      process.exitCode = await body(...args);
-    } catch (error) {
-      if (error instanceof InvalidArgumentError) {
-        console.error(`error: ${error.message}`);
-        process.exitCode = 2;
-      } else {
-        console.error(
-          `error: ${error instanceof ApiError ? error.describe() : error instanceof Error ? error.message : String(error)}`,
-        );
-        process.exitCode = 1;
-      }
-    }
-  };
 }
 
 /** Follows a run (started by `start`, or the current one) with a progress bar; 0 when it ends DONE. */
@@ -115,19 +64,9 @@ async function watch(
 }
 
 export function registerOmaCommand(program: Command): void {
-  const oma = program
-    .command('oma')
-    .description('operational modal analysis of structures through the analyses API')
-    .option(
-      '--url <url>',
-      'HTTP API base URL (env STAGECOACH_URL)',
-      process.env.STAGECOACH_URL ?? DEFAULT_URL,
-    )
-    .option(
-      '--ws-url <url>',
-      'WebSocket URL (env STAGECOACH_WS_URL; default <url>/ws, as stagecoach dev serves it)',
-    )
-    .option('--token <token>', 'bearer token (env STAGECOACH_TOKEN)')
+  const oma = connectionOptions(
+    program.command('oma').description('operational modal analysis of structures through the analyses API'),
+  )
     // Usage mistakes exit 2 (as `stagecoach analyze`), help 0; every sub-command inherits this.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .addHelpText(

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAnalyzeCommand } from './analyze.js';
 import { registerDevCommand } from './dev.js';
+import { registerJobsCommand } from './jobs.js';
 import { registerOmaCommand } from './oma.js';
 
 /** The `stagecoach` command line: each sub-command lives in its own file under lib/cli. */
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerAnalyzeCommand(program);
   registerDevCommand(program);
+  registerJobsCommand(program);
   registerOmaCommand(program);
   return program;
 }

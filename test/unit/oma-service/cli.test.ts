@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,27 +7,8 @@ import { DevRuntime } from '../../../lib/dev/runtime.js';
 import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';
 import { omaPipeline } from '../../../lib/pipelines/oma/pipeline.js';
 import { analysisRoutes } from '../../../lib/pipelines/oma/routes.js';
+import { stagecoach } from '../../support/cli.js';
 import { noiseCsv } from './fixtures.js';
-
-const bin = new URL('../../../bin/stagecoach.mjs', import.meta.url).pathname;
-
-/** Runs the CLI without blocking this process (which serves the API it talks to). */
-function stagecoach(
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, STAGECOACH_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('stagecoach oma', () => {
   let runtime: DevRuntime;
