@@ -62,24 +62,47 @@ function eventLine(event: z.output<typeof EventSchema>): string {
   return `${event.time}  ${event.type.padEnd(16)} ${event.stage.padEnd(12)} ${event.status}${data.length > 160 ? `${data.slice(0, 157)}...` : data}`;
 }
 
-/** Follows a job over the WebSocket until it ends; polls too, as events may be lost or reordered. */
+/**
+ * Follows a job until it ends: its stored event log first, then live events from the WebSocket
+ * (each shown once); the job is also polled, as live events may be lost or come out of order.
+ */
 async function watchJob(api: ApiClient, wsUrl: string, token: string, jobId: string): Promise<number> {
   const live = await LiveClient.connect(wsUrl, token);
+  const shown = new Set<string>();
+  const show = (event: {
+    event_id?: string;
+    time?: string;
+    type: string;
+    stage: string;
+    status: string;
+    data?: unknown;
+  }) => {
+    if (event.event_id !== undefined) {
+      if (shown.has(event.event_id)) return;
+      shown.add(event.event_id);
+    }
+    const data = event.data as { percent?: unknown; message?: unknown } | undefined;
+    const detail =
+      event.type === 'stage.progress' && typeof data?.percent === 'number'
+        ? ` ${data.percent}% ${typeof data.message === 'string' ? data.message : ''}`
+        : '';
+    console.log(
+      `${event.time ?? new Date().toISOString()}  ${event.type.padEnd(16)} ${event.stage.padEnd(12)} ${event.status}${detail}`,
+    );
+  };
   try {
     live.onMessage((message) => {
-      if (message.type === 'event' && message.event.job_id === jobId) {
-        const { type, stage, status, data } = message.event;
-        const detail =
-          type === 'stage.progress' && typeof data?.percent === 'number'
-            ? ` ${data.percent}% ${typeof data.message === 'string' ? data.message : ''}`
-            : '';
-        console.log(`${new Date().toISOString()}  ${type.padEnd(16)} ${stage.padEnd(12)} ${status}${detail}`);
-      }
+      if (message.type === 'event' && message.event.job_id === jobId) show(message.event);
     });
     await live.subscribeJob(jobId);
+    const history = await api.call('GET', `/jobs/${enc(jobId)}/events?limit=1000`, page(EventSchema));
+    for (const event of history.items) show(event);
     for (;;) {
       const job = await api.call('GET', `/jobs/${enc(jobId)}`, JobSchema);
       if (TERMINAL.includes(job.status)) {
+        // The last durable events may still be on their way over the socket; the log has them.
+        const log = await api.call('GET', `/jobs/${enc(jobId)}/events?limit=1000`, page(EventSchema));
+        for (const event of log.items) show(event);
         console.log(jobLine(job));
         return job.status === 'DONE' ? 0 : 1;
       }

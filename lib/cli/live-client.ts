@@ -8,6 +8,8 @@ import { ApiError } from './api-client.js';
  */
 
 export const JobEventSchema = z.object({
+  event_id: z.string().optional(),
+  time: z.string().optional(),
   type: z.string(),
   job_id: z.string(),
   stage: z.string(),
