@@ -21,6 +21,9 @@ import {
 import { type JobIdentity, type Stage, type StageContext, validateInputs, verifyOutputs } from './stage.js';
 import { StageOutcomes } from './stage-outcomes.js';
 
+/** How long a job may wait for a forward that is still in flight before it counts as lost. */
+const FORWARD_GRACE_MS = 5_000;
+
 export {
   type Attempt,
   type Disposition,
@@ -192,7 +195,9 @@ export class StageRunner {
   /**
    * The message is behind the job: a duplicate. If the job is waiting for exactly the send this
    * message's processing should have made, that send may have been lost in a crash after the state
-   * write; send it again (the claim makes any extra copy harmless).
+   * write; send it again (the claim makes any extra copy harmless). A job that moved on only just
+   * now most likely has that send in flight (a copy of a message delivered twice, a resubmitted
+   * job): look again once the grace has passed rather than put a second copy on the next queue.
    */
   async #healForward(
     env: JobEnvelope,
@@ -203,6 +208,9 @@ export class StageRunner {
     if (job.hop !== env.hop + 1 || (job.status !== 'QUEUED' && job.status !== 'RETRY_WAITING')) {
       return delete_('duplicate');
     }
+    const grace = Math.min(this.#stage.visibilityTimeoutMs, FORWARD_GRACE_MS);
+    const age = this.#clock.now() - Date.parse(job.updated_at);
+    if (age < grace) return release(grace - age + DUE_SLACK_MS, 'busy');
     const due = job.retry_at === undefined ? 0 : Math.max(0, Date.parse(job.retry_at) - this.#clock.now());
     const queue = this.#o.topology.queueFor(job.pipeline, job.stage, job.priority);
     await this.#k.outbox(source).send(queue, [
