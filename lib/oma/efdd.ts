@@ -1,5 +1,6 @@
 import { InvalidParamError } from '../core/errors.js';
-import { type FddSpectrum, sdofBell, shapeAt } from './fdd.js';
+import { type BellOptions, sdofBell } from './bell.js';
+import { type FddSpectrum, shapeAt } from './fdd.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from './fft.js';
 import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from './modal.js';
 import type { SpectralPeak } from './peaks.js';
@@ -23,8 +24,8 @@ import type { Mode } from './results.js';
  * A mode that fails (bell too narrow, too few extrema) gets damping NaN and an `error`; the
  * others are unaffected.
  */
-export interface EfddOptions {
-  /** Bell boundary: MAC to the peak's shape. @default 0.8 */
+export interface EfddOptions extends BellOptions {
+  /** Bell boundary: share of the peak's shape in the leading singular subspace. @default 0.8 */
   readonly macThreshold?: number;
   /** Largest normalised extremum used in the decrement fit. @default 0.9 */
   readonly upperAmplitude?: number;
@@ -56,7 +57,7 @@ export function efdd(
   const rhoW = options.correctWindow === false ? undefined : windowCorrelation(spectrum.csd.window);
   const dt = 1 / spectrum.csd.fs;
   return peaks.map((peak) => {
-    const shape = shapeAt(spectrum, peak.line, peak.singularValue - 1);
+    const shape = shapeAt(spectrum, peak.shapeLine ?? peak.line, peak.singularValue - 1);
     const base: Mode = {
       frequency: peak.frequency,
       damping: Number.NaN,
@@ -65,7 +66,7 @@ export function efdd(
       mpd: meanPhaseDeviation(shape),
       singularValue: peak.singularValue,
     };
-    const bell = sdofBell(spectrum, peak, macThreshold);
+    const bell = sdofBell(spectrum, peak, macThreshold, options);
     if (bell.to - bell.from < 2) {
       return { ...base, error: 'SDOF bell narrower than three lines: the mode is not resolved' };
     }
@@ -83,6 +84,14 @@ export function efdd(
     }
     const fit = decayFit(r, limit, dt, upper, lower);
     if (typeof fit === 'string') return { ...base, error: fit };
+    // The correlation's frequency must be the peak's: a bell holding two modes (whose shapes the
+    // sensors cannot tell apart) gives a beat between them, and a decay that is not damping.
+    if (Math.abs(fit.frequency - peak.frequency) > bell.bandwidth) {
+      return {
+        ...base,
+        error: `the correlation function's frequency ${fit.frequency.toFixed(4)} Hz is more than a half-power bandwidth (${bell.bandwidth.toFixed(4)} Hz) from the peak: the SDOF bell holds more than this mode`,
+      };
+    }
     return { ...base, frequency: fit.frequency, damping: fit.damping };
   });
 }

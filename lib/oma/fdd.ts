@@ -1,3 +1,4 @@
+import { halfPowerBandwidth, sdofBell } from './bell.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import { HermitianEigenSolver } from './hermitian-eig.js';
 import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from './modal.js';
@@ -28,6 +29,8 @@ export interface FddSpectrum {
 
 export interface FddOptions extends WelchOptions, PeakOptions {}
 
+export { type BellOptions, halfPowerBandwidth, type SdofBell, sdofBell } from './bell.js';
+
 /** Welch CSD, then the singular values (all) and leading vectors (two) at every line. */
 export async function fddSpectrum(
   channels: readonly (Float64Array | Float32Array)[],
@@ -37,6 +40,14 @@ export async function fddSpectrum(
 ): Promise<FddSpectrum> {
   const checkpoint = toCheckpoint(control);
   const csd = await welchCsd(channels, fs, welch, checkpoint.child(0, 0.6));
+  return decomposeSpectrum(csd, checkpoint.child(0.6, 1));
+}
+
+/** The singular values (all) and leading vectors (two) of a spectral matrix at every line. */
+export async function decomposeSpectrum(
+  csd: CrossSpectralDensity,
+  control: RunControl | Checkpoint = {},
+): Promise<FddSpectrum> {
   const l = csd.channels;
   const lines = csd.frequencies.length;
   const vectorCount = Math.min(2, l);
@@ -49,7 +60,7 @@ export async function fddSpectrum(
   const lambda = new Float64Array(l);
   const vr = new Float64Array(vectorCount * l);
   const vi = new Float64Array(vectorCount * l);
-  const svd = checkpoint.child(0.6, 1);
+  const svd = toCheckpoint(control);
   let failedLines = 0;
   for (let k = 0; k < lines; k++) {
     // One line costs O(l³): tick every line (a clock read) so even 100+ channels abort promptly;
@@ -84,85 +95,10 @@ export function shapeAt(s: FddSpectrum, k: number, i: number): { re: Float64Arra
   return { re: s.vectorRe.subarray(at, at + l), im: s.vectorIm.subarray(at, at + l) };
 }
 
-/**
- * Half-power bandwidth of a bell: damping ζ ≈ (f₂ - f₁)/(f₁ + f₂) (a rough FDD estimate; EFDD is
- * the better one) and the centre (f₁ + f₂)/2, the resonance of a symmetric bell — steadier than
- * the highest line when a wide bell spans many noisy lines. Long Welch segments resolve a bell into many noisy lines, so the bell is
- * smoothed by a moving average whose half-width follows the bandwidth found (a sixth of it,
- * three passes from ±1 line); an edge is where the average stays below half the peak for two
- * lines in a row.
- */
-export function halfPowerBandwidth(
-  frequencies: Float64Array,
-  bell: Float64Array,
-  peak: number,
-): { damping: number; centre: number } {
-  const n = bell.length;
-  const df = n > 1 ? (frequencies[1] as number) - (frequencies[0] as number) : 1;
-  const fp = frequencies[peak] as number;
-  const none = { damping: Number.NaN, centre: Number.NaN };
-  if (!(fp > 0)) return none;
-  let halfWidth = 1;
-  let result = none;
-  for (let pass = 0; pass < 3; pass++) {
-    const smooth = movingAverage(bell, halfWidth);
-    const top = smooth[peak] as number;
-    if (!(top > 0)) return none;
-    const half = top / 2;
-    const edge = (direction: 1 | -1): number => {
-      for (let k = peak + direction; k + direction >= 0 && k + direction < n; k += direction) {
-        if ((smooth[k] as number) < half && (smooth[k + direction] as number) < half) {
-          const inner = k - direction;
-          const yi = smooth[inner] as number;
-          const t = (yi - half) / (yi - (smooth[k] as number));
-          return (frequencies[inner] as number) + t * direction * df;
-        }
-      }
-      return Number.NaN;
-    };
-    const upper = edge(1);
-    const lower = edge(-1);
-    const width = upper - lower;
-    if (!Number.isFinite(width)) return result;
-    const centre = 0.5 * (upper + lower);
-    result = { damping: width / (2 * centre), centre };
-    const next = Math.max(1, Math.round(width / df / 6));
-    if (next === halfWidth) break;
-    halfWidth = next;
-  }
-  return result;
-}
-
-function movingAverage(x: Float64Array, halfWidth: number): Float64Array {
-  const n = x.length;
-  const out = new Float64Array(n);
-  let sum = 0;
-  let count = 0;
-  // Running sum over the window [k - h, k + h] clipped to the array.
-  for (let k = 0; k < Math.min(n, halfWidth); k++) {
-    sum += x[k] as number;
-    count++;
-  }
-  for (let k = 0; k < n; k++) {
-    const add = k + halfWidth;
-    if (add < n) {
-      sum += x[add] as number;
-      count++;
-    }
-    const drop = k - halfWidth - 1;
-    if (drop >= 0) {
-      sum -= x[drop] as number;
-      count--;
-    }
-    out[k] = sum / count;
-  }
-  return out;
-}
-
 /** FDD modes from picked peaks: interpolated frequency, shape from the singular vector. */
 export function fddModes(spectrum: FddSpectrum, peaks: readonly SpectralPeak[], macThreshold = 0.8): Mode[] {
   return peaks.map((p) => {
-    const shape = shapeAt(spectrum, p.line, p.singularValue - 1);
+    const shape = shapeAt(spectrum, p.shapeLine ?? p.line, p.singularValue - 1);
     const bell = sdofBell(spectrum, p, macThreshold);
     const hp = halfPowerBandwidth(spectrum.frequencies, bell.values, p.line);
     // The centre is used when it stays within a quarter bandwidth of the peak (close modes can
@@ -178,71 +114,6 @@ export function fddModes(spectrum: FddSpectrum, peaks: readonly SpectralPeak[], 
       singularValue: p.singularValue,
     };
   });
-}
-
-export interface SdofBell {
-  /** The bell over all lines (zero outside [from, to]). */
-  readonly values: Float64Array;
-  readonly from: number;
-  readonly to: number;
-}
-
-/**
- * The SDOF bell of a peak (Brincker, Ventura & Andersen 2001, "Damping estimation by frequency
- * domain decomposition", IMAC XIX): the lines around the peak where the peak's shape φ is still
- * one of the leading singular vectors, with that mode's auto-spectrum there.
- *
- * Walking out from the peak, at each line the leading two-dimensional singular subspace is
- * tested: the bell continues while |⟨u₁, φ⟩|² + |⟨u₂, φ⟩|² ≥ `macThreshold` (φ, u unit
- * vectors), and the bell value is the spectral density along φ within that subspace,
- * s₁|⟨u₁, φ⟩|² + s₂|⟨u₂, φ⟩|² — the projection of the spectral matrix on the mode shape of
- * Frequency-Spatial Domain Decomposition (Zhang, Wang & Tamura 2010, MSSP 24). For an isolated
- * mode this is the classical "singular value whose vector matches the peak" bell; where two
- * close modes' singular values cross, the individual vectors mix but their span does not, so
- * the bell continues through the crossing instead of being cut short.
- */
-export function sdofBell(spectrum: FddSpectrum, peak: SpectralPeak, macThreshold: number): SdofBell {
-  const lines = spectrum.frequencies.length;
-  const values = new Float64Array(lines);
-  const ref = shapeAt(spectrum, peak.line, peak.singularValue - 1);
-  values[peak.line] = (spectrum.values[peak.singularValue - 1] as Float64Array)[peak.line] as number;
-  const walk = (direction: 1 | -1): number => {
-    let last = peak.line;
-    for (let k = peak.line + direction; k >= 0 && k < lines; k += direction) {
-      let inSpan = 0;
-      let value = 0;
-      for (let i = 0; i < spectrum.vectorCount; i++) {
-        const m = macTo(ref, shapeAt(spectrum, k, i));
-        inSpan += m;
-        value += m * ((spectrum.values[i] as Float64Array)[k] as number);
-      }
-      if (inSpan < macThreshold) break;
-      values[k] = value;
-      last = k;
-    }
-    return last;
-  };
-  const to = walk(1);
-  const from = walk(-1);
-  return { values, from, to };
-}
-
-function macTo(a: { re: Float64Array; im: Float64Array }, b: { re: Float64Array; im: Float64Array }): number {
-  let dr = 0;
-  let di = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let c = 0; c < a.re.length; c++) {
-    const xr = a.re[c] as number;
-    const xi = a.im[c] as number;
-    const yr = b.re[c] as number;
-    const yi = b.im[c] as number;
-    dr += xr * yr + xi * yi;
-    di += xr * yi - xi * yr;
-    aa += xr * xr + xi * xi;
-    bb += yr * yr + yi * yi;
-  }
-  return aa === 0 || bb === 0 ? 0 : (dr * dr + di * di) / (aa * bb);
 }
 
 /** Spectrum, peaks and modes in one call. */

@@ -219,7 +219,8 @@ export class HermitianEigenSolver {
     let scale = 0;
     for (let i = 0; i < n; i++)
       scale = Math.max(scale, Math.abs(dCopy[i] as number) + Math.abs(eCopy[i] as number));
-    const tiny = Math.max(scale, Number.MIN_VALUE) * Number.EPSILON;
+    // (MIN_VALUE·ε underflows to 0: a zero matrix — an all-zero spectral line — needs a floor.)
+    const tiny = scale > 0 ? scale * Number.EPSILON : Number.MIN_VALUE;
     const lambda = values[j] as number;
     // Start from a vector unlikely to be deficient in the wanted direction.
     for (let i = 0; i < n; i++) x[i] = 1 + 0.618034 * ((i * 7 + j * 13) % 11) * 0.1;
@@ -229,7 +230,7 @@ export class HermitianEigenSolver {
       let norm = 0;
       for (let i = 0; i < n; i++) norm += (x[i] as number) ** 2;
       norm = Math.sqrt(norm);
-      if (norm === 0) {
+      if (!(norm > 0 && Number.isFinite(norm))) {
         x.fill(0);
         x[j % n] = 1;
         continue;

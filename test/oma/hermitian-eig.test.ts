@@ -167,4 +167,34 @@ describe('HermitianEigenSolver', () => {
     expectAtMost(residual, 1e-12, 'residual for a double eigenvalue');
     expectAtMost(orthogonality, 1e-10, 'orthogonality for a double eigenvalue');
   });
+
+  it('gives orthonormal vectors, not NaN, for an all-zero matrix (an empty spectral line)', () => {
+    // Prepare
+    const n = 6;
+    const values = new Float64Array(n);
+    const vr = new Float64Array(2 * n);
+    const vi = new Float64Array(2 * n);
+    // Act
+    const ok = new HermitianEigenSolver(n).decompose(
+      new Float64Array(n * n),
+      new Float64Array(n * n),
+      values,
+      2,
+      vr,
+      vi,
+    );
+    // Assess
+    expect(ok).toBe(true);
+    expect([...values]).toEqual(Array(n).fill(0));
+    const { orthogonality } = residuals(
+      new Float64Array(n * n),
+      new Float64Array(n * n),
+      n,
+      values,
+      vr,
+      vi,
+      2,
+    );
+    expectAtMost(orthogonality, 1e-12, 'orthonormality of the two vectors');
+  });
 });
