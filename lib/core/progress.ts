@@ -66,6 +66,11 @@ export class ProgressThrottle {
   }
 
   #send(update: ProgressUpdate, now: number): void {
+    // An update sent directly supersedes a trailing one still waiting: sending that later would
+    // go out of order (an older value after a newer one) and break the one-per-interval bound.
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = undefined;
     this.#lastEmitAt = now;
     this.#emit(update);
   }

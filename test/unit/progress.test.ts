@@ -20,6 +20,24 @@ describe('ProgressThrottle', () => {
     expect(seen).toEqual([{ percent: 0 }, { percent: 100 }]);
   });
 
+  it('drops a waiting trailing update when a newer report goes out first', () => {
+    // The stage's clock can reach the interval before the trailing timer fires: the report made
+    // then is sent directly, and the older waiting value must not follow it.
+    const clock = new ManualClock(0);
+    const seen: ProgressUpdate[] = [];
+    const throttle = new ProgressThrottle(100, (u) => seen.push(u), clock);
+    throttle.report(10);
+    throttle.report(20);
+    clock.advance(100);
+    throttle.report(30);
+    vi.advanceTimersByTime(100);
+    expect(seen).toEqual([{ percent: 10 }, { percent: 30 }]);
+    throttle.report(40);
+    clock.advance(100);
+    vi.advanceTimersByTime(100);
+    expect(seen).toEqual([{ percent: 10 }, { percent: 30 }, { percent: 40 }]);
+  });
+
   it('clamps percentages, keeps messages, and drops a pending update once closed', () => {
     const clock = new ManualClock(0);
     const seen: ProgressUpdate[] = [];
