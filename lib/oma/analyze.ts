@@ -224,6 +224,7 @@ export async function analyzeRecord(
     } else {
       modes = fddModes(spectrum, peaks);
     }
+    warnings.push(...closePairWarnings(modes));
     result = { singularValues: { frequencies: spectrum.frequencies, values: spectrum.values } };
     if (modes.length === 0) warnings.push('no spectral peak passed the peak-picking tests in the band');
   }
@@ -239,6 +240,27 @@ export async function analyzeRecord(
     parameters,
     warnings,
   };
+}
+
+/**
+ * Neighbouring FDD/EFDD modes closer than a half-power bandwidth (2ζf) of either: FDD tells them
+ * apart only through their shapes, so their frequencies, shapes and damping are less reliable
+ * than those of isolated modes (measured: shapes MAC 0.83–0.99 with the truth half a bandwidth
+ * apart; two modes 0.1 bandwidth apart reported 0.5 % off).
+ */
+function closePairWarnings(modes: readonly Mode[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < modes.length; i++) {
+    const a = modes[i - 1] as Mode;
+    const b = modes[i] as Mode;
+    const width = Math.max(2 * a.damping * a.frequency, 2 * b.damping * b.frequency);
+    if (b.frequency - a.frequency < width) {
+      out.push(
+        `modes at ${a.frequency.toFixed(3)} and ${b.frequency.toFixed(3)} Hz are closer than a half-power bandwidth (${width.toPrecision(2)} Hz): FDD separates them only by their shapes, so their frequencies, shapes and damping are less reliable; SSI resolves such pairs better`,
+      );
+    }
+  }
+  return out;
 }
 
 function seconds(t0: number): number {

@@ -106,7 +106,7 @@ function* clusterSteps(
   }
   const found: { members: typeof stable }[] = [];
   for (const g of groups) {
-    const clusters = yield* averageLinkage(
+    const clusters = yield* averageLinkageSteps(
       g.map((x) => x.p),
       maxDistance,
     );
@@ -190,7 +190,7 @@ function distance(a: DiagramPole, b: DiagramPole): number {
  * cutoff can never merge again and leaves the chain. Yields after each step so a caller can
  * honour cancellation. Returns clusters as index lists into `items`.
  */
-function* averageLinkage(items: readonly DiagramPole[], cutoff: number): Generator<void, number[][]> {
+function* averageLinkageSteps(items: readonly DiagramPole[], cutoff: number): Generator<void, number[][]> {
   const k = items.length;
   if (k === 0) return [];
   // Float32 halves the k² matrix; distances near the 0.04 cutoff need far fewer than 7 digits.
@@ -257,6 +257,15 @@ function* averageLinkage(items: readonly DiagramPole[], cutoff: number): Generat
     yield;
   }
   return done;
+}
+
+/** {@link averageLinkageSteps} run to the end (exported for tests). */
+export function averageLinkage(items: readonly DiagramPole[], cutoff: number): number[][] {
+  const steps = averageLinkageSteps(items, cutoff);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
 }
 
 /** Keeps one pole per model order: the one nearest the members' median frequency. */

@@ -1,5 +1,5 @@
 import type { FddSpectrum } from './fdd.js';
-import { macArrays } from './mac.js';
+import { macArrays, spanFraction } from './mac.js';
 import { ShapeProjection } from './modal-density.js';
 
 /**
@@ -403,11 +403,18 @@ export function coherenceAt(spectrum: FddSpectrum, k: number, s: number): number
   const lines = spectrum.frequencies.length;
   const { vectorRe: re, vectorIm: im } = spectrum;
   const at = (k * vc + s) * l;
+  // With three or more channels: the share of the vector in the span of the neighbour's two
+  // leading vectors — two modes closer than a line make that plane degenerate, its vectors
+  // rotating at random within it, yet the plane itself persists. With one or two channels the
+  // span is everything, so the best single MAC is the (weak) test.
+  const useSpan = l > vc && vc === 2;
   let worst = 1;
   for (let nb = k - 1; nb <= k + 1; nb += 2) {
     if (nb < 0 || nb >= lines) continue;
+    const first = nb * vc * l;
     let best = 0;
-    for (let i = 0; i < vc; i++) best = Math.max(best, macArrays(re, im, re, im, l, at, (nb * vc + i) * l));
+    if (useSpan) best = spanFraction(re, im, l, at, first, first + l);
+    else for (let i = 0; i < vc; i++) best = Math.max(best, macArrays(re, im, re, im, l, at, first + i * l));
     worst = Math.min(worst, best);
   }
   return worst;
