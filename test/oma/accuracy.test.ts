@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRecord } from '../../lib/oma/analyze.js';
-import { mac } from '../../lib/oma/mac.js';
 import { preprocessRecord } from '../../lib/oma/preprocess.js';
-import type { Mode } from '../../lib/oma/results.js';
 import { ssiCov } from '../../lib/oma/ssi.js';
 import {
   modalModelFromMatrices,
@@ -10,9 +8,9 @@ import {
   randomOrthonormalShapes,
   shearFrame,
   simulateResponse,
-  type TrueMode,
 } from '../../lib/oma/synthetic.js';
 import { expectAtLeast, expectAtMost } from './assert-close.js';
+import { describeModes, match, mean } from './match.js';
 
 /**
  * Accuracy on generated structures with known modes (30-minute records at 400 Hz, 5 % measurement
@@ -21,44 +19,6 @@ import { expectAtLeast, expectAtMost } from './assert-close.js';
  * with the highest MAC within ±5 % in frequency.
  */
 const FMAX = 20;
-
-interface Match {
-  readonly truth: TrueMode;
-  readonly mode: Mode;
-  readonly mac: number;
-}
-
-function match(
-  modes: readonly Mode[],
-  truth: readonly TrueMode[],
-): { matches: Match[]; missing: TrueMode[]; spurious: Mode[] } {
-  const used = new Set<number>();
-  const matches: Match[] = [];
-  const missing: TrueMode[] = [];
-  for (const t of truth) {
-    let best = -1;
-    let bestMac = 0;
-    modes.forEach((m, i) => {
-      if (used.has(i) || Math.abs(m.frequency - t.frequency) > 0.05 * t.frequency) return;
-      const v = mac({ re: t.shape }, { re: m.shape });
-      if (v > bestMac) {
-        best = v > 0.5 ? i : best;
-        bestMac = v;
-      }
-    });
-    const m = modes[best];
-    if (m === undefined) missing.push(t);
-    else {
-      used.add(best);
-      matches.push({ truth: t, mode: m, mac: bestMac });
-    }
-  }
-  return { matches, missing, spurious: modes.filter((_, i) => !used.has(i)) };
-}
-
-const mean = (x: readonly number[]): number => x.reduce((a, b) => a + b, 0) / x.length;
-const describeModes = (modes: readonly { frequency: number }[]): string =>
-  modes.map((m) => m.frequency.toFixed(3)).join(', ');
 
 /** Five-storey shear frame, f₁ = 3 Hz (modes 3.0, 8.8, 13.8, 17.7, 20.2 Hz), ζ 1–2.5 %. */
 async function frameRecord() {
