@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,16 @@ describe('stagecoach jobs and holds', () => {
   afterAll(async () => {
     await runtime?.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(
+      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      version: string;
+    };
+    const result = await stagecoach(['--version']);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it('submits a job, watches it to DONE, then lists it, shows it and its events', async () => {
