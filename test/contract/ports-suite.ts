@@ -6,7 +6,7 @@ import {
   NotFoundError,
   RecordConflictError,
 } from '../../lib/core/errors.js';
-import type { AttemptRecord, JobRecord } from '../../lib/core/job.js';
+import type { AttemptRecord, JobQuery, JobRecord } from '../../lib/core/job.js';
 import { jobEvent, jobRecord, uniquePrefix } from '../support/factories.js';
 import { delay, eventually } from '../support/wait.js';
 import type { Harness, HarnessFactory } from './harness.js';
@@ -292,6 +292,35 @@ export function describePorts(factory: HarnessFactory): void {
       expect(all.items).toHaveLength(3);
       expect(new Set([...first.items, ...second.items].map((j) => j.job_id)).size).toBe(3);
       expect(second.cursor).toBeUndefined();
+    });
+
+    it('lists a tenant’s jobs of one pipeline, page by page, with and without a status', async () => {
+      const tenant = uniquePrefix();
+      const jobs = Array.from({ length: 7 }, (_, i) =>
+        jobRecord({ tenant_id: tenant, pipeline: i % 2 === 0 ? 'even' : 'odd', status: 'QUEUED' }),
+      );
+      for (const job of jobs) await h.backend.store.createJob(job, []);
+      const pages = async (query: Omit<JobQuery, 'tenant_id' | 'cursor'>): Promise<string[][]> => {
+        const out: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await h.backend.store.listJobs({
+            tenant_id: tenant,
+            ...query,
+            ...(cursor ? { cursor } : {}),
+          });
+          out.push(page.items.map((j) => j.pipeline));
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+        return out;
+      };
+      const even = (await pages({ pipeline: 'even', limit: 3 })).filter((p) => p.length > 0);
+      const odd = await pages({ pipeline: 'odd', status: 'QUEUED', limit: 2 });
+      expect(even.map((p) => p.length)).toEqual([3, 1]);
+      expect(even.flat().every((p) => p === 'even')).toBe(true);
+      expect(odd.flat()).toEqual(['odd', 'odd', 'odd']);
+      expect(odd[0]).toHaveLength(2);
+      expect((await h.backend.store.listJobs({ tenant_id: tenant, pipeline: 'none' })).items).toEqual([]);
     });
 
     it('stores, lists and deletes holds', async () => {

@@ -262,7 +262,7 @@ describe('StagecoachStack (the deployed pipelines)', () => {
         GlobalSecondaryIndexes: (definition.GlobalSecondaryIndexes ?? []).map((index) => ({
           IndexName: index.IndexName,
           KeySchema: index.KeySchema,
-          Projection: { ProjectionType: index.Projection?.ProjectionType },
+          Projection: index.Projection,
         })),
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },

@@ -67,6 +67,12 @@ type Item = Record<string, unknown>;
  * appends events or an attempt — one TransactWriteItems; either way it asks for the item as it was
  * when the condition failed, so the core learns why without a second read.
  */
+/** Index reads one listing may make while a filter leaves its page short. */
+const MAX_LIST_READS = 10;
+
+const pick = (item: Record<string, unknown>, names: readonly string[]): Record<string, unknown> =>
+  Object.fromEntries(names.map((name) => [name, item[name]]));
+
 export class DynamoJobStore implements JobStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #jobs: string;
@@ -165,31 +171,47 @@ export class DynamoJobStore implements JobStore {
 
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
     const x = new ExpressionBuilder();
+    const sortKey = query.status === undefined ? 'created_sort' : 'status_since';
     let keyCondition = `${x.name('tenant_id')} = ${x.value(query.tenant_id)}`;
     if (query.status !== undefined) {
-      keyCondition += ` AND begins_with(${x.name('status_since')}, ${x.value(`${query.status}#`)})`;
+      keyCondition += ` AND begins_with(${x.name(sortKey)}, ${x.value(`${query.status}#`)})`;
     }
+    const limit = Math.min(1_000, Math.max(1, query.limit ?? 50));
     const input: QueryCommandInput = {
       TableName: this.#jobs,
       IndexName: query.status === undefined ? INDEX.byTenant : INDEX.byTenantStatus,
       KeyConditionExpression: keyCondition,
       ScanIndexForward: false,
-      Limit: Math.min(1_000, Math.max(1, query.limit ?? 50)),
+      Limit: limit,
     };
+    // The indexes carry `pipeline` (it never changes, so it costs no index writes), so the filter
+    // runs in DynamoDB. A filter applies after Limit: keep reading until the page is full, for a
+    // bounded number of reads, then return what was found with a cursor.
     if (query.pipeline !== undefined)
       input.FilterExpression = `${x.name('pipeline')} = ${x.value(query.pipeline)}`;
     input.ExpressionAttributeNames = x.names;
     input.ExpressionAttributeValues = x.values;
-    const start = decodeCursor(query.cursor);
-    if (start !== undefined) input.ExclusiveStartKey = start;
-    const out = await call('DynamoDB', 'Query', () => this.#db.send(new QueryCommand(input)));
-    const jobs = await jobsByKey(
+    const found: Record<string, unknown>[] = [];
+    let next = decodeCursor(query.cursor);
+    for (let reads = 0; reads < MAX_LIST_READS; reads += 1) {
+      if (next !== undefined) input.ExclusiveStartKey = next;
+      const out = await call('DynamoDB', 'Query', () => this.#db.send(new QueryCommand(input)));
+      const items = out.Items ?? [];
+      const room = limit - found.length;
+      found.push(...items.slice(0, room));
+      // A page cut short resumes after its last item: the index's keys and the table's identify it.
+      next =
+        items.length > room
+          ? pick(found[found.length - 1] ?? {}, ['pk', 'sk', 'tenant_id', sortKey])
+          : out.LastEvaluatedKey;
+      if (next === undefined || found.length >= limit) break;
+    }
+    const items = await jobsByKey(
       this.#db,
       this.#jobs,
-      (out.Items ?? []).map((item) => String(item.pk)),
+      found.map((item) => String(item.pk)),
     );
-    const items = query.pipeline === undefined ? jobs : jobs.filter((job) => job.pipeline === query.pipeline);
-    const cursor = encodeCursor(out.LastEvaluatedKey);
+    const cursor = encodeCursor(next);
     return cursor === undefined ? { items } : { items, cursor };
   }
 

@@ -69,7 +69,7 @@ export async function queryAll(
   return items;
 }
 
-/** The indexes hold keys only: fetch the jobs, in index order (BatchGetItem, 100 keys a call). */
+/** The indexes hold keys (and the pipeline) only: fetch the jobs, in index order (BatchGetItem, 100 keys a call). */
 export async function jobsByKey(
   db: DynamoDBDocumentClient,
   table: string,

@@ -23,8 +23,9 @@ import { call, isAwsError } from './errors.js';
 /**
  * The table layout the DynamoDB store expects; the CDK app declares the same. Jobs, events,
  * attempts, holds and dead letters share one table (pk/sk); tenant listings use two GSIs that
- * project keys only, so the constant job updates never rewrite them (the by-tenant keys never
- * change) and listings, which are rare, fetch the items by key.
+ * project the keys and `pipeline` only (for the listing's filter), so the constant job updates
+ * never rewrite them (neither the by-tenant keys nor the pipeline ever change) and listings, which
+ * are rare, fetch the items by key.
  */
 export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -48,7 +49,7 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
           { AttributeName: 'tenant_id', KeyType: 'HASH' },
           { AttributeName: 'created_sort', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['pipeline'] },
       },
       {
         IndexName: INDEX.byTenantStatus,
@@ -56,7 +57,7 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
           { AttributeName: 'tenant_id', KeyType: 'HASH' },
           { AttributeName: 'status_since', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['pipeline'] },
       },
     ],
   };
