@@ -54,6 +54,22 @@ export function describePorts(factory: HarnessFactory): void {
       expect(await h.backend.queue.receive(name, { maxMessages: 10, waitTimeMs: 0 })).toEqual([]);
     });
 
+    it('sends ten large messages at once although together they exceed one batch request', async () => {
+      // Ten 120 KiB forwards leaving together: 1.2 MiB, over SendMessageBatch's 1 MiB payload.
+      const { name } = await queues();
+      const body = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(120 * 1024) });
+      await Promise.all(
+        Array.from({ length: 10 }, (_, n) => h.backend.queue.send(name, [{ body: body(n) }])),
+      );
+      const got = new Set<number>();
+      await eventually(async () => {
+        const batch = await h.backend.queue.receive(name, { maxMessages: 10, waitTimeMs: 1_000 });
+        for (const m of batch) got.add((JSON.parse(m.body) as { n: number }).n);
+        return got.size === 10;
+      }, 'the ten large messages');
+      expect([...got].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
     it('receives at most the batch size, and at most ten', async () => {
       const { name } = await queues();
       for (let i = 0; i < 12; i += 10) {

@@ -40,6 +40,18 @@ interface Pending {
 
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
+/** SQS's limit on the payload of one SendMessageBatch: the bodies and attributes of all entries. */
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+/** What an entry counts against {@link MAX_BATCH_BYTES}: body, attribute names, types and values. */
+function entryBytes(message: OutgoingMessage): number {
+  let bytes = Buffer.byteLength(message.body);
+  for (const [name, value] of Object.entries(message.attributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 'String'.length;
+  }
+  return bytes;
+}
+
 /**
  * JobQueue on Amazon SQS (standard queues): batched sends and deletes, long polling, message
  * attributes, visibility changes for heartbeats, DelaySeconds for backoff (the core re-queues
@@ -214,8 +226,21 @@ export class SqsJobQueue implements JobQueue {
     this.#timers.delete(queue);
     const pending = this.#pending.get(queue) ?? [];
     this.#pending.delete(queue);
+    // A SendMessageBatch holds at most 10 entries and 1 MiB of bodies and attributes together.
     const batches: Pending[][] = [];
-    for (let i = 0; i < pending.length; i += MAX_BATCH) batches.push(pending.slice(i, i + MAX_BATCH));
+    let batch: Pending[] = [];
+    let bytes = 0;
+    for (const p of pending) {
+      const size = entryBytes(p.message);
+      if (batch.length === MAX_BATCH || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(p);
+      bytes += size;
+    }
+    if (batch.length > 0) batches.push(batch);
     return Promise.all(batches.map((batch) => this.#sendBatch(queue, batch))).then(() => undefined);
   }
 
