@@ -246,6 +246,17 @@ export function defineStage<const I extends InputsSpec, const O extends OutputsS
   if (problems.length > 0) throw new ConfigError(`Stage '${String(config.name)}'`, problems);
   const kind = config.compute?.kind ?? 'lambda';
   const timeoutMs = config.timeoutMs ?? (kind === 'lambda' ? 60_000 : 3_600_000);
+  const visibilityTimeoutMs =
+    config.visibilityTimeoutMs ?? (kind === 'lambda' ? 6 * lambdaTimeoutMs(timeoutMs) : 5 * 60_000);
+  // The lease is renewed once less than half of it is left, checked every heartbeat: a heartbeat
+  // of a third of the lease or less renews it in time; a slower one lets it lapse mid-run.
+  const heartbeatMs =
+    config.heartbeatMs ?? Math.max(50, Math.min(1_000, Math.floor(visibilityTimeoutMs / 3)));
+  if (heartbeatMs > visibilityTimeoutMs / 3) {
+    throw new ConfigError(`Stage '${config.name}'`, [
+      `heartbeatMs ${heartbeatMs} is more than a third of visibilityTimeoutMs ${visibilityTimeoutMs}: the lease would lapse between heartbeats and another delivery would run the stage again; lower heartbeatMs or raise visibilityTimeoutMs`,
+    ]);
+  }
   const outputs: OutputsSpec = config.outputs;
   const outputSchema = outputs instanceof z.ZodObject ? outputs : undefined;
   const outputKeys = outputs instanceof z.ZodObject ? Object.keys(outputs.shape) : [...outputs];
@@ -266,9 +277,8 @@ export function defineStage<const I extends InputsSpec, const O extends OutputsS
       batchSize: config.compute?.batchSize ?? 10,
       maxTasks: config.compute?.maxTasks ?? 4,
     },
-    heartbeatMs: config.heartbeatMs ?? 1_000,
-    visibilityTimeoutMs:
-      config.visibilityTimeoutMs ?? (kind === 'lambda' ? 6 * lambdaTimeoutMs(timeoutMs) : 5 * 60_000),
+    heartbeatMs,
+    visibilityTimeoutMs,
     process: (inputs, ctx) => config.process(inputs, ctx),
     ...(config.description === undefined ? {} : { description: config.description }),
     ...(outputSchema === undefined ? {} : { outputSchema }),

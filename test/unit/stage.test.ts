@@ -51,6 +51,17 @@ describe('defineStage', () => {
     expect(stage.outputKeys).toEqual(['run_id']);
   });
 
+  it('keeps the heartbeat within a third of the lease, by default and as a rule', () => {
+    const base = { inputs: {}, outputs: ['a'], process: () => ({ a: 1 }) } as const;
+    expect(defineStage({ name: 'short', visibilityTimeoutMs: 1_500, ...base }).heartbeatMs).toBe(500);
+    expect(defineStage({ name: 'long', ...base }).heartbeatMs).toBe(1_000);
+    expect(() =>
+      defineStage({ name: 'lapse', heartbeatMs: 1_000, visibilityTimeoutMs: 2_000, ...base }),
+    ).toThrow(
+      /heartbeatMs 1000 is more than a third of visibilityTimeoutMs 2000.*lower heartbeatMs or raise visibilityTimeoutMs/,
+    );
+  });
+
   it('reports every configuration problem at once', () => {
     let caught: unknown;
     try {
