@@ -118,10 +118,11 @@ export async function analyzeRecord(
   if (method === 'ssi') {
     const l = pre.channels.length;
     const refs = options.references ?? Array.from({ length: l }, (_, i) => i);
-    let fminForBr = options.fmin !== undefined && options.fmin > 0 ? options.fmin : fmax / 20;
-    // Without fmin, the lags must still reach the lowest mode the data hold (lowest-peak.ts).
+    const givenFmin = options.fmin !== undefined && options.fmin > 0 ? options.fmin : undefined;
+    let fminForBr = givenFmin ?? fmax / 20;
+    // Without fmin (or with 0), the lags must still reach the lowest mode the data hold (lowest-peak.ts).
     let lowest: number | undefined;
-    if (options.fmin === undefined) {
+    if (givenFmin === undefined) {
       t0 = performance.now();
       lowest = await lowestSpectralPeak(pre.channels, afs, fmax, analysis.child(0, 0.1));
       timings.scan = seconds(t0);

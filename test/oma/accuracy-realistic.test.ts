@@ -166,8 +166,11 @@ describe('a fundamental far below fmax/20', async () => {
   });
   const f1 = record.modes[0]?.frequency ?? 0;
 
-  it('SSI with the defaults finds it: block rows from the lowest spectral peak', async () => {
-    const result = await analyzeRecord(record.channels, 100, { method: 'ssi' });
+  it.each([
+    ['with the defaults', {}],
+    ['with fmin 0 (no lower edge)', { fmin: 0 }],
+  ])('SSI %s finds it: block rows from the lowest spectral peak', async (_how, extra) => {
+    const result = await analyzeRecord(record.channels, 100, { method: 'ssi', ...extra });
     const found = result.modes.find((m) => Math.abs(m.frequency / f1 - 1) < 0.01);
     expect(found, `modes: ${result.modes.map((m) => m.frequency.toFixed(3)).join(', ')}`).toBeDefined();
     expectAtMost(Math.abs((found?.frequency ?? 0) / f1 - 1), 0.001, 'relative frequency error of f₁');
