@@ -9,10 +9,15 @@ if (!existsSync(path)) {
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(path, 'utf8'));
+// A file that failed without a failed test of its own (it did not load, or a beforeAll threw and
+// its tests were skipped) counts as one failure; so does a run reported unsuccessful for any other
+// reason (an unhandled error).
 const brokenFiles = (report.testResults ?? []).filter(
-  (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
+  (file) =>
+    file.status === 'failed' && !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
 ).length;
 const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + brokenFiles;
+let failed = (report.numFailedTests ?? 0) + brokenFiles;
+if (report.success === false && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || report.success === false ? 1 : 0);
