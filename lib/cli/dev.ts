@@ -50,6 +50,16 @@ export function registerDevCommand(program: Command): void {
           prefix: options.prefix,
           blobDir: options.data,
           logger: new JsonLogger({ level: options.logLevel }),
+        }).catch((error: unknown) => {
+          // One line that says what to change, not a stack trace.
+          const code = (error as NodeJS.ErrnoException).code;
+          const message =
+            code === 'EADDRINUSE'
+              ? `port ${port} is in use; pass another with --port`
+              : error instanceof Error
+                ? error.message
+                : String(error);
+          return program.error(`stagecoach dev: ${message}`, { exitCode: 1 });
         });
         console.log(`\nStagecoach dev runtime (${options.backend})`);
         console.log(

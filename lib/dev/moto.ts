@@ -34,6 +34,10 @@ export async function startMoto(): Promise<Moto> {
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2_000);
@@ -41,6 +45,13 @@ export async function startMoto(): Promise<Moto> {
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
+    if (spawnError !== undefined) {
+      throw new Error(
+        (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'moto_server is not installed: pip install "moto[server]" (or use --backend memory)'
+          : `moto_server could not start: ${spawnError.message}`,
+      );
+    }
     if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/`);

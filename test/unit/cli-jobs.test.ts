@@ -35,6 +35,14 @@ describe('stagecoach jobs and holds', () => {
     expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
+  it('says in one line, without a stack trace, when the dev runtime cannot take its port', async () => {
+    const port = new URL(runtime.url).port;
+    const result = await stagecoach(['dev', '--port', port, '--tokens', join(dir, 'tokens.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`stagecoach dev: port ${port} is in use; pass another with --port`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('submits a job, watches it to DONE, then lists it, shows it and its events', async () => {
     // Act
     const submitted = await stagecoach([
