@@ -66,7 +66,13 @@ export class LocalGateway {
       });
     });
     this.#server.on('upgrade', (req, socket, head) => {
-      void this.#upgrade(req, socket, head);
+      // A failing $connect (the store unreachable) answers 500, as API Gateway does, instead of
+      // leaving an unhandled rejection that would end the process.
+      this.#upgrade(req, socket, head).catch((error: unknown) => {
+        options.logger.error('WebSocket connect failed', { error, url: req.url });
+        if (socket.writable) socket.write('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n');
+        socket.destroy();
+      });
     });
   }
 

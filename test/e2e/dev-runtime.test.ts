@@ -137,6 +137,28 @@ function describeDevRuntime(backend: 'memory' | 'moto'): void {
 
 describe('dev runtime, embedded backend', () => {
   describeDevRuntime('memory');
+
+  it('answers 500 to a WebSocket whose $connect fails, and keeps serving', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stagecoach-dev-'));
+    const runtime = await DevRuntime.start({
+      backend: 'memory',
+      pipelines: [examplePipeline],
+      port: 0,
+      tokensFile: join(dir, 'tokens.json'),
+    });
+    try {
+      const store = runtime.backend.store;
+      const put = store.putConnection.bind(store);
+      store.putConnection = () => Promise.reject(new Error('store unreachable'));
+      await expect(client(runtime.wsUrl, tokenA)).rejects.toThrow(/HTTP 500/);
+      store.putConnection = put;
+      const { ws } = await client(runtime.wsUrl, tokenA);
+      ws.close();
+    } finally {
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.skipIf(motoEndpoint() === undefined)('dev runtime, moto backend', () => {
