@@ -14,7 +14,18 @@ for (const name of named) {
     ]);
   }
 }
-const concurrency = Number(process.env.STAGECOACH_CONCURRENCY ?? 0);
+/** A whole number from the environment, or the default; anything else stops the worker at once. */
+function intFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(name, [`must be a whole number of at least ${min} (got '${raw}')`]);
+  }
+  return value;
+}
+const concurrency = intFromEnv('STAGECOACH_CONCURRENCY', 0, 0);
+const stopTimeoutMs = intFromEnv('STAGECOACH_STOP_TIMEOUT_MS', 100_000, 0);
 const pool = new WorkerPool({
   backend: ctx.backend,
   topology: ctx.topology,
@@ -34,7 +45,7 @@ const stop = async (signal: string): Promise<void> => {
   stopping = true;
   ctx.logger.info('stopping', { signal });
   // ECS waits stopTimeout (120 s) after SIGTERM before SIGKILL; finish or hand back work before then.
-  await pool.stop({ timeoutMs: Number(process.env.STAGECOACH_STOP_TIMEOUT_MS ?? 100_000) });
+  await pool.stop({ timeoutMs: stopTimeoutMs });
   await ctx.backend.queue.flush();
   process.exit(0);
 };

@@ -102,5 +102,14 @@ describe.skipIf(endpoint === undefined)(
       expect(code).not.toBe(0);
       expect(running.output()).toMatch(/'wordcount\/nope' is not a stage of this deployment/);
     });
+
+    it('refuses a stop timeout or concurrency that is not a whole number, naming the variable', async () => {
+      const running = startWorker({ ...env, STAGECOACH_STOP_TIMEOUT_MS: '10s' });
+      const code = await running.exit;
+      expect(code).not.toBe(0);
+      expect(running.output()).toMatch(
+        /STAGECOACH_STOP_TIMEOUT_MS[\s\S]*must be a whole number of at least 0 \(got '10s'\)/,
+      );
+    });
   },
 );
