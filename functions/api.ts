@@ -1,8 +1,9 @@
-import { createHttpHandler } from '../lib/adapters/aws/lambda/http-handler.js';
-import { HttpApi, jobRoutes } from '../lib/core/index.js';
+import { HttpApi } from '../lib/core/api/http-api.js';
+import { jobRoutes } from '../lib/core/api/job-routes.js';
 import { serviceRoutes } from '../lib/pipelines/index.js';
-import { coldStart } from './shared/context.js';
-import { instrument } from './shared/middleware.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
+import { createHttpHandler } from '../lib/shells/lambda/http-handler.js';
+import { instrument } from '../lib/shells/lambda/middleware.js';
 
 // The HTTP API: API Gateway's JWT authorizer has verified the caller; the tenant is a claim.
 const ctx = coldStart('stagecoach-api');

@@ -1,7 +1,7 @@
-import { createDeadLetterHandler } from '../lib/adapters/aws/lambda/bus-handlers.js';
-import { DeadLetterHandler } from '../lib/core/index.js';
-import { coldStart } from './shared/context.js';
-import { instrument } from './shared/middleware.js';
+import { DeadLetterHandler } from '../lib/core/engine/dead-letters.js';
+import { createDeadLetterHandler } from '../lib/shells/lambda/bus-handlers.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
+import { instrument } from '../lib/shells/lambda/middleware.js';
 
 // Consumes every stage's dead-letter queue: records the message and its reason, fails its job.
 const ctx = coldStart('stagecoach-dead-letters');

@@ -1,7 +1,8 @@
-import { createFanoutHandler } from '../lib/adapters/aws/lambda/bus-handlers.js';
-import { ConfigError, LiveFanout } from '../lib/core/index.js';
-import { coldStart } from './shared/context.js';
-import { instrument } from './shared/middleware.js';
+import { LiveFanout } from '../lib/core/api/fanout.js';
+import { ConfigError } from '../lib/core/ports/errors.js';
+import { createFanoutHandler } from '../lib/shells/lambda/bus-handlers.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
+import { instrument } from '../lib/shells/lambda/middleware.js';
 
 // EventBridge rule → this function → the WebSocket connections subscribed to each event.
 const ctx = coldStart('stagecoach-fanout');

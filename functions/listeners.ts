@@ -1,7 +1,7 @@
-import { createListenersHandler } from '../lib/adapters/aws/lambda/bus-handlers.js';
 import { listeners } from '../lib/pipelines/index.js';
-import { coldStart } from './shared/context.js';
-import { instrument } from './shared/middleware.js';
+import { createListenersHandler } from '../lib/shells/lambda/bus-handlers.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
+import { instrument } from '../lib/shells/lambda/middleware.js';
 
 // EventBridge rule (the job events of the pipelines listeners follow) → the services' listeners.
 const ctx = coldStart('stagecoach-listeners');

@@ -1,8 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { createStageHandler } from '../lib/adapters/aws/lambda/stage-handler.js';
-import { ConfigError, findStage, newWorkerId, StageRunner } from '../lib/core/index.js';
-import { coldStart } from './shared/context.js';
-import { instrument } from './shared/middleware.js';
+import { StageRunner } from '../lib/core/engine/runner.js';
+import { newWorkerId } from '../lib/core/engine/runner-kit.js';
+import { ConfigError } from '../lib/core/ports/errors.js';
+import { findStage } from '../lib/core/sdk/pipeline.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
+import { instrument } from '../lib/shells/lambda/middleware.js';
+import { createStageHandler } from '../lib/shells/lambda/stage-handler.js';
 
 // One function per stage: STAGECOACH_PIPELINE and STAGECOACH_STAGE say which.
 const ctx = coldStart('stagecoach-stage', { eventLingerMs: 1_000 });

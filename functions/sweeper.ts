@@ -1,6 +1,6 @@
-import { createHoldSweeper } from '../lib/adapters/aws/lambda/bus-handlers.js';
-import { coldStart } from './shared/context.js';
-import { instrument } from './shared/middleware.js';
+import { createHoldSweeper } from '../lib/shells/lambda/bus-handlers.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
+import { instrument } from '../lib/shells/lambda/middleware.js';
 
 // Scheduled every minute: releases the jobs parked by holds that have expired.
 const ctx = coldStart('stagecoach-sweeper');

@@ -1,8 +1,8 @@
-import { createWebSocketHandlers } from '../lib/adapters/aws/lambda/websocket-handlers.js';
-import { ConfigError } from '../lib/core/errors.js';
-import { LiveApi } from '../lib/core/index.js';
-import { coldStart } from './shared/context.js';
-import { instrument } from './shared/middleware.js';
+import { LiveApi } from '../lib/core/api/live-api.js';
+import { ConfigError } from '../lib/core/ports/errors.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
+import { instrument } from '../lib/shells/lambda/middleware.js';
+import { createWebSocketHandlers } from '../lib/shells/lambda/websocket-handlers.js';
 
 // The WebSocket API's $connect, $disconnect and $default routes.
 const ctx = coldStart('stagecoach-websocket');

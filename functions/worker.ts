@@ -1,5 +1,7 @@
-import { ConfigError, findStage, WorkerPool } from '../lib/core/index.js';
-import { coldStart } from './shared/context.js';
+import { WorkerPool } from '../lib/core/engine/worker-pool.js';
+import { ConfigError } from '../lib/core/ports/errors.js';
+import { findStage } from '../lib/core/sdk/pipeline.js';
+import { coldStart } from '../lib/shells/lambda/context.js';
 
 // The Fargate service: a long-poll worker pool for the stages named in STAGECOACH_STAGES
 // ("pipeline/stage,..."; default: every fargate stage), stopping gracefully on SIGTERM.
@@ -33,7 +35,6 @@ const pool = new WorkerPool({
   ...(concurrency > 0 ? { concurrency } : {}),
   waitTimeMs: 20_000,
   deadLetters: false,
-  holdSweepMs: 0,
   holds: ctx.holds,
   logger: ctx.logger,
 });

@@ -6,9 +6,9 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import { PowertoolsLogger } from '../lib/adapters/aws/lambda/powertools-logger.js';
-import { createWebSocketAuthorizer } from '../lib/adapters/aws/lambda/websocket-handlers.js';
-import { ConfigError } from '../lib/core/errors.js';
+import { ConfigError } from '../lib/core/ports/errors.js';
+import { PowertoolsLogger } from '../lib/shells/lambda/powertools-logger.js';
+import { createWebSocketAuthorizer } from '../lib/shells/lambda/websocket-handlers.js';
 
 // Verifies the Cognito ID token a WebSocket client passes as ?token= on $connect. It needs none of
 // the deployment's tables or queues, so it builds only what it uses.

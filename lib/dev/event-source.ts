@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sleep } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
-import type { JobQueue, ReceivedMessage } from '../core/ports.js';
+import { sleep } from '../core/ports/clock.js';
+import type { JobQueue, ReceivedMessage } from '../core/ports/job-queue.js';
+import type { Logger } from '../core/ports/logger.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 

@@ -8,10 +8,10 @@ import type {
 } from 'aws-lambda';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { LocalUrlSigner } from '../adapters/memory/local-url-signer.js';
-import { NotFoundError, StagecoachError } from '../core/errors.js';
-import type { Caller } from '../core/jobs.js';
-import type { Logger } from '../core/logger.js';
-import type { BlobStore } from '../core/ports.js';
+import type { Caller } from '../core/control/job-requests.js';
+import type { BlobStore } from '../core/ports/blob-store.js';
+import { NotFoundError, StagecoachError } from '../core/ports/errors.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { DevTokens } from './tokens.js';
 
 type WsHandler = (event: unknown) => Promise<APIGatewayProxyResultV2>;

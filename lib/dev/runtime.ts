@@ -1,40 +1,36 @@
 import { resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { type AwsConfig, createAwsBackend, provisionAws, routeBusToQueue } from '../adapters/aws/index.js';
+import { createMemoryBackend, LocalUrlSigner, type MemoryBackend } from '../adapters/memory/index.js';
+import { LiveFanout } from '../core/api/fanout.js';
+import { HttpApi, type Route } from '../core/api/http-api.js';
+import { jobRoutes } from '../core/api/job-routes.js';
+import { dispatchToListeners } from '../core/api/listeners.js';
+import { LiveApi } from '../core/api/live-api.js';
+import { JobService } from '../core/control/jobs.js';
+import { DeadLetterHandler } from '../core/engine/dead-letters.js';
+import { HoldCache } from '../core/engine/holds.js';
+import { StageRunner } from '../core/engine/runner.js';
+import { newWorkerId } from '../core/engine/runner-kit.js';
+import { Topology } from '../core/engine/topology.js';
+import { WorkerPool } from '../core/engine/worker-pool.js';
+import type { Backend } from '../core/ports/backend.js';
+import { systemClock } from '../core/ports/clock.js';
+import type { LiveChannel } from '../core/ports/live-channel.js';
+import { type Logger, silentLogger } from '../core/ports/logger.js';
+import type { Listener } from '../core/sdk/listener.js';
+import type { Pipeline } from '../core/sdk/pipeline.js';
+import { lambdaTimeoutMs } from '../core/sdk/stage.js';
 import {
   type BusEnvelope,
   BusEnvelopeSchema,
   createDeadLetterHandler,
   createFanoutHandler,
   createListenersHandler,
-} from '../adapters/aws/lambda/bus-handlers.js';
-import { createHttpHandler } from '../adapters/aws/lambda/http-handler.js';
-import { createStageHandler } from '../adapters/aws/lambda/stage-handler.js';
-import { createWebSocketHandlers } from '../adapters/aws/lambda/websocket-handlers.js';
-import { createMemoryBackend, LocalUrlSigner, type MemoryBackend } from '../adapters/memory/index.js';
-import {
-  type Backend,
-  DeadLetterHandler,
-  dispatchToListeners,
-  HoldCache,
-  HttpApi,
-  JobService,
-  jobRoutes,
-  type Listener,
-  LiveApi,
-  type LiveChannel,
-  LiveFanout,
-  type Logger,
-  lambdaTimeoutMs,
-  newWorkerId,
-  type Pipeline,
-  type Route,
-  StageRunner,
-  silentLogger,
-  systemClock,
-  Topology,
-  WorkerPool,
-} from '../core/index.js';
+} from '../shells/lambda/bus-handlers.js';
+import { createHttpHandler } from '../shells/lambda/http-handler.js';
+import { createStageHandler } from '../shells/lambda/stage-handler.js';
+import { createWebSocketHandlers } from '../shells/lambda/websocket-handlers.js';
 import { SqsEventSource } from './event-source.js';
 import { LocalGateway } from './gateway.js';
 import { freePort, type Moto, startMoto } from './moto.js';
@@ -153,7 +149,7 @@ export class DevRuntime {
         retentionDays: 7,
       };
       const aws = createAwsBackend(awsConfig);
-      await provisionAws(awsConfig, aws.clients, aws.queue, topology);
+      await provisionAws(awsConfig, aws.clients, aws.queue, topology.specs());
       backend = aws;
       live = aws.live ?? { post: async () => 'gone' };
     }
@@ -226,7 +222,6 @@ export class DevRuntime {
       topology,
       stages: (_p, s) => s.compute.kind === 'fargate',
       deadLetters: false,
-      holdSweepMs: 0,
       holds,
       logger,
     });

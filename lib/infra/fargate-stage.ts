@@ -10,9 +10,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../adapters/aws/config.js';
-import { ConfigError } from '../core/errors.js';
-import type { Pipeline, StageQueues } from '../core/pipeline.js';
-import type { Stage } from '../core/stage.js';
+import type { StageQueues } from '../core/engine/topology.js';
+import { ConfigError } from '../core/ports/errors.js';
+import type { Pipeline } from '../core/sdk/pipeline.js';
+import type { Stage } from '../core/sdk/stage.js';
 import {
   DEFAULT_LOG_RETENTION,
   DEFAULT_REMOVAL_POLICY,

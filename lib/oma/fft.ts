@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
+import { InvalidParamError } from '../core/ports/errors.js';
 
 /**
  * Fast Fourier transforms on split real/imaginary Float64Arrays.

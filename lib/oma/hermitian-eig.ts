@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
+import { InvalidParamError } from '../core/ports/errors.js';
 import { solveShiftedTridiagonal, tridiagonalQl } from './tridiagonal-ql.js';
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
+import { InvalidParamError } from '../core/ports/errors.js';
 
 /**
  * Eigenvalues and eigenvectors of a real non-symmetric matrix (the SSI state matrix A):

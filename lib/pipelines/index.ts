@@ -1,9 +1,9 @@
-import type { Route } from '../core/http-api.js';
-import type { JobService } from '../core/jobs.js';
-import type { Listener } from '../core/listeners.js';
-import type { Logger } from '../core/logger.js';
-import type { Pipeline } from '../core/pipeline.js';
-import type { Backend } from '../core/ports.js';
+import type { Route } from '../core/api/http-api.js';
+import type { JobService } from '../core/control/jobs.js';
+import type { Backend } from '../core/ports/backend.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { Listener } from '../core/sdk/listener.js';
+import type { Pipeline } from '../core/sdk/pipeline.js';
 import { examplePipeline } from './example/index.js';
 import { analysisRoutes, omaPipeline, omaStatusListener } from './oma/index.js';
 

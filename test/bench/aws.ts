@@ -23,19 +23,16 @@ import {
   createClients,
   provisionAws,
 } from '../../lib/adapters/aws/index.js';
-import { createStageHandler } from '../../lib/adapters/aws/lambda/stage-handler.js';
-import {
-  definePipeline,
-  defineStage,
-  JobService,
-  lambdaTimeoutMs,
-  newWorkerId,
-  StageRunner,
-  silentLogger,
-  Topology,
-} from '../../lib/core/index.js';
+import { JobService } from '../../lib/core/control/jobs.js';
+import { StageRunner } from '../../lib/core/engine/runner.js';
+import { newWorkerId } from '../../lib/core/engine/runner-kit.js';
+import { Topology } from '../../lib/core/engine/topology.js';
+import { silentLogger } from '../../lib/core/ports/logger.js';
+import { definePipeline } from '../../lib/core/sdk/pipeline.js';
+import { defineStage, lambdaTimeoutMs } from '../../lib/core/sdk/stage.js';
 import { SqsEventSource } from '../../lib/dev/event-source.js';
 import { startMoto } from '../../lib/dev/moto.js';
+import { createStageHandler } from '../../lib/shells/lambda/stage-handler.js';
 
 const { values } = parseArgs({
   options: { jobs: { type: 'string', default: '100' }, batch: { type: 'string', default: '10' } },
@@ -164,7 +161,7 @@ try {
   count(clients);
   const backend = createAwsBackend(config, { clients });
   const topology = new Topology([pipeline], prefix);
-  await provisionAws(config, clients, backend.queue, topology);
+  await provisionAws(config, clients, backend.queue, topology.specs());
   // An uncounted client set watches progress, so the watching costs nothing in the figures.
   const watcher = createAwsBackend(config);
   const jobs = new JobService({ backend, topology });

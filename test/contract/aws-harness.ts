@@ -7,9 +7,8 @@ import {
   provisionAws,
   routeBusToQueue,
 } from '../../lib/adapters/aws/index.js';
-import type { JobEvent } from '../../lib/core/job.js';
-import { Topology } from '../../lib/core/pipeline.js';
-import type { ServiceEvent } from '../../lib/core/ports.js';
+import type { ServiceEvent } from '../../lib/core/ports/event-publisher.js';
+import type { JobEvent } from '../../lib/core/ports/job.js';
 import { uniquePrefix } from '../support/factories.js';
 import type { EventCollector, Harness } from './harness.js';
 
@@ -40,7 +39,7 @@ export async function awsHarness(): Promise<Harness> {
   if (endpoint === undefined) throw new Error('moto_server is not running');
   const config = awsTestConfig(endpoint);
   const backend = createAwsBackend(config, { eventLingerMs: 5, queue: { lingerMs: 2 } });
-  await provisionAws(config, backend.clients, backend.queue, new Topology([]));
+  await provisionAws(config, backend.clients, backend.queue, []);
   const { sqs, eventBridge } = backend.clients;
   return {
     name: 'aws (moto)',

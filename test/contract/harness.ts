@@ -1,5 +1,6 @@
-import type { JobEvent } from '../../lib/core/job.js';
-import type { Backend, ServiceEvent } from '../../lib/core/ports.js';
+import type { Backend } from '../../lib/core/ports/backend.js';
+import type { ServiceEvent } from '../../lib/core/ports/event-publisher.js';
+import type { JobEvent } from '../../lib/core/ports/job.js';
 
 export interface EventCollector {
   /** Events published since the collector started, in arrival order. */

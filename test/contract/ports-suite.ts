@@ -5,8 +5,8 @@ import {
   JobExistsError,
   NotFoundError,
   RecordConflictError,
-} from '../../lib/core/errors.js';
-import type { AttemptRecord, JobQuery, JobRecord } from '../../lib/core/job.js';
+} from '../../lib/core/ports/errors.js';
+import type { AttemptRecord, JobQuery, JobRecord } from '../../lib/core/ports/job.js';
 import { jobEvent, jobRecord, uniquePrefix } from '../support/factories.js';
 import { delay, eventually } from '../support/wait.js';
 import type { Harness, HarnessFactory } from './harness.js';

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { definePipeline, defineStage, ValidationError } from '../../lib/core/index.js';
-import type { JobRecord } from '../../lib/core/job.js';
+import { ValidationError } from '../../lib/core/ports/errors.js';
+import type { JobRecord } from '../../lib/core/ports/job.js';
+import { definePipeline } from '../../lib/core/sdk/pipeline.js';
+import { defineStage } from '../../lib/core/sdk/stage.js';
 import { uniquePrefix } from '../support/factories.js';
 import { delay, eventually } from '../support/wait.js';
 import { type Calls, FAST, type RuntimeFixture, tenant } from './runtime-suite.js';

@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ContractError,
-  definePipeline,
-  defineStage,
   InvalidParamError,
   MissingParamError,
   NonRetryableError,
   NotFoundError,
   RetryableError,
-  required,
   ValidationError,
-} from '../../lib/core/index.js';
+} from '../../lib/core/ports/errors.js';
+import { definePipeline } from '../../lib/core/sdk/pipeline.js';
+import { defineStage } from '../../lib/core/sdk/stage.js';
+import { required } from '../../lib/core/sdk/validators.js';
 import { eventually } from '../support/wait.js';
 import { type Calls, FAST, type RuntimeFixture, tenant } from './runtime-suite.js';
 

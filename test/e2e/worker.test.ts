@@ -6,7 +6,8 @@ import {
   createAwsBackend,
   provisionAws,
 } from '../../lib/adapters/aws/index.js';
-import { JobService, Topology } from '../../lib/core/index.js';
+import { JobService } from '../../lib/core/control/jobs.js';
+import { Topology } from '../../lib/core/engine/topology.js';
 import { pipelines } from '../../lib/pipelines/index.js';
 import { awsTestConfig, motoEndpoint } from '../contract/aws-harness.js';
 import { eventually } from '../support/wait.js';
@@ -51,7 +52,7 @@ describe.skipIf(endpoint === undefined)(
       const config = awsTestConfig(endpoint ?? '');
       backend = createAwsBackend(config);
       const topology = new Topology(pipelines, config.queuePrefix);
-      await provisionAws(config, backend.clients, backend.queue, topology);
+      await provisionAws(config, backend.clients, backend.queue, topology.specs());
       jobs = new JobService({ backend, topology });
       env = { ...configToEnv(config), AWS_REGION: config.region, AWS_ENDPOINT_URL: config.endpoint ?? '' };
     });

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lib/adapters/aws/config.js';
 import { jobsTableDefinition } from '../../lib/adapters/aws/provision.js';
-import { Topology } from '../../lib/core/pipeline.js';
+import { Topology } from '../../lib/core/engine/topology.js';
 import { LambdaStage } from '../../lib/infra/lambda-stage.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
 import { pipelines } from '../../lib/pipelines/index.js';

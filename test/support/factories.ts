@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { JobEnvelope } from '../../lib/core/contract.js';
-import type { JobEvent, JobRecord } from '../../lib/core/job.js';
-import type { ReceivedMessage } from '../../lib/core/ports.js';
+import type { JobEnvelope } from '../../lib/core/ports/contract.js';
+import type { JobEvent, JobRecord } from '../../lib/core/ports/job.js';
+import type { ReceivedMessage } from '../../lib/core/ports/job-queue.js';
 
 export function envelope(overrides: Partial<JobEnvelope> = {}): JobEnvelope {
   return {

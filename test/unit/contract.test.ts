@@ -7,8 +7,8 @@ import {
   peekJobId,
   safeParseEnvelope,
   serializeEnvelope,
-} from '../../lib/core/contract.js';
-import { ContractError } from '../../lib/core/errors.js';
+} from '../../lib/core/ports/contract.js';
+import { ContractError } from '../../lib/core/ports/errors.js';
 import { envelope } from '../support/factories.js';
 
 describe('job contract', () => {

@@ -13,7 +13,7 @@ import {
   StageTimeoutError,
   serializeError,
   ValidationError,
-} from '../../lib/core/errors.js';
+} from '../../lib/core/ports/errors.js';
 
 describe('errors', () => {
   it.each([

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
-import {
-  ConfigError,
-  defineListener,
-  definePipeline,
-  defineStage,
-  dispatchToListeners,
-  type JobEvent,
-  Runtime,
-  silentLogger,
-} from '../../lib/core/index.js';
+import { dispatchToListeners } from '../../lib/core/api/listeners.js';
+import { ConfigError } from '../../lib/core/ports/errors.js';
+import type { JobEvent } from '../../lib/core/ports/job.js';
+import { silentLogger } from '../../lib/core/ports/logger.js';
+import { defineListener } from '../../lib/core/sdk/listener.js';
+import { definePipeline } from '../../lib/core/sdk/pipeline.js';
+import { defineStage } from '../../lib/core/sdk/stage.js';
+import { Runtime } from '../../lib/shells/embedded.js';
 import { jobEvent } from '../support/factories.js';
 import { eventually } from '../support/wait.js';
 

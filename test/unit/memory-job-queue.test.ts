@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryJobQueue } from '../../lib/adapters/memory/memory-job-queue.js';
-import { ManualClock } from '../../lib/core/clock.js';
-import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../lib/core/errors.js';
+import { ManualClock } from '../../lib/core/ports/clock.js';
+import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../lib/core/ports/errors.js';
 
 async function setup() {
   const clock = new ManualClock();

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/core/errors.js';
-import {
-  definePipeline,
-  laneOf,
-  nextStage,
-  pipelineQueues,
-  queueSpecs,
-  Topology,
-} from '../../lib/core/pipeline.js';
-import { defineStage } from '../../lib/core/stage.js';
+import { laneOf, pipelineQueues, queueSpecs, Topology } from '../../lib/core/engine/topology.js';
+import { ConfigError } from '../../lib/core/ports/errors.js';
+import { definePipeline, nextStage } from '../../lib/core/sdk/pipeline.js';
+import { defineStage } from '../../lib/core/sdk/stage.js';
 
 const stage = (name: string) => defineStage({ name, inputs: {}, outputs: [], process: () => ({}) });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../lib/core/clock.js';
-import { ProgressThrottle, type ProgressUpdate } from '../../lib/core/progress.js';
+import { ProgressThrottle, type ProgressUpdate } from '../../lib/core/engine/progress.js';
+import { ManualClock } from '../../lib/core/ports/clock.js';
 
 describe('ProgressThrottle', () => {
   beforeEach(() => {

@@ -7,11 +7,11 @@ import {
   InvalidParamError,
   MissingParamError,
   NotFoundError,
-} from '../../lib/core/errors.js';
-import { JsonLogger, silentLogger } from '../../lib/core/logger.js';
-import type { JobIdentity } from '../../lib/core/stage.js';
-import { defineStage, lambdaTimeoutMs, validateInputs, verifyOutputs } from '../../lib/core/stage.js';
-import { blobKey, lookup, optional, required, requiredString } from '../../lib/core/validators.js';
+} from '../../lib/core/ports/errors.js';
+import { JsonLogger, silentLogger } from '../../lib/core/ports/logger.js';
+import type { JobIdentity } from '../../lib/core/sdk/stage.js';
+import { defineStage, lambdaTimeoutMs, validateInputs, verifyOutputs } from '../../lib/core/sdk/stage.js';
+import { blobKey, lookup, optional, required, requiredString } from '../../lib/core/sdk/validators.js';
 
 const job: JobIdentity = {
   job_id: 'j',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../core/ports/errors.js';
 
 /**
  * Where a Stagecoach deployment's resources are. Every Lambda, the Fargate worker and the dev

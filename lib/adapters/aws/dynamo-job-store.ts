@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
-import { JobExistsError } from '../../core/errors.js';
+import { JobExistsError } from '../../core/ports/errors.js';
 import type {
   AttemptRecord,
   Connection,
@@ -26,8 +26,8 @@ import type {
   Subscription,
   Topic,
   TransitionResult,
-} from '../../core/job.js';
-import type { EventQuery, JobStore } from '../../core/ports.js';
+} from '../../core/ports/job.js';
+import type { EventQuery, JobStore } from '../../core/ports/job-store.js';
 import { conditionOf, ExpressionBuilder, updateOf } from './dynamo-expressions.js';
 import {
   AttemptItemSchema,

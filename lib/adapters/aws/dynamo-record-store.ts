@@ -6,10 +6,10 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { RecordConflictError } from '../../core/errors.js';
-import type { Page } from '../../core/job.js';
-import type { RecordCondition, RecordStore, StoredRecord } from '../../core/ports.js';
-import { assertRecordAddress } from '../../core/records.js';
+import { RecordConflictError } from '../../core/ports/errors.js';
+import type { Page } from '../../core/ports/job.js';
+import { assertRecordAddress } from '../../core/ports/record-address.js';
+import type { RecordCondition, RecordStore, StoredRecord } from '../../core/ports/record-store.js';
 import { decodeCursor, encodeCursor } from './dynamo-items.js';
 import { call, isAwsError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { BackendUnavailableError, ConfigError, StagecoachError } from '../../core/errors.js';
+import { BackendUnavailableError, ConfigError, StagecoachError } from '../../core/ports/errors.js';
 
 const THROTTLING = new Set([
   'ThrottlingException',

@@ -3,10 +3,10 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { sleep } from '../../core/clock.js';
-import { BackendUnavailableError } from '../../core/errors.js';
-import type { JobEvent } from '../../core/job.js';
-import type { EventPublisher, ServiceEvent } from '../../core/ports.js';
+import { sleep } from '../../core/ports/clock.js';
+import { BackendUnavailableError } from '../../core/ports/errors.js';
+import type { EventPublisher, ServiceEvent } from '../../core/ports/event-publisher.js';
+import type { JobEvent } from '../../core/ports/job.js';
 import { call } from './errors.js';
 
 export interface EventBridgePublisherOptions {

@@ -13,8 +13,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { Topology } from '../../core/pipeline.js';
-import type { JobQueue } from '../../core/ports.js';
+import type { JobQueue, QueueSpec } from '../../core/ports/job-queue.js';
 import type { AwsClients } from './clients.js';
 import type { AwsConfig } from './config.js';
 import { INDEX } from './dynamo-items.js';
@@ -148,7 +147,7 @@ export async function provisionAws(
   config: AwsConfig,
   clients: AwsClients,
   queue: JobQueue,
-  topology: Topology,
+  queues: readonly QueueSpec[],
 ): Promise<void> {
   await Promise.all([
     ensureTable(clients.dynamoDb, jobsTableDefinition(config.jobsTable)),
@@ -158,7 +157,7 @@ export async function provisionAws(
     ensureBus(clients.eventBridge, config.eventBus),
     ensureBucket(clients.s3, config.bucket),
   ]);
-  for (const spec of topology.specs()) await queue.ensureQueue(spec);
+  for (const spec of queues) await queue.ensureQueue(spec);
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { BackendUnavailableError, QueueNotFoundError, ReceiptHandleError } from '../../core/errors.js';
+import { BackendUnavailableError, QueueNotFoundError, ReceiptHandleError } from '../../core/ports/errors.js';
 import {
   type JobQueue,
   MAX_BATCH,
@@ -19,7 +19,7 @@ import {
   type QueueSpec,
   type ReceivedMessage,
   type ReceiveOptions,
-} from '../../core/ports.js';
+} from '../../core/ports/job-queue.js';
 import { call, isAwsError } from './errors.js';
 
 export interface SqsJobQueueOptions {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Clock, systemClock } from '../../core/clock.js';
-import { InvalidParamError } from '../../core/errors.js';
+import { type Clock, systemClock } from '../../core/ports/clock.js';
+import { InvalidParamError } from '../../core/ports/errors.js';
 
 export type SignedMethod = 'GET' | 'PUT';
 

@@ -1,6 +1,6 @@
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
-import type { Backend } from '../../core/ports.js';
+import type { Backend } from '../../core/ports/backend.js';
+import type { Clock } from '../../core/ports/clock.js';
+import type { Logger } from '../../core/ports/logger.js';
 import { FileBlobStore } from './file-blob-store.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryEventBus } from './memory-event-bus.js';

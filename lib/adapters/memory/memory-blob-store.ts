@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
-import { assertBlobKey, bodyToBuffer } from '../../core/blobs.js';
-import { ConfigError, NotFoundError } from '../../core/errors.js';
-import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports.js';
+import { assertBlobKey, bodyToBuffer } from '../../core/ports/blob-keys.js';
+import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports/blob-store.js';
+import { ConfigError, NotFoundError } from '../../core/ports/errors.js';
 import type { LocalUrlSigner } from './local-url-signer.js';
 
 interface Entry {

@@ -1,6 +1,6 @@
-import type { JobEvent } from '../../core/job.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import type { EventPublisher, ServiceEvent } from '../../core/ports.js';
+import type { EventPublisher, ServiceEvent } from '../../core/ports/event-publisher.js';
+import type { JobEvent } from '../../core/ports/job.js';
+import { type Logger, silentLogger } from '../../core/ports/logger.js';
 
 export type EventHandler = (event: JobEvent) => void | Promise<void>;
 export type ServiceEventHandler = (event: ServiceEvent) => void | Promise<void>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Clock, systemClock } from '../../core/clock.js';
-import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../core/errors.js';
+import { type Clock, systemClock } from '../../core/ports/clock.js';
+import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../core/ports/errors.js';
 import {
   type JobQueue,
   MAX_BATCH,
@@ -10,7 +10,7 @@ import {
   type QueueSpec,
   type ReceivedMessage,
   type ReceiveOptions,
-} from '../../core/ports.js';
+} from '../../core/ports/job-queue.js';
 import { Deque, type HeapItem, IndexedMinHeap } from './min-heap.js';
 
 /** SQS's limit on one message body. */

@@ -1,4 +1,4 @@
-import { JobExistsError } from '../../core/errors.js';
+import { JobExistsError } from '../../core/ports/errors.js';
 import {
   type AttemptRecord,
   applyChange,
@@ -14,8 +14,8 @@ import {
   type Subscription,
   type Topic,
   type TransitionResult,
-} from '../../core/job.js';
-import type { EventQuery, JobStore } from '../../core/ports.js';
+} from '../../core/ports/job.js';
+import type { EventQuery, JobStore } from '../../core/ports/job-store.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1_000;

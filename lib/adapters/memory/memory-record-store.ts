@@ -1,7 +1,7 @@
-import { RecordConflictError } from '../../core/errors.js';
-import type { Page } from '../../core/job.js';
-import type { RecordCondition, RecordStore, StoredRecord } from '../../core/ports.js';
-import { assertRecordAddress } from '../../core/records.js';
+import { RecordConflictError } from '../../core/ports/errors.js';
+import type { Page } from '../../core/ports/job.js';
+import { assertRecordAddress } from '../../core/ports/record-address.js';
+import type { RecordCondition, RecordStore, StoredRecord } from '../../core/ports/record-store.js';
 
 /** Records in process memory, with the conditional semantics of the DynamoDB record store. */
 export class MemoryRecordStore implements RecordStore {

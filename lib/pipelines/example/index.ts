@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { definePipeline, defineStage, NotFoundError, ValidationError } from '../../core/index.js';
+import { NotFoundError, ValidationError } from '../../core/ports/errors.js';
+import { definePipeline } from '../../core/sdk/pipeline.js';
+import { defineStage } from '../../core/sdk/stage.js';
 
 /**
  * A small three-stage pipeline that shows the whole stage API: typed inputs (a zod schema and a

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { formatIssues } from '../../core/contract.js';
+import type { Caller } from '../../core/control/job-requests.js';
+import type { JobService } from '../../core/control/jobs.js';
+import type { Backend } from '../../core/ports/backend.js';
+import { formatIssues } from '../../core/ports/contract.js';
 import {
   InvalidTransitionError,
   JobNotFoundError,
   RecordConflictError,
   StagecoachError,
   ValidationError,
-} from '../../core/errors.js';
-import type { Caller, JobService } from '../../core/jobs.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import type { Backend } from '../../core/ports.js';
+} from '../../core/ports/errors.js';
+import { type Logger, silentLogger } from '../../core/ports/logger.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { csvKey, OMA_PIPELINE } from './keys.js';
 import {

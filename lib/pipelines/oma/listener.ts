@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { JobEvent, JobEventType } from '../../core/job.js';
-import { defineListener, type Listener, type ListenerContext } from '../../core/listeners.js';
-import type { BlobStore } from '../../core/ports.js';
+import type { BlobStore } from '../../core/ports/blob-store.js';
+import type { JobEvent, JobEventType } from '../../core/ports/job.js';
+import { defineListener, type Listener, type ListenerContext } from '../../core/sdk/listener.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { OMA_PIPELINE, runPrefix } from './keys.js';
 import {

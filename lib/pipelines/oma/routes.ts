@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { parseJsonBody, parseWith, type Route } from '../../core/http-api.js';
-import type { JobService } from '../../core/jobs.js';
-import type { Logger } from '../../core/logger.js';
-import type { Backend } from '../../core/ports.js';
+import { parseJsonBody, parseWith, type Route } from '../../core/api/http-api.js';
+import type { JobService } from '../../core/control/jobs.js';
+import type { Backend } from '../../core/ports/backend.js';
+import type { Logger } from '../../core/ports/logger.js';
 import { AnalysisService } from './analysis-service.js';
 import { AbortAnalysisSchema } from './schemas.js';
 

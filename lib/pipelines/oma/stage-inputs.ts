@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { formatIssues } from '../../core/contract.js';
-import { InvalidParamError, NotFoundError } from '../../core/errors.js';
-import type { Validator } from '../../core/stage.js';
+import { formatIssues } from '../../core/ports/contract.js';
+import { InvalidParamError, NotFoundError } from '../../core/ports/errors.js';
+import type { Validator } from '../../core/sdk/stage.js';
 import {
   AnalysisIdSchema,
   type AnalysisParameters,

@@ -1,31 +1,29 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryBackend, type MemoryBackend } from '../../../lib/adapters/memory/index.js';
+import { LiveFanout } from '../../../lib/core/api/fanout.js';
+import { HttpApi } from '../../../lib/core/api/http-api.js';
+import { jobRoutes } from '../../../lib/core/api/job-routes.js';
+import { LiveApi } from '../../../lib/core/api/live-api.js';
+import { JobService } from '../../../lib/core/control/jobs.js';
+import { DeadLetterHandler } from '../../../lib/core/engine/dead-letters.js';
+import { StageRunner } from '../../../lib/core/engine/runner.js';
+import { Topology } from '../../../lib/core/engine/topology.js';
+import { serializeEnvelope } from '../../../lib/core/ports/contract.js';
+import { envelopeOf } from '../../../lib/core/ports/job.js';
+import { silentLogger } from '../../../lib/core/ports/logger.js';
+import { definePipeline } from '../../../lib/core/sdk/pipeline.js';
+import { defineStage } from '../../../lib/core/sdk/stage.js';
 import {
   createDeadLetterHandler,
   createFanoutHandler,
   createHoldSweeper,
-} from '../../../lib/adapters/aws/lambda/bus-handlers.js';
-import { callerFromClaims, createHttpHandler } from '../../../lib/adapters/aws/lambda/http-handler.js';
-import { createStageHandler } from '../../../lib/adapters/aws/lambda/stage-handler.js';
+} from '../../../lib/shells/lambda/bus-handlers.js';
+import { callerFromClaims, createHttpHandler } from '../../../lib/shells/lambda/http-handler.js';
+import { createStageHandler } from '../../../lib/shells/lambda/stage-handler.js';
 import {
   createWebSocketAuthorizer,
   createWebSocketHandlers,
-} from '../../../lib/adapters/aws/lambda/websocket-handlers.js';
-import { createMemoryBackend, type MemoryBackend } from '../../../lib/adapters/memory/index.js';
-import {
-  DeadLetterHandler,
-  definePipeline,
-  defineStage,
-  envelopeOf,
-  HttpApi,
-  JobService,
-  jobRoutes,
-  LiveApi,
-  LiveFanout,
-  StageRunner,
-  serializeEnvelope,
-  silentLogger,
-  Topology,
-} from '../../../lib/core/index.js';
+} from '../../../lib/shells/lambda/websocket-handlers.js';
 import { jobEvent } from '../../support/factories.js';
 import {
   authorizerEvent,

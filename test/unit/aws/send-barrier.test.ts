@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SendBarrier } from '../../../lib/adapters/aws/lambda/send-barrier.js';
-import type { JobQueue, OutgoingMessage } from '../../../lib/core/ports.js';
+import type { JobQueue, OutgoingMessage } from '../../../lib/core/ports/job-queue.js';
+import { SendBarrier } from '../../../lib/shells/lambda/send-barrier.js';
 
 /** A queue that records each send call. */
 function recorder(): Pick<JobQueue, 'send'> & { calls: { queue: string; bodies: string[] }[] } {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend, LocalUrlSigner } from '../../../lib/adapters/memory/index.js';
-import { HttpApi, type HttpResponse } from '../../../lib/core/http-api.js';
-import type { Caller } from '../../../lib/core/jobs.js';
-import type { ServiceEvent } from '../../../lib/core/ports.js';
-import { Runtime } from '../../../lib/core/runtime.js';
+import { HttpApi, type HttpResponse } from '../../../lib/core/api/http-api.js';
+import type { Caller } from '../../../lib/core/control/job-requests.js';
+import type { ServiceEvent } from '../../../lib/core/ports/event-publisher.js';
 import { AnalysisStore } from '../../../lib/pipelines/oma/analysis-store.js';
 import { datasetKey } from '../../../lib/pipelines/oma/keys.js';
 import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';
 import { omaPipeline } from '../../../lib/pipelines/oma/pipeline.js';
 import { analysisRoutes } from '../../../lib/pipelines/oma/routes.js';
 import type { AnalysisRecord } from '../../../lib/pipelines/oma/schemas.js';
+import { Runtime } from '../../../lib/shells/embedded.js';
 import { eventually } from '../../support/wait.js';
 
 const alice: Caller = { tenantId: 'tenant-a', userId: 'alice' };

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { HoldRequestSchema, ReplayRequestSchema, SubmitRequestSchema } from '../control/job-requests.js';
+import type { JobService } from '../control/jobs.js';
+import { JOB_STATUSES, type JobRecord } from '../ports/job.js';
+import { parseJsonBody, parseWith, type Route } from './http-api.js';
+
+/** What the API shows of a job: its state, not the worker bookkeeping (lease, version, TTL). */
+export function jobView(job: JobRecord): Record<string, unknown> {
+  const { lease: _lease, version: _version, expires_at: _expires, ...view } = job;
+  return Object.fromEntries(Object.entries(view).filter(([, value]) => value !== undefined));
+}
+
+const ListQuerySchema = z.object({
+  status: z.enum(JOB_STATUSES).optional(),
+  pipeline: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).optional(),
+  cursor: z.string().optional(),
+});
+
+const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1_000).optional(),
+  cursor: z.string().optional(),
+});
+
+const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
+
+/** The job API: submit, read, list and control jobs, and manage holds. */
+export function jobRoutes(jobs: JobService): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/jobs',
+      handler: async (req) => {
+        const request = parseWith(SubmitRequestSchema, parseJsonBody(req.body), 'job request');
+        return { status: 201, body: jobView(await jobs.submit(request, req.caller)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs',
+      handler: async (req) => {
+        const query = parseWith(ListQuerySchema, req.query, 'query');
+        const page = await jobs.list(req.caller, query);
+        return {
+          status: 200,
+          body: { items: page.items.map(jobView), ...(page.cursor ? { cursor: page.cursor } : {}) },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:id',
+      handler: async (req, p) => ({ status: 200, body: jobView(await jobs.get(p.id ?? '', req.caller)) }),
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:id/events',
+      handler: async (req, p) => {
+        const query = parseWith(PageQuerySchema, req.query, 'query');
+        const page = await jobs.events(p.id ?? '', req.caller, query);
+        return { status: 200, body: { items: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:id/attempts',
+      handler: async (req, p) => ({
+        status: 200,
+        body: { items: await jobs.attempts(p.id ?? '', req.caller) },
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/jobs/:id/abort',
+      handler: async (req, p) => {
+        const { reason } = parseWith(AbortSchema, parseJsonBody(req.body), 'abort request');
+        return { status: 202, body: jobView(await jobs.abort(p.id ?? '', req.caller, reason)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/jobs/:id/pause',
+      handler: async (req, p) => ({ status: 202, body: jobView(await jobs.pause(p.id ?? '', req.caller)) }),
+    },
+    {
+      method: 'POST',
+      path: '/jobs/:id/resume',
+      handler: async (req, p) => ({ status: 202, body: jobView(await jobs.resume(p.id ?? '', req.caller)) }),
+    },
+    {
+      method: 'POST',
+      path: '/jobs/:id/replay',
+      handler: async (req, p) => ({
+        status: 202,
+        body: jobView(
+          await jobs.replay(
+            p.id ?? '',
+            req.caller,
+            parseWith(ReplayRequestSchema, parseJsonBody(req.body), 'replay request'),
+          ),
+        ),
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/holds',
+      handler: async (req) => ({ status: 200, body: { items: await jobs.listHolds(req.caller) } }),
+    },
+    {
+      method: 'POST',
+      path: '/holds',
+      handler: async (req) => ({
+        status: 201,
+        body: await jobs.setHold(
+          req.caller,
+          parseWith(HoldRequestSchema, parseJsonBody(req.body), 'hold request'),
+        ),
+      }),
+    },
+    {
+      method: 'DELETE',
+      path: '/holds/:id',
+      handler: async (req, p) => ({
+        status: 200,
+        body: { released: await jobs.clearHold(req.caller, p.id ?? '') },
+      }),
+    },
+  ];
+}

@@ -1,0 +1,316 @@
+import type { Backend } from '../ports/backend.js';
+import { type Clock, sleep, systemClock } from '../ports/clock.js';
+import { MAX_BATCH, type ReceivedMessage } from '../ports/job-queue.js';
+import { type Logger, silentLogger } from '../ports/logger.js';
+import type { Pipeline } from '../sdk/pipeline.js';
+import type { Stage } from '../sdk/stage.js';
+import { DeadLetterHandler } from './dead-letters.js';
+import type { HoldCache } from './holds.js';
+import { StageRunner } from './runner.js';
+import { type Disposition, newWorkerId, type Outcome } from './runner-kit.js';
+import type { Topology } from './topology.js';
+
+export interface WorkerPoolOptions {
+  readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs' | 'records'>;
+  readonly topology: Topology;
+  /** Which stages this pool consumes. @default every stage */
+  readonly stages?: (pipeline: Pipeline, stage: Stage) => boolean;
+  /** Messages in flight per stage. @default the stage's compute.concurrency */
+  readonly concurrency?: number | ((stage: Stage) => number);
+  /** Long-poll wait per receive. @default 1000 */
+  readonly waitTimeMs?: number;
+  /** Consume the stages' dead-letter queues too. @default true */
+  readonly deadLetters?: boolean;
+  /**
+   * Periodic upkeep this process runs beside its consumers (releasing expired holds, reconciling
+   * overdue jobs), every `everyMs`. Failures are logged and retried at the next tick.
+   */
+  readonly maintenance?: { readonly everyMs: number; run(): Promise<unknown> };
+  readonly holds?: HoldCache;
+  readonly workerId?: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly random?: () => number;
+  readonly progressIntervalMs?: number;
+  readonly cancelGraceMs?: number;
+  /** Called after every message, for metrics and tests. */
+  readonly onOutcome?: (stage: string, outcome: Outcome | 'error') => void;
+}
+
+interface Consumer {
+  readonly pipeline: Pipeline;
+  readonly runner: StageRunner;
+  /** Lanes by priority, highest first. */
+  readonly lanes: readonly string[];
+  readonly concurrency: number;
+  readonly batchSize: number;
+  inFlight: number;
+  slotFreed: (() => void) | undefined;
+}
+
+/** Deletes acknowledged messages in batches of up to ten per queue. */
+class AckBatcher {
+  readonly #pending = new Map<string, string[]>();
+  readonly #backend: WorkerPoolOptions['backend'];
+  readonly #log: Logger;
+  #scheduled = false;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(backend: WorkerPoolOptions['backend'], log: Logger) {
+    this.#backend = backend;
+    this.#log = log;
+  }
+
+  add(queue: string, receiptHandle: string): void {
+    let list = this.#pending.get(queue);
+    if (list === undefined) {
+      list = [];
+      this.#pending.set(queue, list);
+    }
+    list.push(receiptHandle);
+    if (list.length >= MAX_BATCH) this.#flushQueue(queue);
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        for (const name of [...this.#pending.keys()]) this.#flushQueue(name);
+      });
+    }
+  }
+
+  async flush(): Promise<void> {
+    for (const name of [...this.#pending.keys()]) this.#flushQueue(name);
+    await this.#flushing;
+  }
+
+  #flushQueue(queue: string): void {
+    const handles = this.#pending.get(queue);
+    if (handles === undefined || handles.length === 0) return;
+    this.#pending.delete(queue);
+    const work = this.#backend.queue
+      .delete(queue, handles)
+      .catch((error: unknown) =>
+        this.#log.warn('deleting messages failed; they will be delivered again', { error, queue }),
+      );
+    this.#flushing = Promise.all([this.#flushing, work]).then(() => undefined);
+  }
+}
+
+/**
+ * Runs stage consumers in this process: per stage, up to `concurrency` messages in flight, lanes
+ * polled highest priority first. The Fargate worker and the local runtimes are this pool; Lambda
+ * runs the same runner from its handler instead. `stop()` is graceful: it stops receiving, lets
+ * in-flight stages finish within the timeout, then interrupts the rest and releases their messages.
+ */
+export class WorkerPool {
+  readonly #o: WorkerPoolOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #consumers: Consumer[] = [];
+  readonly #acks: AckBatcher;
+  readonly #deadLetters: DeadLetterHandler;
+  readonly #loops: Promise<void>[] = [];
+  readonly #tasks = new Set<Promise<void>>();
+  #receiving = new AbortController();
+  #sweeper: NodeJS.Timeout | undefined;
+  #running = false;
+  readonly workerId: string;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.workerId = options.workerId ?? newWorkerId();
+    this.#log = (options.logger ?? silentLogger).child({ worker: this.workerId });
+    this.#acks = new AckBatcher(options.backend, this.#log);
+    this.#deadLetters = new DeadLetterHandler({
+      backend: options.backend,
+      topology: options.topology,
+      clock: this.#clock,
+      logger: this.#log,
+    });
+    for (const pipeline of options.topology.pipelines.values()) {
+      for (const stage of pipeline.stages) {
+        if (options.stages !== undefined && !options.stages(pipeline, stage)) continue;
+        const queues = options.topology.stageQueues(pipeline.name, stage.name);
+        const concurrency =
+          typeof options.concurrency === 'function'
+            ? options.concurrency(stage)
+            : (options.concurrency ?? stage.compute.concurrency);
+        this.#consumers.push({
+          pipeline,
+          runner: new StageRunner(pipeline, stage, {
+            backend: options.backend,
+            topology: options.topology,
+            workerId: this.workerId,
+            clock: this.#clock,
+            logger: this.#log,
+            ...(options.holds === undefined ? {} : { holds: options.holds }),
+            ...(options.random === undefined ? {} : { random: options.random }),
+            ...(options.progressIntervalMs === undefined
+              ? {}
+              : { progressIntervalMs: options.progressIntervalMs }),
+            ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
+          }),
+          lanes: [...queues.lanes].reverse(),
+          concurrency: Math.max(1, concurrency),
+          batchSize: Math.min(MAX_BATCH, stage.compute.batchSize),
+          inFlight: 0,
+          slotFreed: undefined,
+        });
+      }
+    }
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#receiving = new AbortController();
+    for (const consumer of this.#consumers) this.#loops.push(this.#consume(consumer));
+    if (this.#o.deadLetters !== false) {
+      const dlqs = new Set(
+        this.#consumers.map((c) => this.#o.topology.stageQueues(c.pipeline.name, c.runner.stage.name).dlq),
+      );
+      for (const dlq of dlqs) this.#loops.push(this.#consumeDeadLetters(dlq));
+    }
+    const upkeep = this.#o.maintenance;
+    if (upkeep !== undefined && upkeep.everyMs > 0) {
+      this.#sweeper = setInterval(() => {
+        upkeep.run().catch((error: unknown) => this.#log.warn('maintenance failed', { error }));
+      }, upkeep.everyMs);
+      this.#sweeper.unref();
+    }
+    this.#log.info('worker pool started', {
+      stages: this.#consumers.map((c) => `${c.pipeline.name}/${c.runner.stage.name}×${c.concurrency}`),
+    });
+  }
+
+  /** Stops receiving, waits up to `timeoutMs` for in-flight stages, then interrupts the rest. */
+  async stop(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#receiving.abort();
+    for (const consumer of this.#consumers) consumer.slotFreed?.();
+    await Promise.all(this.#loops.splice(0));
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = new AbortController();
+    const drained = await Promise.race([
+      Promise.all([...this.#tasks]).then(() => true),
+      sleep(timeoutMs, deadline.signal).then(
+        () => false,
+        () => true,
+      ),
+    ]);
+    // The deadline's timer must not outlive the stop: it would hold the process open for timeoutMs.
+    deadline.abort();
+    if (!drained) {
+      this.#log.warn('stop timeout reached; interrupting in-flight stages', { in_flight: this.#tasks.size });
+      for (const consumer of this.#consumers) consumer.runner.interrupt();
+      await Promise.all([...this.#tasks]);
+    }
+    await this.#acks.flush();
+    await this.#o.backend.events.flush();
+    this.#log.info('worker pool stopped');
+  }
+
+  async #consume(c: Consumer): Promise<void> {
+    const signal = this.#receiving.signal;
+    while (!signal.aborted) {
+      const free = c.concurrency - c.inFlight;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          c.slotFreed = resolve;
+        });
+        c.slotFreed = undefined;
+        continue;
+      }
+      const batch = await this.#receive(c, Math.min(free, c.batchSize), signal);
+      for (const { message, queue } of batch) {
+        c.inFlight += 1;
+        const task = this.#process(c, message, queue).finally(() => {
+          c.inFlight -= 1;
+          this.#tasks.delete(task);
+          c.slotFreed?.();
+        });
+        this.#tasks.add(task);
+      }
+    }
+  }
+
+  /** Highest lane first without waiting; long-polls the lowest lane only when all are empty. */
+  async #receive(
+    c: Consumer,
+    max: number,
+    signal: AbortSignal,
+  ): Promise<{ message: ReceivedMessage; queue: string }[]> {
+    const out: { message: ReceivedMessage; queue: string }[] = [];
+    try {
+      for (let i = 0; i < c.lanes.length && out.length < max; i += 1) {
+        const queue = c.lanes[i] ?? '';
+        const last = i === c.lanes.length - 1;
+        const waitTimeMs = last && out.length === 0 ? (this.#o.waitTimeMs ?? 1_000) : 0;
+        const messages = await this.#o.backend.queue.receive(queue, {
+          maxMessages: max - out.length,
+          waitTimeMs: c.lanes.length > 1 && last ? Math.min(waitTimeMs, 1_000) : waitTimeMs,
+          signal,
+        });
+        for (const message of messages) out.push({ message, queue });
+      }
+    } catch (error) {
+      if (!signal.aborted) {
+        this.#log.error('receive failed; backing off', { error, stage: c.runner.stage.name });
+        await sleep(1_000, signal).catch(() => undefined);
+      }
+    }
+    return out;
+  }
+
+  async #process(c: Consumer, message: ReceivedMessage, queue: string): Promise<void> {
+    let disposition: Disposition;
+    try {
+      disposition = await c.runner.handle(message, { queue });
+    } catch (error) {
+      // The backend failed mid-way: leave the message; it is delivered again after its visibility
+      // timeout, and the runner's claim and hop checks make the redelivery safe.
+      this.#log.error('processing failed; the message will be delivered again', {
+        error,
+        stage: c.runner.stage.name,
+        message_id: message.messageId,
+      });
+      this.#o.onOutcome?.(c.runner.stage.name, 'error');
+      return;
+    }
+    if (disposition.action === 'delete') this.#acks.add(queue, message.receiptHandle);
+    else {
+      await this.#o.backend.queue
+        .changeVisibility(queue, message.receiptHandle, disposition.delayMs)
+        .catch((error: unknown) => this.#log.warn('releasing a message failed', { error, queue }));
+    }
+    this.#o.onOutcome?.(c.runner.stage.name, disposition.outcome);
+  }
+
+  async #consumeDeadLetters(dlq: string): Promise<void> {
+    const signal = this.#receiving.signal;
+    while (!signal.aborted) {
+      try {
+        const messages = await this.#o.backend.queue.receive(dlq, {
+          maxMessages: MAX_BATCH,
+          waitTimeMs: this.#o.waitTimeMs ?? 1_000,
+          signal,
+        });
+        for (const message of messages) {
+          await this.#deadLetters.handle(message, dlq);
+          await this.#o.backend.queue.delete(dlq, [message.receiptHandle]);
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#log.error('dead-letter handling failed; backing off', { error, queue: dlq });
+        await sleep(1_000, signal).catch(() => undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { StageRunner } from '../../core/engine/runner.js';
+import type { Outcome } from '../../core/engine/runner-kit.js';
+import type { EventPublisher } from '../../core/ports/event-publisher.js';
+import type { JobQueue } from '../../core/ports/job-queue.js';
+import type { Logger } from '../../core/ports/logger.js';
+import { SendBarrier } from './send-barrier.js';
+import { messageOf, queueNameFromArn } from './sqs-records.js';
+
+/** Time kept back from the Lambda deadline to give running stages back before the function dies. */
+export const DEADLINE_MARGIN_MS = 15_000;
+
+export interface StageHandlerDeps {
+  readonly runner: StageRunner;
+  readonly queue: JobQueue;
+  readonly events: EventPublisher;
+  readonly logger: Logger;
+  /** Called for every message, for metrics. */
+  readonly onOutcome?: (outcome: Outcome) => void;
+}
+
+/** A message the runner gave back (busy, interrupted): reported as a batch item failure, not deleted. */
+class ReleasedError extends Error {
+  constructor(outcome: string) {
+    super(`message released (${outcome})`);
+    this.name = 'ReleasedError';
+  }
+}
+
+/**
+ * The Lambda handler of one stage: each SQS record goes through the runner (the invocation's sends
+ * batched by a SendBarrier); deleted outcomes
+ * succeed, released ones become batch item failures (after their visibility is set) and so do
+ * backend faults, so SQS delivers them again. Shortly before the deadline, stages still running
+ * are interrupted and give their messages back un-retried.
+ */
+export function createStageHandler(
+  deps: StageHandlerDeps,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const handleRecord = async (record: SQSRecord, outbox: SendBarrier): Promise<void> => {
+    const queue = queueNameFromArn(record.eventSourceARN);
+    try {
+      const disposition = await deps.runner.handle(messageOf(record), { queue, outbox });
+      deps.onOutcome?.(disposition.outcome);
+      if (disposition.action === 'release') {
+        await deps.queue.changeVisibility(queue, record.receiptHandle, disposition.delayMs);
+        throw new ReleasedError(disposition.outcome);
+      }
+    } finally {
+      outbox.settled();
+    }
+  };
+
+  return async (event, context) => {
+    const outbox = new SendBarrier(deps.queue, event.Records.length);
+    const deadline = setTimeout(
+      () => deps.runner.interrupt('The Lambda function is about to time out.'),
+      Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
+    );
+    try {
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => handleRecord(record, outbox),
+        processor,
+        {
+          context,
+          throwOnFullBatchFailure: false,
+        },
+      );
+    } finally {
+      clearTimeout(deadline);
+      await deps.events
+        .flush()
+        .catch((error: unknown) => deps.logger.warn('flushing events failed', { error }));
+    }
+  };
+}
