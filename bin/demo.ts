@@ -18,8 +18,8 @@ import { DevRuntime } from '../lib/dev/runtime.js';
 import { writeCsv } from '../lib/oma/csv-writer.js';
 import { mac } from '../lib/oma/mac.js';
 import { modalModelFromMatrices, shearFrame, simulateResponse, type TrueMode } from '../lib/oma/synthetic.js';
-import { listeners, pipelines, serviceRoutes } from '../lib/pipelines/index.js';
 import type { AnalysisType } from '../lib/pipelines/oma/schemas.js';
+import { registry } from '../lib/pipelines/registry.js';
 
 const FS = 100;
 const DURATION_S = 300;
@@ -117,9 +117,7 @@ async function main(): Promise<boolean> {
   const dir = await mkdtemp(join(tmpdir(), 'stagecoach-demo-'));
   const runtime = await DevRuntime.start({
     backend: 'memory',
-    pipelines,
-    listeners,
-    routes: serviceRoutes,
+    services: registry.select(['oma']),
     port: 0,
     tokensFile: join(dir, 'tokens.json'),
   });

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { JsonLogger, type LogLevel } from '../core/ports/logger.js';
 import { type DevBackend, DevRuntime } from '../dev/runtime.js';
-import { listeners, pipelines, serviceRoutes } from '../pipelines/index.js';
+import { registry } from '../pipelines/registry.js';
 
 /** `stagecoach dev`: the whole deployment on this machine, until Ctrl-C. */
 export function registerDevCommand(program: Command): void {
@@ -21,6 +21,15 @@ export function registerDevCommand(program: Command): void {
     .option('--port <port>', 'HTTP and WebSocket port', '8787')
     .option('--tokens <file>', 'bearer tokens → tenants', '.stagecoach/dev-tokens.json')
     .option('--prefix <prefix>', 'prefix of queue, table, bus and bucket names', 'dev-')
+    .option(
+      '--services <names>',
+      `services to run, comma-separated (registered: ${registry.names.join(', ')}; default: all)`,
+      (value: string) =>
+        value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+    )
     .option('--data <dir>', 'memory backend: keep blobs in this folder', '.stagecoach/blobs')
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -34,17 +43,29 @@ export function registerDevCommand(program: Command): void {
         tokens: string;
         prefix: string;
         data: string;
+        services?: string[];
         logLevel: LogLevel;
       }) => {
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65_535) {
           program.error(`--port must be a port number (got '${options.port}')`, { exitCode: 2 });
         }
+        const services = (() => {
+          try {
+            return registry.select(options.services);
+          } catch (error) {
+            return program.error(
+              `stagecoach dev: ${error instanceof Error ? error.message : String(error)}`,
+              {
+                exitCode: 2,
+              },
+            );
+          }
+        })();
+        const pipelines = services.flatMap((s) => s.pipelines);
         const runtime = await DevRuntime.start({
           backend: options.backend,
-          pipelines,
-          listeners,
-          routes: serviceRoutes,
+          services,
           port,
           tokensFile: options.tokens,
           prefix: options.prefix,

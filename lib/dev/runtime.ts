@@ -1,31 +1,31 @@
 import { resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
-import { type AwsConfig, createAwsBackend, provisionAws, routeBusToQueue } from '../adapters/aws/index.js';
+import {
+  type AwsBackend,
+  type AwsConfig,
+  createAwsBackend,
+  provisionAws,
+  routeBusToQueue,
+} from '../adapters/aws/index.js';
 import { createMemoryBackend, LocalUrlSigner, type MemoryBackend } from '../adapters/memory/index.js';
-import { LiveFanout } from '../core/api/fanout.js';
-import { HttpApi, type Route } from '../core/api/http-api.js';
-import { jobRoutes } from '../core/api/job-routes.js';
+import type { LiveFanout } from '../core/api/fanout.js';
 import { dispatchToListeners } from '../core/api/listeners.js';
-import { LiveApi } from '../core/api/live-api.js';
-import { JobService } from '../core/control/jobs.js';
-import { DeadLetterHandler } from '../core/engine/dead-letters.js';
-import { HoldCache } from '../core/engine/holds.js';
-import { StageRunner } from '../core/engine/runner.js';
-import { newWorkerId } from '../core/engine/runner-kit.js';
-import { Topology } from '../core/engine/topology.js';
-import { WorkerPool } from '../core/engine/worker-pool.js';
+import type { Service } from '../core/api/service.js';
+import type { JobService } from '../core/control/jobs.js';
+import type { Topology } from '../core/engine/topology.js';
 import type { Backend } from '../core/ports/backend.js';
-import { systemClock } from '../core/ports/clock.js';
 import type { LiveChannel } from '../core/ports/live-channel.js';
 import { type Logger, silentLogger } from '../core/ports/logger.js';
 import type { Listener } from '../core/sdk/listener.js';
-import type { Pipeline } from '../core/sdk/pipeline.js';
 import { lambdaTimeoutMs } from '../core/sdk/stage.js';
+import { TENANT_CLAIM } from '../shells/config.js';
+import { Deployment } from '../shells/deployment.js';
 import {
   type BusEnvelope,
   BusEnvelopeSchema,
   createDeadLetterHandler,
   createFanoutHandler,
+  createHoldSweeper,
   createListenersHandler,
 } from '../shells/lambda/bus-handlers.js';
 import { createHttpHandler } from '../shells/lambda/http-handler.js';
@@ -40,7 +40,8 @@ export type DevBackend = 'memory' | 'moto' | 'endpoint';
 
 export interface DevRuntimeOptions {
   readonly backend: DevBackend;
-  readonly pipelines: readonly Pipeline[];
+  /** The services to run (from lib/pipelines/registry.ts): their pipelines, listeners and routes. */
+  readonly services: readonly Service[];
   /** @default 8787; 0 picks a free port */
   readonly port?: number;
   readonly host?: string;
@@ -51,16 +52,8 @@ export interface DevRuntimeOptions {
   /** Memory backend: keep blobs in this folder (in memory when absent). */
   readonly blobDir?: string;
   readonly logger?: Logger;
-  /** Routes added to the HTTP API (services built on Stagecoach add theirs). */
-  readonly routes?: (context: {
-    readonly jobs: JobService;
-    readonly backend: Backend;
-    readonly logger: Logger;
-  }) => readonly Route[];
   /** The claim holding the tenant, as in the deployed API. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
-  /** Listeners of the services, run on the job events as the deployed listeners function would. */
-  readonly listeners?: readonly Listener[];
 }
 
 interface Running {
@@ -75,26 +68,32 @@ interface Running {
  */
 export class DevRuntime {
   readonly gateway: LocalGateway;
-  readonly jobs: JobService;
-  readonly backend: Backend;
-  readonly topology: Topology;
+  readonly deployment: Deployment;
   readonly tokens: DevTokens;
   readonly #parts: Running[];
 
   private constructor(parts: {
     gateway: LocalGateway;
-    jobs: JobService;
-    backend: Backend;
-    topology: Topology;
+    deployment: Deployment;
     tokens: DevTokens;
     running: Running[];
   }) {
     this.gateway = parts.gateway;
-    this.jobs = parts.jobs;
-    this.backend = parts.backend;
-    this.topology = parts.topology;
+    this.deployment = parts.deployment;
     this.tokens = parts.tokens;
     this.#parts = parts.running;
+  }
+
+  get jobs(): JobService {
+    return this.deployment.jobs;
+  }
+
+  get backend(): Backend {
+    return this.deployment.backend;
+  }
+
+  get topology(): Topology {
+    return this.deployment.topology;
   }
 
   get url(): string {
@@ -110,16 +109,16 @@ export class DevRuntime {
     const host = options.host ?? '127.0.0.1';
     const port = options.port === 0 ? await freePort() : (options.port ?? 8787);
     const url = `http://${host}:${port}`;
-    const prefix = options.prefix ?? 'dev-';
+    const prefix = options.backend === 'memory' ? '' : (options.prefix ?? 'dev-');
+    const tenantClaim = options.tenantClaim ?? TENANT_CLAIM;
     const tokens = await DevTokens.load(resolve(options.tokensFile ?? '.stagecoach/dev-tokens.json'));
-    const topology = new Topology(options.pipelines, options.backend === 'memory' ? '' : prefix);
     const running: Running[] = [];
 
     let backend: Backend;
     let live: LiveChannel;
     let memory: MemoryBackend | undefined;
-    let moto: Moto | undefined;
     let awsConfig: AwsConfig | undefined;
+    let aws: AwsBackend | undefined;
     const signer = new LocalUrlSigner(url);
     if (options.backend === 'memory') {
       memory = createMemoryBackend({
@@ -127,10 +126,10 @@ export class DevRuntime {
         logger,
       });
       memory.blobs.useSigner(signer);
-      for (const spec of topology.specs()) await memory.queue.ensureQueue(spec);
       backend = memory;
       live = memory.live;
     } else {
+      let moto: Moto | undefined;
       if (options.backend === 'moto') {
         moto = await startMoto();
         running.push(moto);
@@ -148,26 +147,43 @@ export class DevRuntime {
         websocketEndpoint: url,
         retentionDays: 7,
       };
-      const aws = createAwsBackend(awsConfig);
-      await provisionAws(awsConfig, aws.clients, aws.queue, topology.specs());
+      aws = createAwsBackend(awsConfig);
       backend = aws;
       live = aws.live ?? { post: async () => 'gone' };
     }
-
-    const holds = new HoldCache(backend.store, systemClock, 1_000);
-    const jobs = new JobService({ backend, topology, logger, holds });
-    const api = new HttpApi([...jobRoutes(jobs), ...(options.routes?.({ jobs, backend, logger }) ?? [])], {
+    // One deployment, as every function builds it; the stage consumers below publish through their
+    // own (long-linger) publisher flushed per invocation, like the deployed stage functions.
+    const deployment = new Deployment({
+      backend,
+      services: options.services,
+      prefix,
       logger,
+      holdCacheMs: 1_000,
     });
-    const fanout = new LiveFanout(backend.store, live, logger);
+    if (aws !== undefined) {
+      await provisionAws(aws.config, aws.clients, aws.queue, deployment.topology.specs());
+    } else {
+      await deployment.ensureQueues();
+    }
+    const stages =
+      awsConfig === undefined
+        ? deployment
+        : new Deployment({
+            backend: { ...backend, events: createAwsBackend(awsConfig, { eventLingerMs: 1_000 }).events },
+            services: options.services,
+            prefix,
+            logger,
+            holdCacheMs: 1_000,
+          });
+
     const gateway = new LocalGateway({
       host,
       port,
       tokens,
-      tenantClaim: options.tenantClaim ?? 'custom:tenant_id',
-      http: createHttpHandler(api, { tenantClaim: options.tenantClaim ?? 'custom:tenant_id' }),
-      ws: createWebSocketHandlers(new LiveApi({ store: backend.store, live, jobs, logger }), logger),
-      ...(options.backend === 'memory' ? { blobs: { signer, store: backend.blobs } } : {}),
+      tenantClaim,
+      http: createHttpHandler(deployment.httpApi(), { tenantClaim }),
+      ws: createWebSocketHandlers(deployment.liveApi(live), logger),
+      ...(memory === undefined ? {} : { blobs: { signer, store: backend.blobs } }),
       ...(memory === undefined
         ? {}
         : {
@@ -181,21 +197,9 @@ export class DevRuntime {
     await gateway.start();
 
     // Stage consumers: Lambda stages through event sources, Fargate stages through the worker pool.
-    // Like the deployed stage functions, they publish with a long linger flushed per invocation.
-    const stageBackend: Backend =
-      awsConfig === undefined
-        ? backend
-        : { ...backend, events: createAwsBackend(awsConfig, { eventLingerMs: 1_000 }).events };
-    for (const pipeline of options.pipelines) {
+    for (const pipeline of deployment.pipelines) {
       for (const stage of pipeline.stages.filter((s) => s.compute.kind === 'lambda')) {
-        const queues = topology.stageQueues(pipeline.name, stage.name);
-        const runner = new StageRunner(pipeline, stage, {
-          backend,
-          topology,
-          workerId: newWorkerId('lambda'),
-          logger,
-          holds,
-        });
+        const queues = deployment.topology.stageQueues(pipeline.name, stage.name);
         running.push(
           started(
             new SqsEventSource({
@@ -203,9 +207,9 @@ export class DevRuntime {
               queue: backend.queue,
               queues: [...queues.lanes].reverse(),
               handler: createStageHandler({
-                runner,
+                runner: stages.runner(pipeline, stage),
                 queue: backend.queue,
-                events: stageBackend.events,
+                events: stages.backend.events,
                 logger,
               }),
               batchSize: stage.compute.batchSize,
@@ -217,14 +221,7 @@ export class DevRuntime {
         );
       }
     }
-    const pool = new WorkerPool({
-      backend,
-      topology,
-      stages: (_p, s) => s.compute.kind === 'fargate',
-      deadLetters: false,
-      holds,
-      logger,
-    });
+    const pool = deployment.pool({ stages: (_p, s) => s.compute.kind === 'fargate', deadLetters: false });
     pool.start();
     running.push({ stop: () => pool.stop({ timeoutMs: 5_000 }) });
     running.push(
@@ -232,23 +229,24 @@ export class DevRuntime {
         new SqsEventSource({
           name: 'dead-letters',
           queue: backend.queue,
-          queues: topology.all().map((q) => q.dlq),
-          handler: createDeadLetterHandler(new DeadLetterHandler({ backend, topology, logger })),
+          queues: deployment.topology.all().map((q) => q.dlq),
+          handler: createDeadLetterHandler(deployment.deadLetters()),
           functionTimeoutMs: 60_000,
           logger,
         }),
       ),
     );
-    running.push(await startFanout(memory, backend, awsConfig, fanout, logger));
-    running.push(await startListeners(options.listeners ?? [], memory, backend, awsConfig, logger));
+    running.push(await startFanout(memory, backend, awsConfig, deployment.fanout(live), logger));
+    running.push(await startListeners(deployment.listeners, memory, backend, awsConfig, logger));
+    const sweep = createHoldSweeper(deployment);
     const sweeper = setInterval(() => {
-      jobs.releaseExpiredHolds().catch((error: unknown) => logger.warn('hold sweep failed', { error }));
+      sweep().catch((error: unknown) => logger.warn('hold sweep failed', { error }));
     }, 5_000);
     sweeper.unref();
     running.push({ stop: async () => clearInterval(sweeper) });
     running.push({ stop: () => gateway.stop() });
     logger.info('dev runtime started', { backend: options.backend, url: gateway.url, ws: gateway.wsUrl });
-    return new DevRuntime({ gateway, jobs, backend, topology, tokens, running });
+    return new DevRuntime({ gateway, deployment, tokens, running });
   }
 
   async stop(): Promise<void> {

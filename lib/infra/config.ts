@@ -14,6 +14,16 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256
  */
 export const EnvironmentConfigSchema = z
   .object({
+    /**
+     * The services this environment runs, by their names in lib/pipelines/registry.ts; the functions
+     * get them as STAGECOACH_SERVICES. Unset: every registered service.
+     */
+    services: z
+      .array(
+        z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'must be a service name from lib/pipelines/registry.ts'),
+      )
+      .min(1, 'must name at least one service')
+      .optional(),
     /** Prefix of every queue name; the functions get it as STAGECOACH_QUEUE_PREFIX. */
     queuePrefix: z
       .string()

@@ -9,18 +9,17 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../adapters/aws/config.js';
 import type { StageQueues } from '../core/engine/topology.js';
 import { ConfigError } from '../core/ports/errors.js';
 import type { Pipeline } from '../core/sdk/pipeline.js';
 import type { Stage } from '../core/sdk/stage.js';
+import { ENV } from '../shells/config.js';
 import {
   DEFAULT_LOG_RETENTION,
   DEFAULT_REMOVAL_POLICY,
   PROJECT_ROOT,
   WORKER_DOCKERFILE,
 } from './defaults.js';
-import { FUNCTION_ENV } from './env-vars.js';
 import { acknowledge, acknowledgeWildcard } from './nag.js';
 import { type DeployedStage, grantStageRunner, type ServiceResources } from './service-resources.js';
 import { StageQueueSet } from './stage-queues.js';
@@ -110,9 +109,9 @@ export class FargateStage extends Construct implements DeployedStage {
       environment: {
         ...props.resources.environment,
         [ENV.region]: Stack.of(this).region,
-        [FUNCTION_ENV.workerStages]: `${pipeline.name}/${stage.name}`,
-        [FUNCTION_ENV.workerConcurrency]: String(stage.compute.concurrency),
-        [FUNCTION_ENV.workerStopTimeoutMs]: String(WORKER_STOP_MS),
+        [ENV.workerStages]: `${pipeline.name}/${stage.name}`,
+        [ENV.workerConcurrency]: String(stage.compute.concurrency),
+        [ENV.workerStopTimeoutMs]: String(WORKER_STOP_MS),
         // No X-Ray daemon runs beside the worker.
         POWERTOOLS_TRACE_ENABLED: 'false',
       },

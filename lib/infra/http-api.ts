@@ -4,8 +4,8 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../shells/config.js';
 import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from './defaults.js';
-import { FUNCTION_ENV } from './env-vars.js';
 import type { Identity } from './identity.js';
 import { ServiceFunction } from './service-function.js';
 
@@ -54,7 +54,7 @@ export class JobsHttpApi extends Construct {
       description: 'Stagecoach HTTP API: submit, inspect and control jobs; holds',
       memorySize: 512,
       timeout: Duration.seconds(29),
-      environment: { ...props.environment, [FUNCTION_ENV.tenantClaim]: props.identity.tenantClaim },
+      environment: { ...props.environment, [ENV.tenantClaim]: props.identity.tenantClaim },
       logRetention: retention,
       removalPolicy,
     });

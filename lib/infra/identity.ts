@@ -1,8 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { TENANT_ATTRIBUTE, TENANT_CLAIM } from '../shells/config.js';
 import { DEFAULT_REMOVAL_POLICY } from './defaults.js';
-import { TENANT_ATTRIBUTE, TENANT_CLAIM } from './env-vars.js';
 import { acknowledge } from './nag.js';
 
 export interface IdentityProps {

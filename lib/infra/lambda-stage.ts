@@ -8,7 +8,7 @@ import type { StageQueues } from '../core/engine/topology.js';
 import { ConfigError } from '../core/ports/errors.js';
 import type { Pipeline } from '../core/sdk/pipeline.js';
 import { LAMBDA_BOOKKEEPING_MS, lambdaTimeoutMs, type Stage } from '../core/sdk/stage.js';
-import { FUNCTION_ENV } from './env-vars.js';
+import { ENV } from '../shells/config.js';
 import { ServiceFunction } from './service-function.js';
 import { type DeployedStage, grantStageRunner, type ServiceResources } from './service-resources.js';
 import { StageQueueSet } from './stage-queues.js';
@@ -59,8 +59,8 @@ export class LambdaStage extends Construct implements DeployedStage {
       timeout: Duration.seconds(timeoutMs / 1000),
       environment: {
         ...props.resources.environment,
-        [FUNCTION_ENV.pipeline]: pipeline.name,
-        [FUNCTION_ENV.stage]: stage.name,
+        [ENV.pipeline]: pipeline.name,
+        [ENV.stage]: stage.name,
       },
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
       ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),

@@ -6,9 +6,8 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
-import { ENV } from '../adapters/aws/config.js';
+import { ENV } from '../shells/config.js';
 import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from './defaults.js';
-import { FUNCTION_ENV } from './env-vars.js';
 import type { Identity } from './identity.js';
 import { acknowledge, acknowledgeWildcard } from './nag.js';
 import { ServiceFunction } from './service-function.js';
@@ -78,10 +77,10 @@ export class LiveWebSocketApi extends Construct {
       handler: 'handler',
       description: 'Stagecoach WebSocket $connect authorizer (Cognito ID token)',
       env: {
-        [FUNCTION_ENV.userPoolId]: props.identity.userPool.userPoolId,
-        [FUNCTION_ENV.userPoolClientId]: props.identity.client.userPoolClientId,
-        [FUNCTION_ENV.tenantClaim]: props.identity.tenantClaim,
-        ...pick(props.environment, FUNCTION_ENV.logLevel),
+        [ENV.userPoolId]: props.identity.userPool.userPoolId,
+        [ENV.userPoolClientId]: props.identity.client.userPoolClientId,
+        [ENV.tenantClaim]: props.identity.tenantClaim,
+        ...pick(props.environment, ENV.logLevel),
       },
     });
 

@@ -7,14 +7,12 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { ENV } from '../adapters/aws/config.js';
+import type { Service } from '../core/api/service.js';
 import { Topology } from '../core/engine/topology.js';
-import type { Listener } from '../core/sdk/listener.js';
-import type { Pipeline } from '../core/sdk/pipeline.js';
-import { listeners as deployedListeners, pipelines as deployedPipelines } from '../pipelines/index.js';
+import { registry } from '../pipelines/registry.js';
+import { ENV } from '../shells/config.js';
 import type { EnvironmentConfig } from './config.js';
 import { retentionDays } from './defaults.js';
-import { FUNCTION_ENV } from './env-vars.js';
 import { FargateStage } from './fargate-stage.js';
 import { JobsHttpApi } from './http-api.js';
 import { Identity } from './identity.js';
@@ -32,10 +30,8 @@ export interface StagecoachStackProps extends StackProps {
   readonly environmentName: string;
   /** The environment's validated block from cdk.json. */
   readonly config: EnvironmentConfig;
-  /** @default the pipelines this deployment runs (lib/pipelines) */
-  readonly pipelines?: readonly Pipeline[];
-  /** @default the services' listeners (lib/pipelines) */
-  readonly listeners?: readonly Listener[];
+  /** @default the services the environment's `services` selects from lib/pipelines/registry.ts */
+  readonly services?: readonly Service[];
   /** @default the worker image built from functions/Dockerfile at deploy time */
   readonly workerImage?: ecs.ContainerImage;
 }
@@ -75,7 +71,8 @@ export class StagecoachStack extends Stack {
     Tags.of(this).add('application', 'stagecoach');
     Tags.of(this).add('environment', props.environmentName);
 
-    const pipelines = props.pipelines ?? deployedPipelines;
+    const services = props.services ?? registry.select(config.services);
+    const pipelines = services.flatMap((s) => s.pipelines);
     this.topology = new Topology(pipelines, config.queuePrefix);
     this.state = new JobsState(this, 'State', {
       removalPolicy,
@@ -107,7 +104,8 @@ export class StagecoachStack extends Stack {
         [ENV.eventSource]: this.lifecycleEvents.eventSource,
         [ENV.bucket]: this.storage.bucket.bucketName,
         [ENV.retentionDays]: String(config.retentionDays),
-        [FUNCTION_ENV.logLevel]: config.logLevel,
+        [ENV.logLevel]: config.logLevel,
+        [ENV.services]: services.map((s) => s.name).join(','),
       },
     };
 
@@ -235,7 +233,7 @@ export class StagecoachStack extends Stack {
     for (const deployed of allStages) deployed.queues.grantSend(this.sweeper.role);
 
     // Listeners: the job events of the pipelines they follow, delivered by a rule on the bus.
-    const listeners = props.listeners ?? deployedListeners;
+    const listeners = services.flatMap((s) => s.listeners ?? []);
     if (listeners.length > 0) {
       this.listeners = new ServiceFunction(this, 'Listeners', {
         entry: 'listeners.ts',

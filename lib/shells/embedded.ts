@@ -1,89 +1,83 @@
-import { ListeningPublisher } from '../core/api/listeners.js';
-import { JobService } from '../core/control/jobs.js';
-import { HoldCache } from '../core/engine/holds.js';
-import { Topology } from '../core/engine/topology.js';
-import { WorkerPool, type WorkerPoolOptions } from '../core/engine/worker-pool.js';
+import type { Service } from '../core/api/service.js';
+import type { JobService } from '../core/control/jobs.js';
+import type { HoldCache } from '../core/engine/holds.js';
+import type { Topology } from '../core/engine/topology.js';
+import type { WorkerPool } from '../core/engine/worker-pool.js';
 import type { Backend } from '../core/ports/backend.js';
-import { type Clock, systemClock } from '../core/ports/clock.js';
-import { type Logger, silentLogger } from '../core/ports/logger.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { Listener } from '../core/sdk/listener.js';
 import type { Pipeline } from '../core/sdk/pipeline.js';
+import { Deployment, type PoolOptions } from './deployment.js';
 
 export interface RuntimeOptions {
-  readonly pipelines: readonly Pipeline[];
+  /** The pipelines to run, or `services` (which also bring their listeners). */
+  readonly pipelines?: readonly Pipeline[];
+  readonly services?: readonly Service[];
   readonly backend: Backend;
   /** Prefix of every queue name (per environment). @default '' */
   readonly prefix?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
   /** Worker pool settings; the pool runs every stage unless `pool.stages` says otherwise. */
-  readonly pool?: Omit<
-    WorkerPoolOptions,
-    'backend' | 'topology' | 'maintenance' | 'holds' | 'clock' | 'logger'
-  > & {
+  readonly pool?: Omit<PoolOptions, 'maintenanceMs'> & {
     /** How often expired holds are released; 0 disables. @default 5000 */
     readonly holdSweepMs?: number;
   };
   /** How long the hold list is cached by runners. @default 5000 */
   readonly holdCacheMs?: number;
-  /**
-   * Listeners run in this process on the events it publishes — for embedded deployments. (In AWS
-   * the listeners function receives them from EventBridge.)
-   */
+  /** Listeners run in this process on the events it publishes (with `pipelines`). */
   readonly listeners?: readonly Listener[];
+  /** How long finished jobs are kept (store TTL). @default 90 days */
+  readonly retentionS?: number;
 }
 
 /**
- * Everything a process needs to run pipelines on one backend: the topology, the job service (the
- * API), and a worker pool. `create` makes sure the queues exist.
+ * Pipelines in one process on one backend — the embedded runtime of tests, benchmarks and the
+ * demo: a {@link Deployment} with its listeners in process and a worker pool over every stage.
  */
 export class Runtime {
-  readonly topology: Topology;
-  readonly jobs: JobService;
+  readonly deployment: Deployment;
   readonly pool: WorkerPool;
-  readonly holds: HoldCache;
-  readonly backend: Backend;
 
   private constructor(options: RuntimeOptions) {
-    const clock = options.clock ?? systemClock;
-    const logger = options.logger ?? silentLogger;
-    const listeners = options.listeners ?? [];
-    this.backend =
-      listeners.length === 0
-        ? options.backend
-        : {
-            ...options.backend,
-            events: new ListeningPublisher(options.backend.events, listeners, {
-              backend: options.backend,
-              logger,
-            }),
-          };
-    this.topology = new Topology(options.pipelines, options.prefix);
-    this.holds = new HoldCache(this.backend.store, clock, options.holdCacheMs);
-    this.jobs = new JobService({
-      backend: this.backend,
-      topology: this.topology,
-      clock,
-      logger,
-      holds: this.holds,
+    const services: readonly Service[] = options.services ?? [
+      { name: 'embedded', pipelines: options.pipelines ?? [], listeners: options.listeners ?? [] },
+    ];
+    this.deployment = new Deployment({
+      backend: options.backend,
+      services,
+      inProcessListeners: true,
+      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.holdCacheMs === undefined ? {} : { holdCacheMs: options.holdCacheMs }),
+      ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
     });
     const { holdSweepMs, ...pool } = options.pool ?? {};
-    const jobs = this.jobs;
-    this.pool = new WorkerPool({
-      ...pool,
-      backend: this.backend,
-      topology: this.topology,
-      maintenance: { everyMs: holdSweepMs ?? 5_000, run: () => jobs.releaseExpiredHolds() },
-      holds: this.holds,
-      clock,
-      logger,
-    });
+    this.pool = this.deployment.pool({ ...pool, maintenanceMs: holdSweepMs ?? 5_000 });
   }
 
   static async create(options: RuntimeOptions): Promise<Runtime> {
     const runtime = new Runtime(options);
-    for (const spec of runtime.topology.specs()) await options.backend.queue.ensureQueue(spec);
+    await runtime.deployment.ensureQueues();
     return runtime;
+  }
+
+  get topology(): Topology {
+    return this.deployment.topology;
+  }
+
+  get jobs(): JobService {
+    return this.deployment.jobs;
+  }
+
+  get holds(): HoldCache {
+    return this.deployment.holds;
+  }
+
+  get backend(): Backend {
+    return this.deployment.backend;
   }
 
   start(): this {

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import type { JobEvent } from '../../lib/core/ports/job.js';
 import { DevRuntime } from '../../lib/dev/runtime.js';
 import { DEFAULT_TOKENS } from '../../lib/dev/tokens.js';
-import { examplePipeline } from '../../lib/pipelines/example/index.js';
+import { exampleService } from '../../lib/pipelines/example/service.js';
 import { motoEndpoint } from '../contract/aws-harness.js';
 import { eventually } from '../support/wait.js';
 
@@ -50,7 +50,7 @@ function describeDevRuntime(backend: 'memory' | 'moto'): void {
     dir = await mkdtemp(join(tmpdir(), 'stagecoach-dev-'));
     runtime = await DevRuntime.start({
       backend,
-      pipelines: [examplePipeline],
+      services: [exampleService],
       port: 0,
       tokensFile: join(dir, 'tokens.json'),
       prefix: `e2e${Date.now() % 100_000}-`,
@@ -142,7 +142,7 @@ describe('dev runtime, embedded backend', () => {
     const dir = await mkdtemp(join(tmpdir(), 'stagecoach-dev-'));
     const runtime = await DevRuntime.start({
       backend: 'memory',
-      pipelines: [examplePipeline],
+      services: [exampleService],
       port: 0,
       tokensFile: join(dir, 'tokens.json'),
     });

@@ -9,10 +9,8 @@ import { LiveClient, type LiveMessage, type StatusDetail, statusOf } from '../..
 import { DevRuntime } from '../../lib/dev/runtime.js';
 import { DEFAULT_TOKENS } from '../../lib/dev/tokens.js';
 import { runPrefix } from '../../lib/pipelines/oma/keys.js';
-import { omaStatusListener } from '../../lib/pipelines/oma/listener.js';
-import { omaPipeline } from '../../lib/pipelines/oma/pipeline.js';
-import { analysisRoutes } from '../../lib/pipelines/oma/routes.js';
 import { type AnalysisRecord, isFinished } from '../../lib/pipelines/oma/schemas.js';
+import { omaService } from '../../lib/pipelines/oma/service.js';
 import { motoEndpoint } from '../contract/aws-harness.js';
 import { eventually } from '../support/wait.js';
 import { frameMeasurement, frequencyErrors, matchModes } from '../unit/oma-service/fixtures.js';
@@ -67,9 +65,7 @@ function describeOmaService(backend: 'memory' | 'moto', timeoutMs: number, reque
     dir = await mkdtemp(join(tmpdir(), 'stagecoach-oma-'));
     runtime = await DevRuntime.start({
       backend,
-      pipelines: [omaPipeline],
-      listeners: [omaStatusListener],
-      routes: analysisRoutes,
+      services: [omaService],
       port: 0,
       tokensFile: join(dir, 'tokens.json'),
       prefix: `oma${Date.now() % 100_000}-`,

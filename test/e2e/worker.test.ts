@@ -1,14 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AwsBackend,
-  configToEnv,
-  createAwsBackend,
-  provisionAws,
-} from '../../lib/adapters/aws/index.js';
+import { type AwsBackend, createAwsBackend, provisionAws } from '../../lib/adapters/aws/index.js';
 import { JobService } from '../../lib/core/control/jobs.js';
 import { Topology } from '../../lib/core/engine/topology.js';
-import { pipelines } from '../../lib/pipelines/index.js';
+import { registry } from '../../lib/pipelines/registry.js';
+import { resourcesToEnv } from '../../lib/shells/config.js';
 import { awsTestConfig, motoEndpoint } from '../contract/aws-harness.js';
 import { eventually } from '../support/wait.js';
 
@@ -51,10 +47,13 @@ describe.skipIf(endpoint === undefined)(
     beforeAll(async () => {
       const config = awsTestConfig(endpoint ?? '');
       backend = createAwsBackend(config);
-      const topology = new Topology(pipelines, config.queuePrefix);
+      const topology = new Topology(
+        registry.select().flatMap((s) => s.pipelines),
+        config.queuePrefix,
+      );
       await provisionAws(config, backend.clients, backend.queue, topology.specs());
       jobs = new JobService({ backend, topology });
-      env = { ...configToEnv(config), AWS_REGION: config.region, AWS_ENDPOINT_URL: config.endpoint ?? '' };
+      env = { ...resourcesToEnv(config), AWS_REGION: config.region, AWS_ENDPOINT_URL: config.endpoint ?? '' };
     });
     afterAll(async () => {
       await backend?.events.flush();

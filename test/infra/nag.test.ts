@@ -6,8 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { StagecoachStack } from '../../lib/infra/stack.js';
-import { pipelines } from '../../lib/pipelines/index.js';
-import { configOf, fargatePipeline, fastApp } from './support.js';
+import { configOf, deployedServices, fastApp, withFargateService } from './support.js';
 
 const variants = [
   { name: 'dev with the deployed pipelines', env: 'dev', overrides: {}, withFargate: false },
@@ -24,7 +23,7 @@ function build(variant: (typeof variants)[number]): StagecoachStack {
   return new StagecoachStack(fastApp(), `Nag-${variant.env}`, {
     environmentName: variant.env,
     config: configOf(variant.env, variant.overrides),
-    pipelines: variant.withFargate ? [...pipelines, fargatePipeline] : pipelines,
+    services: variant.withFargate ? withFargateService : deployedServices,
   });
 }
 

@@ -3,8 +3,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FargateStage } from '../../lib/infra/fargate-stage.js';
 import { LambdaStage } from '../../lib/infra/lambda-stage.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
-import { pipelines } from '../../lib/pipelines/index.js';
-import { configOf, fargatePipeline, fastApp, logicalId, queuesAllowed } from './support.js';
+import {
+  configOf,
+  deployedServices,
+  fargatePipeline,
+  fastApp,
+  logicalId,
+  queuesAllowed,
+  withFargateService,
+} from './support.js';
+
+const pipelines = deployedServices.flatMap((s) => s.pipelines);
 
 describe('StagecoachStack with a Fargate stage', () => {
   let stack: StagecoachStack;
@@ -18,7 +27,7 @@ describe('StagecoachStack with a Fargate stage', () => {
     stack = new StagecoachStack(fastApp(), 'Stagecoach-fargate', {
       environmentName: 'dev',
       config,
-      pipelines: [...pipelines, fargatePipeline],
+      services: withFargateService,
     });
     template = Template.fromStack(stack);
   });

@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineListener } from '../../lib/core/sdk/listener.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
+import { examplePipeline } from '../../lib/pipelines/example/index.js';
 import { configOf, fastApp, logicalId } from './support.js';
 
 describe('StagecoachStack with listeners', () => {
@@ -19,7 +20,7 @@ describe('StagecoachStack with listeners', () => {
     stack = new StagecoachStack(fastApp(), 'Stagecoach-listeners', {
       environmentName: 'dev',
       config: configOf('dev'),
-      listeners: [listener],
+      services: [{ name: 'projecting', pipelines: [examplePipeline], listeners: [listener] }],
     });
     template = Template.fromStack(stack);
   });
@@ -63,7 +64,7 @@ describe('StagecoachStack with listeners', () => {
     const bare = new StagecoachStack(fastApp(), 'Stagecoach-bare', {
       environmentName: 'dev',
       config: configOf('dev'),
-      listeners: [],
+      services: [{ name: 'bare', pipelines: [examplePipeline] }],
     });
     expect(bare.listeners).toBeUndefined();
   });

@@ -1,14 +1,15 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lib/adapters/aws/config.js';
 import { jobsTableDefinition } from '../../lib/adapters/aws/provision.js';
 import { Topology } from '../../lib/core/engine/topology.js';
 import { LambdaStage } from '../../lib/infra/lambda-stage.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
-import { pipelines } from '../../lib/pipelines/index.js';
+import { registry } from '../../lib/pipelines/registry.js';
+import { ENV } from '../../lib/shells/config.js';
 import { configOf, fastApp, logicalId, permissionsOf, queueNames, queuesAllowed } from './support.js';
 
 const config = configOf('dev');
+const pipelines = registry.select(config.services).flatMap((s) => s.pipelines);
 const topology = new Topology(pipelines, config.queuePrefix);
 const stageQueues = topology.all();
 const allLanes = stageQueues.flatMap((q) => q.lanes).sort();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { Construct } from 'constructs';
+import type { Service } from '../../lib/core/api/service.js';
 import { definePipeline, type Pipeline } from '../../lib/core/sdk/pipeline.js';
 import { defineStage } from '../../lib/core/sdk/stage.js';
 import { type EnvironmentConfig, environmentConfig } from '../../lib/infra/config.js';
@@ -11,6 +12,7 @@ import { LifecycleEvents } from '../../lib/infra/lifecycle-events.js';
 import type { ServiceResources } from '../../lib/infra/service-resources.js';
 import { JobsState } from '../../lib/infra/state.js';
 import { Storage } from '../../lib/infra/storage.js';
+import { registry } from '../../lib/pipelines/registry.js';
 
 /** cdk.json as the CDK CLI reads it. */
 export const cdkJson: { readonly context: Record<string, unknown> } = JSON.parse(
@@ -140,3 +142,10 @@ export function queuesAllowed(template: Template, roleLogicalId: string, action:
 export function fastStack(id = 'Test'): Stack {
   return new Stack(fastApp(), id);
 }
+
+/** The services the codebase registers, and the same with a service whose stage runs on Fargate. */
+export const deployedServices = registry.select();
+export const withFargateService: readonly Service[] = [
+  ...deployedServices,
+  { name: 'fargate-test', pipelines: [fargatePipeline] },
+];

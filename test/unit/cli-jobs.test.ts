@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevRuntime } from '../../lib/dev/runtime.js';
-import { examplePipeline } from '../../lib/pipelines/example/index.js';
+import { exampleService } from '../../lib/pipelines/example/service.js';
 import { stagecoach } from '../support/cli.js';
 
 describe('stagecoach jobs and holds', () => {
@@ -15,7 +15,7 @@ describe('stagecoach jobs and holds', () => {
     dir = await mkdtemp(join(tmpdir(), 'stagecoach-jobs-cli-'));
     runtime = await DevRuntime.start({
       backend: 'memory',
-      pipelines: [examplePipeline],
+      services: [exampleService],
       port: 0,
       tokensFile: join(dir, 'tokens.json'),
     });

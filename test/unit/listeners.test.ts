@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
 import { dispatchToListeners } from '../../lib/core/api/listeners.js';
+import { defineService } from '../../lib/core/api/service.js';
 import { ConfigError } from '../../lib/core/ports/errors.js';
 import type { JobEvent } from '../../lib/core/ports/job.js';
 import { silentLogger } from '../../lib/core/ports/logger.js';
@@ -83,17 +84,22 @@ describe('listeners', () => {
     const seen: string[] = [];
     const runtime = await DevRuntime.start({
       backend: 'memory',
-      pipelines: [pipeline],
-      port: 0,
-      tokensFile: join(await mkdtemp(join(tmpdir(), 'sc-')), 'tokens.json'),
-      listeners: [
-        defineListener({
-          name: 'l',
-          pipelines: ['watched'],
-          types: ['job.done'],
-          handle: async (e) => void seen.push(e.job_id),
+      services: [
+        defineService({
+          name: 'watching',
+          pipelines: [pipeline],
+          listeners: [
+            defineListener({
+              name: 'l',
+              pipelines: ['watched'],
+              types: ['job.done'],
+              handle: async (e) => void seen.push(e.job_id),
+            }),
+          ],
         }),
       ],
+      port: 0,
+      tokensFile: join(await mkdtemp(join(tmpdir(), 'sc-')), 'tokens.json'),
     });
     const job = await runtime.jobs.submit({ pipeline: 'watched' }, { tenantId: 't' });
     await eventually(() => seen.includes(job.job_id), 'the listener');

@@ -1,14 +1,7 @@
 export { ApiGatewayLiveChannel } from './api-gateway-live-channel.js';
 export { type AwsBackend, type AwsBackendOptions, createAwsBackend } from './aws-backend.js';
 export { type AwsClients, createClients } from './clients.js';
-export {
-  type AwsConfig,
-  type AwsConfigInput,
-  AwsConfigSchema,
-  configToEnv,
-  ENV,
-  loadAwsConfig,
-} from './config.js';
+export type { AwsConfig } from './config.js';
 export { INDEX } from './dynamo-items.js';
 export { DynamoJobStore, type DynamoJobStoreOptions } from './dynamo-job-store.js';
 export { DynamoRecordStore } from './dynamo-record-store.js';

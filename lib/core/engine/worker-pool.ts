@@ -33,6 +33,8 @@ export interface WorkerPoolOptions {
   readonly random?: () => number;
   readonly progressIntervalMs?: number;
   readonly cancelGraceMs?: number;
+  /** How long finished jobs are kept (store TTL). @default 90 days */
+  readonly retentionS?: number;
   /** Called after every message, for metrics and tests. */
   readonly onOutcome?: (stage: string, outcome: Outcome | 'error') => void;
 }
@@ -150,6 +152,7 @@ export class WorkerPool {
               ? {}
               : { progressIntervalMs: options.progressIntervalMs }),
             ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
+            ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
           }),
           lanes: [...queues.lanes].reverse(),
           concurrency: Math.max(1, concurrency),

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { EventItemSchema, ServiceEventSchema } from '../../adapters/aws/dynamo-items.js';
 import type { LiveFanout } from '../../core/api/fanout.js';
 import { dispatchToListeners } from '../../core/api/listeners.js';
-import type { JobService } from '../../core/control/jobs.js';
 import type { DeadLetterHandler } from '../../core/engine/dead-letters.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { Listener, ListenerContext } from '../../core/sdk/listener.js';
@@ -55,11 +54,9 @@ export function createDeadLetterHandler(
   return (event, context) => processPartialResponse(event, handleRecord, processor, { context });
 }
 
-/** Scheduled: releases the jobs of holds that have expired. */
-export function createHoldSweeper(jobs: JobService, logger: Logger): () => Promise<{ released: number }> {
-  return async () => {
-    const released = await jobs.releaseExpiredHolds();
-    if (released > 0) logger.info('released jobs of expired holds', { released });
-    return { released };
-  };
+/** Scheduled: the deployment's upkeep (releases the jobs of holds that have expired). */
+export function createHoldSweeper(deployment: {
+  maintain(): Promise<number>;
+}): () => Promise<{ released: number }> {
+  return async () => ({ released: await deployment.maintain() });
 }

@@ -1,64 +1,72 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import {
-  type AwsBackend,
-  type AwsConfig,
-  createAwsBackend,
-  createClients,
-  loadAwsConfig,
-} from '../../adapters/aws/index.js';
-import { JobService } from '../../core/control/jobs.js';
-import { HoldCache } from '../../core/engine/holds.js';
-import { Topology } from '../../core/engine/topology.js';
-import { systemClock } from '../../core/ports/clock.js';
-import type { Logger as CoreLogger } from '../../core/ports/logger.js';
-import { pipelines } from '../../pipelines/index.js';
+import { type AwsBackend, createAwsBackend, createClients } from '../../adapters/aws/index.js';
+import { ConfigError } from '../../core/ports/errors.js';
+import { registry } from '../../pipelines/registry.js';
+import { type ConfigOf, ENV, loadConfig, type Role } from '../config.js';
+import { Deployment } from '../deployment.js';
 import { PowertoolsLogger } from './powertools-logger.js';
 
+/** Functions that reach the deployment's tables, queues, bus and bucket. */
+export type ResourceRole = Exclude<Role, 'wsAuthorizer'>;
+
 /** What every function builds once, at cold start. */
-export interface FunctionContext {
-  readonly config: AwsConfig;
+export interface FunctionContext<R extends ResourceRole> {
+  readonly config: ConfigOf<R>;
   readonly powertools: Logger;
-  readonly logger: CoreLogger;
   readonly metrics: Metrics;
   readonly tracer: Tracer;
   readonly backend: AwsBackend;
-  readonly topology: Topology;
-  readonly holds: HoldCache;
-  readonly jobs: JobService;
+  readonly deployment: Deployment;
+}
+
+/** Powertools' logger, metrics and tracer for one function. */
+export function observability(service: string): { powertools: Logger; metrics: Metrics; tracer: Tracer } {
+  return {
+    powertools: new Logger({ serviceName: service }),
+    metrics: new Metrics({ namespace: 'Stagecoach', serviceName: service }),
+    tracer: new Tracer({ serviceName: service }),
+  };
 }
 
 /**
- * `eventLingerMs`: stage functions pass a long linger — their events are flushed when each
- * invocation ends, so a whole batch's events leave in a few PutEvents calls; functions that answer
- * callers keep the short default.
+ * The cold start of a function: its configuration from the environment (failing fast, naming each
+ * wrong variable), Powertools, the AWS adapters, and the deployment of the services the environment
+ * selects. `eventLingerMs`: stage functions pass a long linger — their events are flushed when each
+ * invocation ends, so a whole batch's events leave in a few PutEvents calls.
  */
-export function coldStart(
+export function coldStart<R extends ResourceRole>(
+  role: R,
   service: string,
   options: { readonly eventLingerMs?: number } = {},
-): FunctionContext {
-  const config = loadAwsConfig();
-  const powertools = new Logger({ serviceName: service });
-  const metrics = new Metrics({ namespace: 'Stagecoach', serviceName: service });
-  const tracer = new Tracer({ serviceName: service });
+): FunctionContext<R> {
+  const config = loadConfig(role);
+  const { powertools, metrics, tracer } = observability(service);
   const clients = createClients(config);
   for (const client of [clients.sqs, clients.dynamoDb, clients.eventBridge, clients.s3, clients.management]) {
     if (client !== undefined) tracer.captureAWSv3Client(client);
   }
-  const logger = new PowertoolsLogger(powertools);
   const backend = createAwsBackend(config, {
     clients,
     ...(options.eventLingerMs === undefined ? {} : { eventLingerMs: options.eventLingerMs }),
   });
-  const topology = new Topology(pipelines, config.queuePrefix);
-  const holds = new HoldCache(backend.store, systemClock);
-  const jobs = new JobService({
+  const deployment = new Deployment({
     backend,
-    topology,
-    logger,
-    holds,
+    services: registry.select(config.services),
+    prefix: config.queuePrefix,
+    logger: new PowertoolsLogger(powertools),
     retentionS: config.retentionDays * 86_400,
   });
-  return { config, powertools, logger, metrics, tracer, backend, topology, holds, jobs };
+  return { config, powertools, metrics, tracer, backend, deployment };
+}
+
+/** The WebSocket channel of a function whose configuration requires the endpoint. */
+export function liveChannel<T>(live: T | undefined): T {
+  if (live === undefined) {
+    throw new ConfigError('The environment', [
+      `${ENV.websocketEndpoint} is required: the WebSocket API endpoint`,
+    ]);
+  }
+  return live;
 }

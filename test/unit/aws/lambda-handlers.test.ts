@@ -230,7 +230,9 @@ describe('bus handlers', () => {
   it('sweeps expired holds', async () => {
     await jobs.setHold(caller, { selector: { a: 'b' }, ttl_s: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1_050));
-    expect(await createHoldSweeper(jobs, silentLogger)()).toEqual({ released: 0 });
+    expect(await createHoldSweeper({ maintain: () => jobs.releaseExpiredHolds() })()).toEqual({
+      released: 0,
+    });
     expect(await jobs.listHolds(caller)).toEqual([]);
   });
 });

@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modesTable, ProgressBar, table } from '../../../lib/cli/oma-format.js';
 import { DevRuntime } from '../../../lib/dev/runtime.js';
-import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';
-import { omaPipeline } from '../../../lib/pipelines/oma/pipeline.js';
-import { analysisRoutes } from '../../../lib/pipelines/oma/routes.js';
+import { omaService } from '../../../lib/pipelines/oma/service.js';
 import { stagecoach } from '../../support/cli.js';
 import { noiseCsv } from './fixtures.js';
 
@@ -19,9 +17,7 @@ describe('stagecoach oma', () => {
     dir = await mkdtemp(join(tmpdir(), 'stagecoach-oma-cli-'));
     runtime = await DevRuntime.start({
       backend: 'memory',
-      pipelines: [omaPipeline],
-      listeners: [omaStatusListener],
-      routes: analysisRoutes,
+      services: [omaService],
       port: 0,
       tokensFile: join(dir, 'tokens.json'),
     });

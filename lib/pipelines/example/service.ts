@@ -1,0 +1,9 @@
+import { defineService } from '../../core/api/service.js';
+import { examplePipeline } from './index.js';
+
+/** The example service: one pipeline, no listeners or routes of its own. */
+export const exampleService = defineService({
+  name: 'wordcount',
+  description: 'A three-stage example pipeline (ingest → count → report)',
+  pipelines: [examplePipeline],
+});

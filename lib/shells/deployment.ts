@@ -1,0 +1,203 @@
+import { LiveFanout } from '../core/api/fanout.js';
+import { HttpApi } from '../core/api/http-api.js';
+import { jobRoutes } from '../core/api/job-routes.js';
+import { ListeningPublisher } from '../core/api/listeners.js';
+import { LiveApi } from '../core/api/live-api.js';
+import type { Service, ServiceContext } from '../core/api/service.js';
+import { JobService } from '../core/control/jobs.js';
+import { DeadLetterHandler } from '../core/engine/dead-letters.js';
+import { HoldCache } from '../core/engine/holds.js';
+import { newWorkerId, StageRunner } from '../core/engine/runner.js';
+import { Topology } from '../core/engine/topology.js';
+import { WorkerPool, type WorkerPoolOptions } from '../core/engine/worker-pool.js';
+import type { Backend } from '../core/ports/backend.js';
+import { type Clock, systemClock } from '../core/ports/clock.js';
+import { ConfigError } from '../core/ports/errors.js';
+import type { LiveChannel } from '../core/ports/live-channel.js';
+import { type Logger, silentLogger } from '../core/ports/logger.js';
+import type { Listener } from '../core/sdk/listener.js';
+import { findStage, type Pipeline } from '../core/sdk/pipeline.js';
+import type { Stage } from '../core/sdk/stage.js';
+
+export interface DeploymentOptions {
+  readonly backend: Backend;
+  /** The services this deployment runs (selected from the registry). */
+  readonly services: readonly Service[];
+  /** Prefix of every queue name (per environment). @default '' */
+  readonly prefix?: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** How long finished jobs are kept (store TTL). @default 90 days */
+  readonly retentionS?: number;
+  /** How long runners cache the hold list. @default 5000 */
+  readonly holdCacheMs?: number;
+  /**
+   * Run the services' listeners in this process on the events it publishes (an embedded
+   * deployment). In AWS the listeners function receives them from EventBridge instead. @default false
+   */
+  readonly inProcessListeners?: boolean;
+  /** Runner settings shared by every stage of this process. */
+  readonly runner?: {
+    readonly progressIntervalMs?: number;
+    readonly cancelGraceMs?: number;
+    readonly random?: () => number;
+  };
+}
+
+/** Options of a worker pool built by the deployment; the rest comes from the deployment itself. */
+export type PoolOptions = Omit<
+  WorkerPoolOptions,
+  'backend' | 'topology' | 'holds' | 'clock' | 'logger' | 'maintenance'
+> & {
+  /** How often this pool runs the deployment's upkeep ({@link Deployment.maintain}); 0: never. @default 0 */
+  readonly maintenanceMs?: number;
+};
+
+/**
+ * The composition root: every runtime — each Lambda function, the Fargate worker, the embedded
+ * runtime and `stagecoach dev` — builds the job service, the runners, the APIs and the handlers
+ * of a deployment here, from a backend and the services it runs. Nothing else wires the core.
+ */
+export class Deployment {
+  readonly backend: Backend;
+  readonly services: readonly Service[];
+  readonly pipelines: readonly Pipeline[];
+  readonly listeners: readonly Listener[];
+  readonly topology: Topology;
+  readonly holds: HoldCache;
+  readonly jobs: JobService;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly #o: DeploymentOptions;
+
+  constructor(options: DeploymentOptions) {
+    this.#o = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.services = options.services;
+    this.pipelines = options.services.flatMap((s) => s.pipelines);
+    this.listeners = options.services.flatMap((s) => s.listeners ?? []);
+    this.backend =
+      options.inProcessListeners === true && this.listeners.length > 0
+        ? {
+            ...options.backend,
+            events: new ListeningPublisher(options.backend.events, this.listeners, {
+              backend: options.backend,
+              logger: this.logger,
+            }),
+          }
+        : options.backend;
+    this.topology = new Topology(this.pipelines, options.prefix);
+    this.holds = new HoldCache(this.backend.store, this.clock, options.holdCacheMs);
+    this.jobs = new JobService({
+      backend: this.backend,
+      topology: this.topology,
+      clock: this.clock,
+      logger: this.logger,
+      holds: this.holds,
+      ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
+    });
+  }
+
+  /** Creates the queues of every stage that are missing (embedded and emulated backends). */
+  async ensureQueues(): Promise<void> {
+    for (const spec of this.topology.specs()) await this.backend.queue.ensureQueue(spec);
+  }
+
+  /** The pipeline and stage `pipeline/stage` names; a ConfigError naming the choices otherwise. */
+  stage(pipelineName: string, stageName: string): { readonly pipeline: Pipeline; readonly stage: Stage } {
+    const pipeline = this.topology.pipelines.get(pipelineName);
+    const stage = pipeline === undefined ? undefined : findStage(pipeline, stageName);
+    if (pipeline === undefined || stage === undefined) {
+      const known = this.pipelines.flatMap((p) => p.stages.map((s) => `${p.name}/${s.name}`));
+      throw new ConfigError('Stage selection', [
+        `'${pipelineName}/${stageName}' is not a stage of this deployment (stages: ${known.join(', ') || 'none'})`,
+      ]);
+    }
+    return { pipeline, stage };
+  }
+
+  /** The runner of one stage, for a Lambda function or an event source. */
+  runner(pipeline: Pipeline, stage: Stage, workerId = newWorkerId('lambda')): StageRunner {
+    return new StageRunner(pipeline, stage, {
+      backend: this.backend,
+      topology: this.topology,
+      workerId,
+      clock: this.clock,
+      logger: this.logger,
+      holds: this.holds,
+      ...this.#runnerOptions(),
+    });
+  }
+
+  /** A worker pool over the stages `options.stages` selects (every stage by default). */
+  pool(options: PoolOptions = {}): WorkerPool {
+    const { maintenanceMs, ...rest } = options;
+    return new WorkerPool({
+      ...this.#runnerOptions(),
+      ...rest,
+      backend: this.backend,
+      topology: this.topology,
+      holds: this.holds,
+      clock: this.clock,
+      logger: this.logger,
+      ...(maintenanceMs === undefined || maintenanceMs <= 0
+        ? {}
+        : { maintenance: { everyMs: maintenanceMs, run: () => this.maintain() } }),
+    });
+  }
+
+  /** The job API and every service's routes, behind one router. */
+  httpApi(): HttpApi {
+    const context: ServiceContext = { jobs: this.jobs, backend: this.backend, logger: this.logger };
+    return new HttpApi(
+      [...jobRoutes(this.jobs), ...this.services.flatMap((s) => s.routes?.(context) ?? [])],
+      { logger: this.logger },
+    );
+  }
+
+  liveApi(live: LiveChannel): LiveApi {
+    return new LiveApi({
+      store: this.backend.store,
+      live,
+      jobs: this.jobs,
+      clock: this.clock,
+      logger: this.logger,
+    });
+  }
+
+  fanout(live: LiveChannel): LiveFanout {
+    return new LiveFanout(this.backend.store, live, this.logger);
+  }
+
+  deadLetters(): DeadLetterHandler {
+    return new DeadLetterHandler({
+      backend: this.backend,
+      topology: this.topology,
+      clock: this.clock,
+      logger: this.logger,
+    });
+  }
+
+  /** Periodic upkeep: releases the jobs of expired holds. Returns how many jobs it moved. */
+  async maintain(): Promise<number> {
+    const released = await this.jobs.releaseExpiredHolds();
+    if (released > 0) this.logger.info('released jobs of expired holds', { released });
+    return released;
+  }
+
+  #runnerOptions(): {
+    progressIntervalMs?: number;
+    cancelGraceMs?: number;
+    random?: () => number;
+    retentionS?: number;
+  } {
+    const r = this.#o.runner ?? {};
+    return {
+      ...(r.progressIntervalMs === undefined ? {} : { progressIntervalMs: r.progressIntervalMs }),
+      ...(r.cancelGraceMs === undefined ? {} : { cancelGraceMs: r.cancelGraceMs }),
+      ...(r.random === undefined ? {} : { random: r.random }),
+      ...(this.#o.retentionS === undefined ? {} : { retentionS: this.#o.retentionS }),
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { coldStart } from '../context.js';
+import { createHttpHandler } from '../http-handler.js';
+import { instrument } from '../middleware.js';
+
+/** The HTTP API: API Gateway's JWT authorizer has verified the caller; the tenant is a claim. */
+export function apiFunction() {
+  const ctx = coldStart('api', 'stagecoach-api');
+  return instrument(
+    ctx,
+    createHttpHandler(ctx.deployment.httpApi(), { tenantClaim: ctx.config.tenantClaim }),
+  );
+}
