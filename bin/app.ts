@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { ConfigError } from '../lib/core/ports/errors.js';
+import { ConfigError } from '../lib/core/ports/index.js';
 import { buildStagecoachApp } from '../lib/infra/app.js';
 
 // The CDK app: `npx cdk synth -c env=dev`, `npx cdk deploy -c env=prod`.

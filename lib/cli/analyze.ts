@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { InvalidParamError, StagecoachError, ValidationError } from '../core/ports/errors.js';
+import { InvalidParamError, StagecoachError, ValidationError } from '../core/ports/index.js';
 import { type AnalyzeOptions, analyzeRecord } from '../oma/analyze.js';
 import { readCsv } from '../oma/csv.js';
 import type { Mode, OmaResult } from '../oma/results.js';

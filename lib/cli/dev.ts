@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { JsonLogger, type LogLevel } from '../core/ports/logger.js';
+import { JsonLogger, type LogLevel } from '../core/ports/index.js';
 import { type DevBackend, DevRuntime } from '../dev/runtime.js';
 import { registry } from '../pipelines/registry.js';
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sleep } from '../core/ports/clock.js';
-import type { JobQueue, ReceivedMessage } from '../core/ports/job-queue.js';
-import type { Logger } from '../core/ports/logger.js';
+import type { JobQueue, Logger, ReceivedMessage } from '../core/ports/index.js';
+import { sleep } from '../core/ports/index.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 

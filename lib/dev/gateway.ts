@@ -8,10 +8,9 @@ import type {
 } from 'aws-lambda';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { LocalUrlSigner } from '../adapters/memory/local-url-signer.js';
-import type { Caller } from '../core/control/job-requests.js';
-import type { BlobStore } from '../core/ports/blob-store.js';
-import { NotFoundError, StagecoachError } from '../core/ports/errors.js';
-import type { Logger } from '../core/ports/logger.js';
+import type { Caller } from '../core/control/index.js';
+import type { BlobStore, Logger } from '../core/ports/index.js';
+import { NotFoundError, StagecoachError } from '../core/ports/index.js';
 import type { DevTokens } from './tokens.js';
 
 type WsHandler = (event: unknown) => Promise<APIGatewayProxyResultV2>;

@@ -8,16 +8,14 @@ import {
   routeBusToQueue,
 } from '../adapters/aws/index.js';
 import { createMemoryBackend, LocalUrlSigner, type MemoryBackend } from '../adapters/memory/index.js';
-import type { LiveFanout } from '../core/api/fanout.js';
-import { dispatchToListeners } from '../core/api/listeners.js';
-import type { Service } from '../core/api/service.js';
-import type { JobService } from '../core/control/jobs.js';
-import type { Topology } from '../core/engine/topology.js';
-import type { Backend } from '../core/ports/backend.js';
-import type { LiveChannel } from '../core/ports/live-channel.js';
-import { type Logger, silentLogger } from '../core/ports/logger.js';
-import type { Listener } from '../core/sdk/listener.js';
-import { lambdaTimeoutMs } from '../core/sdk/stage.js';
+import type { LiveFanout, Service } from '../core/api/index.js';
+import { dispatchToListeners } from '../core/api/index.js';
+import type { JobService } from '../core/control/index.js';
+import type { Topology } from '../core/engine/index.js';
+import type { Backend, LiveChannel } from '../core/ports/index.js';
+import { type Logger, silentLogger } from '../core/ports/index.js';
+import type { Listener } from '../core/sdk/index.js';
+import { lambdaTimeoutMs } from '../core/sdk/index.js';
 import { TENANT_CLAIM } from '../shells/config.js';
 import { Deployment } from '../shells/deployment.js';
 import {

@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { Caller } from '../core/control/job-requests.js';
-import { formatIssues, IdSchema } from '../core/ports/contract.js';
-import { ConfigError } from '../core/ports/errors.js';
+import type { Caller } from '../core/control/index.js';
+import { ConfigError, formatIssues, IdSchema } from '../core/ports/index.js';
 
 /**
  * Static bearer tokens of the local runtimes: each maps to a tenant and a user, standing in for the

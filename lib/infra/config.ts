@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/ports/errors.js';
+import { ConfigError } from '../core/ports/index.js';
 
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [

@@ -9,10 +9,9 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { StageQueues } from '../core/engine/topology.js';
-import { ConfigError } from '../core/ports/errors.js';
-import type { Pipeline } from '../core/sdk/pipeline.js';
-import type { Stage } from '../core/sdk/stage.js';
+import type { StageQueues } from '../core/engine/index.js';
+import { ConfigError } from '../core/ports/index.js';
+import type { Pipeline, Stage } from '../core/sdk/index.js';
 import { ENV } from '../shells/config.js';
 import {
   DEFAULT_LOG_RETENTION,

@@ -1,8 +1,8 @@
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { queueSpecs, type StageQueues } from '../core/engine/topology.js';
-import type { QueueSpec } from '../core/ports/job-queue.js';
+import { queueSpecs, type StageQueues } from '../core/engine/index.js';
+import type { QueueSpec } from '../core/ports/index.js';
 import { SECURE_QUEUE_PROPS, secondsFromMs } from './defaults.js';
 
 export interface StageQueueSetProps {

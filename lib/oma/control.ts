@@ -1,4 +1,4 @@
-import { CancelledError } from '../core/ports/errors.js';
+import { CancelledError } from '../core/ports/index.js';
 
 /** Progress callback: `fraction` in [0, 1], never decreasing within one run. */
 export type ProgressCallback = (fraction: number, message: string) => void;

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import { formatScientific } from './csv-number.js';
 

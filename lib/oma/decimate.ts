@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import { InsufficientDataError } from './errors.js';
 import { butterworth, chebyshev1, type Section } from './iir-design.js';
 import { defaultPadLength, sosFiltFilt } from './sos-filter.js';

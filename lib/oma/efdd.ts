@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import { type BellOptions, sdofBell } from './bell.js';
 import { type FddSpectrum, shapeAt } from './fdd.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from './fft.js';

@@ -1,4 +1,4 @@
-import { NonRetryableError, type StagecoachErrorOptions, ValidationError } from '../core/ports/errors.js';
+import { NonRetryableError, type StagecoachErrorOptions, ValidationError } from '../core/ports/index.js';
 
 /**
  * Errors raised by the OMA engine. Bad measurement data is a {@link ValidationError} (the job fails

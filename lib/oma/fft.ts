@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 
 /**
  * Fast Fourier transforms on split real/imaginary Float64Arrays.

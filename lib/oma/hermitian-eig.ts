@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import { solveShiftedTridiagonal, tridiagonalQl } from './tridiagonal-ql.js';
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import { type Complex, cabs, cadd, cdiv, cmul, complex, cprod, cscale, csqrt, csub } from './complex.js';
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import type { FddSpectrum } from './fdd.js';
 import { macArrays, spanFraction } from './mac.js';
 import {

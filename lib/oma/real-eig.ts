@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 
 /**
  * Eigenvalues and eigenvectors of a real non-symmetric matrix (the SSI state matrix A):

@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import { outputCorrelations } from './correlation.js';
 import { InsufficientDataError } from './errors.js';

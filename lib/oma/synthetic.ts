@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/ports/errors.js';
+import { InvalidParamError } from '../core/ports/index.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import { ConvergenceError } from './errors.js';
 import { expm } from './expm.js';

@@ -1,4 +1,4 @@
-import { ServiceRegistry } from '../core/api/service.js';
+import { ServiceRegistry } from '../core/api/index.js';
 import { exampleService } from './example/service.js';
 import { omaService } from './oma/service.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/ports/errors.js';
+import { ConfigError } from '../core/ports/index.js';
 
 /**
  * Every environment variable a Stagecoach runtime reads, in one place: the CDK app sets them from

@@ -1,23 +1,19 @@
-import { LiveFanout } from '../core/api/fanout.js';
-import { HttpApi } from '../core/api/http-api.js';
-import { jobRoutes } from '../core/api/job-routes.js';
-import { ListeningPublisher } from '../core/api/listeners.js';
-import { LiveApi } from '../core/api/live-api.js';
-import type { Service, ServiceContext } from '../core/api/service.js';
-import { JobService } from '../core/control/jobs.js';
-import { DeadLetterHandler } from '../core/engine/dead-letters.js';
-import { HoldCache } from '../core/engine/holds.js';
-import { newWorkerId, StageRunner } from '../core/engine/runner.js';
-import { Topology } from '../core/engine/topology.js';
-import { WorkerPool, type WorkerPoolOptions } from '../core/engine/worker-pool.js';
-import type { Backend } from '../core/ports/backend.js';
-import { type Clock, systemClock } from '../core/ports/clock.js';
-import { ConfigError } from '../core/ports/errors.js';
-import type { LiveChannel } from '../core/ports/live-channel.js';
-import { type Logger, silentLogger } from '../core/ports/logger.js';
-import type { Listener } from '../core/sdk/listener.js';
-import { findStage, type Pipeline } from '../core/sdk/pipeline.js';
-import type { Stage } from '../core/sdk/stage.js';
+import type { Service, ServiceContext } from '../core/api/index.js';
+import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout } from '../core/api/index.js';
+import { JobService } from '../core/control/index.js';
+import {
+  DeadLetterHandler,
+  HoldCache,
+  newWorkerId,
+  StageRunner,
+  Topology,
+  WorkerPool,
+  type WorkerPoolOptions,
+} from '../core/engine/index.js';
+import type { Backend, LiveChannel } from '../core/ports/index.js';
+import { type Clock, ConfigError, type Logger, silentLogger, systemClock } from '../core/ports/index.js';
+import type { Listener, Stage } from '../core/sdk/index.js';
+import { findStage, type Pipeline } from '../core/sdk/index.js';
 
 export interface DeploymentOptions {
   readonly backend: Backend;

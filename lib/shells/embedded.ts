@@ -1,13 +1,8 @@
-import type { Service } from '../core/api/service.js';
-import type { JobService } from '../core/control/jobs.js';
-import type { HoldCache } from '../core/engine/holds.js';
-import type { Topology } from '../core/engine/topology.js';
-import type { WorkerPool } from '../core/engine/worker-pool.js';
-import type { Backend } from '../core/ports/backend.js';
-import type { Clock } from '../core/ports/clock.js';
-import type { Logger } from '../core/ports/logger.js';
-import type { Listener } from '../core/sdk/listener.js';
-import type { Pipeline } from '../core/sdk/pipeline.js';
+import type { Service } from '../core/api/index.js';
+import type { JobService } from '../core/control/index.js';
+import type { HoldCache, Topology, WorkerPool } from '../core/engine/index.js';
+import type { Backend, Clock, Logger } from '../core/ports/index.js';
+import type { Listener, Pipeline } from '../core/sdk/index.js';
 import { Deployment, type PoolOptions } from './deployment.js';
 
 export interface RuntimeOptions {

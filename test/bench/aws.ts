@@ -23,13 +23,10 @@ import {
   createClients,
   provisionAws,
 } from '../../lib/adapters/aws/index.js';
-import { JobService } from '../../lib/core/control/jobs.js';
-import { StageRunner } from '../../lib/core/engine/runner.js';
-import { newWorkerId } from '../../lib/core/engine/runner-kit.js';
-import { Topology } from '../../lib/core/engine/topology.js';
-import { silentLogger } from '../../lib/core/ports/logger.js';
-import { definePipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage, lambdaTimeoutMs } from '../../lib/core/sdk/stage.js';
+import { JobService } from '../../lib/core/control/index.js';
+import { newWorkerId, StageRunner, Topology } from '../../lib/core/engine/index.js';
+import { silentLogger } from '../../lib/core/ports/index.js';
+import { definePipeline, defineStage, lambdaTimeoutMs } from '../../lib/core/sdk/index.js';
 import { SqsEventSource } from '../../lib/dev/event-source.js';
 import { startMoto } from '../../lib/dev/moto.js';
 import { createStageHandler } from '../../lib/shells/lambda/stage-handler.js';

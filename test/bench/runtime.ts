@@ -12,8 +12,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
-import { definePipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../lib/core/sdk/stage.js';
+import { definePipeline, defineStage } from '../../lib/core/sdk/index.js';
 import { Runtime } from '../../lib/shells/embedded.js';
 
 const { values } = parseArgs({

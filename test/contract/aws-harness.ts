@@ -7,8 +7,7 @@ import {
   provisionAws,
   routeBusToQueue,
 } from '../../lib/adapters/aws/index.js';
-import type { ServiceEvent } from '../../lib/core/ports/event-publisher.js';
-import type { JobEvent } from '../../lib/core/ports/job.js';
+import type { JobEvent, ServiceEvent } from '../../lib/core/ports/index.js';
 import { uniquePrefix } from '../support/factories.js';
 import type { EventCollector, Harness } from './harness.js';
 

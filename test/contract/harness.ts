@@ -1,6 +1,4 @@
-import type { Backend } from '../../lib/core/ports/backend.js';
-import type { ServiceEvent } from '../../lib/core/ports/event-publisher.js';
-import type { JobEvent } from '../../lib/core/ports/job.js';
+import type { Backend, JobEvent, ServiceEvent } from '../../lib/core/ports/index.js';
 
 export interface EventCollector {
   /** Events published since the collector started, in arrival order. */

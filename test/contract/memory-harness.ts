@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
-import type { ServiceEvent } from '../../lib/core/ports/event-publisher.js';
-import type { JobEvent } from '../../lib/core/ports/job.js';
+import type { JobEvent, ServiceEvent } from '../../lib/core/ports/index.js';
 import type { Harness } from './harness.js';
 
 /** The embedded backend; blobs in a temporary folder (the local-folder adapter). */

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttemptRecord, JobQuery, JobRecord } from '../../lib/core/ports/index.js';
 import {
   InvalidParamError,
   JobExistsError,
   NotFoundError,
   RecordConflictError,
-} from '../../lib/core/ports/errors.js';
-import type { AttemptRecord, JobQuery, JobRecord } from '../../lib/core/ports/job.js';
+} from '../../lib/core/ports/index.js';
 import { jobEvent, jobRecord, uniquePrefix } from '../support/factories.js';
 import { delay, eventually } from '../support/wait.js';
 import type { Harness, HarnessFactory } from './harness.js';

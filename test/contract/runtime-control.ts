@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ValidationError } from '../../lib/core/ports/errors.js';
-import type { JobRecord } from '../../lib/core/ports/job.js';
-import { definePipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../lib/core/sdk/stage.js';
+import type { JobRecord } from '../../lib/core/ports/index.js';
+import { ValidationError } from '../../lib/core/ports/index.js';
+import { definePipeline, defineStage } from '../../lib/core/sdk/index.js';
 import { uniquePrefix } from '../support/factories.js';
 import { delay, eventually } from '../support/wait.js';
 import { type Calls, FAST, type RuntimeFixture, tenant } from './runtime-suite.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serializeEnvelope } from '../../lib/core/ports/contract.js';
-import { envelopeOf } from '../../lib/core/ports/job.js';
+import { envelopeOf, serializeEnvelope } from '../../lib/core/ports/index.js';
 import { FaultyQueue } from '../support/faulty-queue.js';
 import { eventually } from '../support/wait.js';
 import { type Calls, type RuntimeFixture, tenant } from './runtime-suite.js';

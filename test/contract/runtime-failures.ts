@@ -8,10 +8,8 @@ import {
   NotFoundError,
   RetryableError,
   ValidationError,
-} from '../../lib/core/ports/errors.js';
-import { definePipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../lib/core/sdk/stage.js';
-import { required } from '../../lib/core/sdk/validators.js';
+} from '../../lib/core/ports/index.js';
+import { definePipeline, defineStage, required } from '../../lib/core/sdk/index.js';
 import { eventually } from '../support/wait.js';
 import { type Calls, FAST, type RuntimeFixture, tenant } from './runtime-suite.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Caller } from '../../lib/core/control/job-requests.js';
+import type { Caller } from '../../lib/core/control/index.js';
 import { uniquePrefix } from '../support/factories.js';
 import { eventually } from '../support/wait.js';
 import { type Calls, type RuntimeFixture, tenant } from './runtime-suite.js';

@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { Caller } from '../../lib/core/control/job-requests.js';
-import type { Outcome } from '../../lib/core/engine/runner-kit.js';
-import type { JobEvent, JobRecord } from '../../lib/core/ports/job.js';
-import { definePipeline, type Pipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../lib/core/sdk/stage.js';
-import { required } from '../../lib/core/sdk/validators.js';
+import type { Caller } from '../../lib/core/control/index.js';
+import type { Outcome } from '../../lib/core/engine/index.js';
+import type { JobEvent, JobRecord } from '../../lib/core/ports/index.js';
+import { definePipeline, defineStage, type Pipeline, required } from '../../lib/core/sdk/index.js';
 import { Runtime, type RuntimeOptions } from '../../lib/shells/embedded.js';
 import { uniquePrefix } from '../support/factories.js';
 import type { EventCollector, Harness, HarnessFactory } from './harness.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { JobEvent } from '../../lib/core/ports/job.js';
+import type { JobEvent } from '../../lib/core/ports/index.js';
 import { DevRuntime } from '../../lib/dev/runtime.js';
 import { DEFAULT_TOKENS } from '../../lib/dev/tokens.js';
 import { exampleService } from '../../lib/pipelines/example/service.js';

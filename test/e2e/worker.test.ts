@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsBackend, createAwsBackend, provisionAws } from '../../lib/adapters/aws/index.js';
-import { JobService } from '../../lib/core/control/jobs.js';
-import { Topology } from '../../lib/core/engine/topology.js';
+import { JobService } from '../../lib/core/control/index.js';
+import { Topology } from '../../lib/core/engine/index.js';
 import { registry } from '../../lib/pipelines/registry.js';
 import { resourcesToEnv } from '../../lib/shells/config.js';
 import { awsTestConfig, motoEndpoint } from '../contract/aws-harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/core/ports/errors.js';
+import { ConfigError } from '../../lib/core/ports/index.js';
 import { ENVIRONMENTS_CONTEXT_KEY, environmentConfig } from '../../lib/infra/config.js';
 import { cdkJson } from './support.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/core/ports/errors.js';
+import { ConfigError } from '../../lib/core/ports/index.js';
 import { buildStagecoachApp, stackName } from '../../lib/infra/app.js';
 import { cdkJson } from './support.js';
 

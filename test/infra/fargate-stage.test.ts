@@ -5,8 +5,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Topology } from '../../lib/core/engine/topology.js';
-import { defineStage } from '../../lib/core/sdk/stage.js';
+import { Topology } from '../../lib/core/engine/index.js';
+import { defineStage } from '../../lib/core/sdk/index.js';
 import { backlogScalingSteps, FargateStage, fargateStageProblems } from '../../lib/infra/fargate-stage.js';
 import { fargatePipeline, fastApp, logicalId, queuesAllowed, serviceResources } from './support.js';
 

@@ -4,10 +4,9 @@ import { pathToFileURL } from 'node:url';
 import { type App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stageQueues, Topology } from '../../lib/core/engine/topology.js';
-import { ConfigError } from '../../lib/core/ports/errors.js';
-import { definePipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage, lambdaTimeoutMs } from '../../lib/core/sdk/stage.js';
+import { stageQueues, Topology } from '../../lib/core/engine/index.js';
+import { ConfigError } from '../../lib/core/ports/index.js';
+import { definePipeline, defineStage, lambdaTimeoutMs } from '../../lib/core/sdk/index.js';
 import { LambdaStage, lambdaStageProblems } from '../../lib/infra/lambda-stage.js';
 import { bundlingApp, fargatePipeline, logicalId, queuesAllowed, serviceResources } from './support.js';
 

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defineListener } from '../../lib/core/sdk/listener.js';
+import { defineListener } from '../../lib/core/sdk/index.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
 import { examplePipeline } from '../../lib/pipelines/example/index.js';
 import { configOf, fastApp, logicalId } from './support.js';

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jobsTableDefinition } from '../../lib/adapters/aws/provision.js';
-import { Topology } from '../../lib/core/engine/topology.js';
+import { Topology } from '../../lib/core/engine/index.js';
 import { LambdaStage } from '../../lib/infra/lambda-stage.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
 import { registry } from '../../lib/pipelines/registry.js';

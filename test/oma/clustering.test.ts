@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../../lib/core/ports/errors.js';
+import { CancelledError } from '../../lib/core/ports/index.js';
 import { averageLinkage, clusterPoles, clusterPolesAsync } from '../../lib/oma/clustering.js';
 import { mac, macArrays } from '../../lib/oma/mac.js';
 import type { SsiIdentification, SsiPole } from '../../lib/oma/ssi.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../../lib/core/ports/errors.js';
+import { CancelledError } from '../../lib/core/ports/index.js';
 import { analyzeRecord } from '../../lib/oma/analyze.js';
 import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic.js';
 

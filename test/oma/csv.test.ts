@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lib/core/ports/errors.js';
+import { ValidationError } from '../../lib/core/ports/index.js';
 import { type CsvReadOptions, readCsv } from '../../lib/oma/csv.js';
 import { ByteNumberParser } from '../../lib/oma/csv-number.js';
 import { writeCsv } from '../../lib/oma/csv-writer.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lib/core/ports/errors.js';
+import { ValidationError } from '../../lib/core/ports/index.js';
 import { analyzeRecord } from '../../lib/oma/analyze.js';
 import { NonFiniteSampleError } from '../../lib/oma/errors.js';
 import { fddSpectrum } from '../../lib/oma/fdd.js';

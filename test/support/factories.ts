@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobEnvelope } from '../../lib/core/ports/contract.js';
-import type { JobEvent, JobRecord } from '../../lib/core/ports/job.js';
-import type { ReceivedMessage } from '../../lib/core/ports/job-queue.js';
+import type { JobEnvelope, JobEvent, JobRecord, ReceivedMessage } from '../../lib/core/ports/index.js';
 
 export function envelope(overrides: Partial<JobEnvelope> = {}): JobEnvelope {
   return {

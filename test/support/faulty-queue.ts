@@ -5,7 +5,7 @@ import type {
   QueueSpec,
   ReceivedMessage,
   ReceiveOptions,
-} from '../../lib/core/ports/job-queue.js';
+} from '../../lib/core/ports/index.js';
 
 /**
  * Wraps a JobQueue and fails chosen sends, to stand in for a crash between a state write and the

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ContractError,
   DEFAULT_CONTRACT_LIMIT_BYTES,
   JobEnvelopeSchema,
   parseEnvelope,
@@ -7,8 +8,7 @@ import {
   peekJobId,
   safeParseEnvelope,
   serializeEnvelope,
-} from '../../lib/core/ports/contract.js';
-import { ContractError } from '../../lib/core/ports/errors.js';
+} from '../../lib/core/ports/index.js';
 import { envelope } from '../support/factories.js';
 
 describe('job contract', () => {

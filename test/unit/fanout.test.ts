@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../../lib/adapters/memory/memory-job-store.js';
 import { MemoryLiveChannel } from '../../lib/adapters/memory/memory-live-channel.js';
-import { LiveFanout } from '../../lib/core/api/fanout.js';
-import { jobTopic, tenantTopic } from '../../lib/core/ports/job.js';
+import { LiveFanout } from '../../lib/core/api/index.js';
+import { jobTopic, tenantTopic } from '../../lib/core/ports/index.js';
 import { jobEvent, jobRecord } from '../support/factories.js';
 
 describe('LiveFanout', () => {

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
-import { dispatchToListeners } from '../../lib/core/api/listeners.js';
-import { defineService } from '../../lib/core/api/service.js';
-import { ConfigError } from '../../lib/core/ports/errors.js';
-import type { JobEvent } from '../../lib/core/ports/job.js';
-import { silentLogger } from '../../lib/core/ports/logger.js';
-import { defineListener } from '../../lib/core/sdk/listener.js';
-import { definePipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../lib/core/sdk/stage.js';
+import { defineService, dispatchToListeners } from '../../lib/core/api/index.js';
+import type { JobEvent } from '../../lib/core/ports/index.js';
+import { ConfigError, silentLogger } from '../../lib/core/ports/index.js';
+import { defineListener, definePipeline, defineStage } from '../../lib/core/sdk/index.js';
 import { Runtime } from '../../lib/shells/embedded.js';
 import { jobEvent } from '../support/factories.js';
 import { eventually } from '../support/wait.js';

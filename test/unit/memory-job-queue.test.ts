@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryJobQueue } from '../../lib/adapters/memory/memory-job-queue.js';
-import { ManualClock } from '../../lib/core/ports/clock.js';
-import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../lib/core/ports/errors.js';
+import {
+  ConfigError,
+  ManualClock,
+  QueueNotFoundError,
+  ReceiptHandleError,
+} from '../../lib/core/ports/index.js';
 
 async function setup() {
   const clock = new ManualClock();

@@ -1,12 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBackend, type MemoryBackend } from '../../lib/adapters/memory/index.js';
-import { DeadLetterHandler } from '../../lib/core/engine/dead-letters.js';
-import { StageRunner } from '../../lib/core/engine/runner.js';
-import { Topology } from '../../lib/core/engine/topology.js';
-import { serializeEnvelope } from '../../lib/core/ports/contract.js';
-import type { JobRecord } from '../../lib/core/ports/job.js';
-import { definePipeline } from '../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../lib/core/sdk/stage.js';
+import { DeadLetterHandler, StageRunner, Topology } from '../../lib/core/engine/index.js';
+import type { JobRecord } from '../../lib/core/ports/index.js';
+import { serializeEnvelope } from '../../lib/core/ports/index.js';
+import { definePipeline, defineStage } from '../../lib/core/sdk/index.js';
 import { envelope, jobRecord, received } from '../support/factories.js';
 
 const a = defineStage({ name: 'a', inputs: {}, outputs: ['x'], process: () => ({ x: 1 }) });

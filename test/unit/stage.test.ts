@@ -5,13 +5,23 @@ import {
   ConfigError,
   ContractError,
   InvalidParamError,
+  JsonLogger,
   MissingParamError,
   NotFoundError,
-} from '../../lib/core/ports/errors.js';
-import { JsonLogger, silentLogger } from '../../lib/core/ports/logger.js';
-import type { JobIdentity } from '../../lib/core/sdk/stage.js';
-import { defineStage, lambdaTimeoutMs, validateInputs, verifyOutputs } from '../../lib/core/sdk/stage.js';
-import { blobKey, lookup, optional, required, requiredString } from '../../lib/core/sdk/validators.js';
+  silentLogger,
+} from '../../lib/core/ports/index.js';
+import type { JobIdentity } from '../../lib/core/sdk/index.js';
+import {
+  blobKey,
+  defineStage,
+  lambdaTimeoutMs,
+  lookup,
+  optional,
+  required,
+  requiredString,
+  validateInputs,
+  verifyOutputs,
+} from '../../lib/core/sdk/index.js';
 
 const job: JobIdentity = {
   job_id: 'j',

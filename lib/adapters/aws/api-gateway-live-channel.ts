@@ -2,7 +2,7 @@ import {
   type ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { LiveChannel, PostResult } from '../../core/ports/live-channel.js';
+import type { LiveChannel, PostResult } from '../../core/ports/index.js';
 import { call, isAwsError } from './errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/ports/backend.js';
+import type { Backend } from '../../core/ports/index.js';
 import { ApiGatewayLiveChannel } from './api-gateway-live-channel.js';
 import { type AwsClients, createClients } from './clients.js';
 import type { AwsConfig } from './config.js';

@@ -1,4 +1,4 @@
-import type { Expectation, JobPatch, UnsettableField } from '../../core/ports/job.js';
+import type { Expectation, JobPatch, UnsettableField } from '../../core/ports/index.js';
 import { statusSortKey } from './dynamo-items.js';
 
 /** Builds a DynamoDB expression with placeholders for every name and value. */

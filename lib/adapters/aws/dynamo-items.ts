@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ServiceEvent } from '../../core/ports/event-publisher.js';
+import type { ServiceEvent } from '../../core/ports/index.js';
 import {
   type AttemptRecord,
   type Connection,
@@ -11,7 +11,7 @@ import {
   type JobRecord,
   type Subscription,
   type Topic,
-} from '../../core/ports/job.js';
+} from '../../core/ports/index.js';
 
 // Items are parsed on the way out of the table, like every other boundary: a record that does not
 // have the shape the core expects is an error here, not a surprise three calls later.

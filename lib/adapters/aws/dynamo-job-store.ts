@@ -12,22 +12,23 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
-import { JobExistsError } from '../../core/ports/errors.js';
 import type {
   AttemptRecord,
   Connection,
   DeadLetterRecord,
+  EventQuery,
   Hold,
   JobChange,
   JobEvent,
   JobQuery,
   JobRecord,
+  JobStore,
   Page,
   Subscription,
   Topic,
   TransitionResult,
-} from '../../core/ports/job.js';
-import type { EventQuery, JobStore } from '../../core/ports/job-store.js';
+} from '../../core/ports/index.js';
+import { JobExistsError } from '../../core/ports/index.js';
 import { conditionOf, ExpressionBuilder, updateOf } from './dynamo-expressions.js';
 import {
   AttemptItemSchema,

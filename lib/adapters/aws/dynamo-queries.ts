@@ -4,7 +4,7 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { JobRecord, Page } from '../../core/ports/job.js';
+import type { JobRecord, Page } from '../../core/ports/index.js';
 import type { ExpressionBuilder } from './dynamo-expressions.js';
 import { decodeCursor, encodeCursor, JobItemSchema } from './dynamo-items.js';
 import { call } from './errors.js';

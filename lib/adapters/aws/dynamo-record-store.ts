@@ -6,10 +6,8 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { RecordConflictError } from '../../core/ports/errors.js';
-import type { Page } from '../../core/ports/job.js';
-import { assertRecordAddress } from '../../core/ports/record-address.js';
-import type { RecordCondition, RecordStore, StoredRecord } from '../../core/ports/record-store.js';
+import type { Page, RecordCondition, RecordStore, StoredRecord } from '../../core/ports/index.js';
+import { assertRecordAddress, RecordConflictError } from '../../core/ports/index.js';
 import { decodeCursor, encodeCursor } from './dynamo-items.js';
 import { call, isAwsError } from './errors.js';
 

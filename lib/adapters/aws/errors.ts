@@ -1,4 +1,4 @@
-import { BackendUnavailableError, ConfigError, StagecoachError } from '../../core/ports/errors.js';
+import { BackendUnavailableError, ConfigError, StagecoachError } from '../../core/ports/index.js';
 
 const THROTTLING = new Set([
   'ThrottlingException',

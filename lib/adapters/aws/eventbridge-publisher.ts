@@ -3,10 +3,8 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { sleep } from '../../core/ports/clock.js';
-import { BackendUnavailableError } from '../../core/ports/errors.js';
-import type { EventPublisher, ServiceEvent } from '../../core/ports/event-publisher.js';
-import type { JobEvent } from '../../core/ports/job.js';
+import type { EventPublisher, JobEvent, ServiceEvent } from '../../core/ports/index.js';
+import { BackendUnavailableError, sleep } from '../../core/ports/index.js';
 import { call } from './errors.js';
 
 export interface EventBridgePublisherOptions {

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { JobQueue, QueueSpec } from '../../core/ports/job-queue.js';
+import type { JobQueue, QueueSpec } from '../../core/ports/index.js';
 import type { AwsClients } from './clients.js';
 import type { AwsConfig } from './config.js';
 import { INDEX } from './dynamo-items.js';

@@ -9,9 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { assertBlobKey } from '../../core/ports/blob-keys.js';
-import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports/blob-store.js';
-import { NotFoundError } from '../../core/ports/errors.js';
+import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports/index.js';
+import { assertBlobKey, NotFoundError } from '../../core/ports/index.js';
 import { call, isAwsError } from './errors.js';
 
 export interface S3BlobStoreOptions {

@@ -9,17 +9,19 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { BackendUnavailableError, QueueNotFoundError, ReceiptHandleError } from '../../core/ports/errors.js';
 import {
+  BackendUnavailableError,
   type JobQueue,
   MAX_BATCH,
   MAX_DELAY_MS,
   type OutgoingMessage,
   type QueueDepth,
+  QueueNotFoundError,
   type QueueSpec,
+  ReceiptHandleError,
   type ReceivedMessage,
   type ReceiveOptions,
-} from '../../core/ports/job-queue.js';
+} from '../../core/ports/index.js';
 import { call, isAwsError } from './errors.js';
 
 export interface SqsJobQueueOptions {

@@ -4,9 +4,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertBlobKey, bodyToStream } from '../../core/ports/blob-keys.js';
-import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports/blob-store.js';
-import { ConfigError, NotFoundError } from '../../core/ports/errors.js';
+import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports/index.js';
+import { assertBlobKey, bodyToStream, ConfigError, NotFoundError } from '../../core/ports/index.js';
 import type { LocalUrlSigner } from './local-url-signer.js';
 
 const META_DIR = '.meta';

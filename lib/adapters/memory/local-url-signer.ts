@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Clock, systemClock } from '../../core/ports/clock.js';
-import { InvalidParamError } from '../../core/ports/errors.js';
+import { type Clock, InvalidParamError, systemClock } from '../../core/ports/index.js';
 
 export type SignedMethod = 'GET' | 'PUT';
 

@@ -1,6 +1,4 @@
-import type { Backend } from '../../core/ports/backend.js';
-import type { Clock } from '../../core/ports/clock.js';
-import type { Logger } from '../../core/ports/logger.js';
+import type { Backend, Clock, Logger } from '../../core/ports/index.js';
 import { FileBlobStore } from './file-blob-store.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryEventBus } from './memory-event-bus.js';

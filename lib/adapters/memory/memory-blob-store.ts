@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
-import { assertBlobKey, bodyToBuffer } from '../../core/ports/blob-keys.js';
-import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports/blob-store.js';
-import { ConfigError, NotFoundError } from '../../core/ports/errors.js';
+import type { BlobBody, BlobInfo, BlobStore, PresignOptions } from '../../core/ports/index.js';
+import { assertBlobKey, bodyToBuffer, ConfigError, NotFoundError } from '../../core/ports/index.js';
 import type { LocalUrlSigner } from './local-url-signer.js';
 
 interface Entry {

@@ -1,6 +1,5 @@
-import type { EventPublisher, ServiceEvent } from '../../core/ports/event-publisher.js';
-import type { JobEvent } from '../../core/ports/job.js';
-import { type Logger, silentLogger } from '../../core/ports/logger.js';
+import type { EventPublisher, JobEvent, ServiceEvent } from '../../core/ports/index.js';
+import { type Logger, silentLogger } from '../../core/ports/index.js';
 
 export type EventHandler = (event: JobEvent) => void | Promise<void>;
 export type ServiceEventHandler = (event: ServiceEvent) => void | Promise<void>;

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { type Clock, systemClock } from '../../core/ports/clock.js';
-import { ConfigError, QueueNotFoundError, ReceiptHandleError } from '../../core/ports/errors.js';
 import {
+  type Clock,
+  ConfigError,
   type JobQueue,
   MAX_BATCH,
   MAX_DELAY_MS,
   type OutgoingMessage,
   type QueueDepth,
+  QueueNotFoundError,
   type QueueSpec,
+  ReceiptHandleError,
   type ReceivedMessage,
   type ReceiveOptions,
-} from '../../core/ports/job-queue.js';
+  systemClock,
+} from '../../core/ports/index.js';
 import { Deque, type HeapItem, IndexedMinHeap } from './min-heap.js';
 
 /** SQS's limit on one message body. */

@@ -1,4 +1,4 @@
-import { JobExistsError } from '../../core/ports/errors.js';
+import type { EventQuery, JobStore } from '../../core/ports/index.js';
 import {
   type AttemptRecord,
   applyChange,
@@ -7,6 +7,7 @@ import {
   type Hold,
   type JobChange,
   type JobEvent,
+  JobExistsError,
   type JobQuery,
   type JobRecord,
   meetsExpectation,
@@ -14,8 +15,7 @@ import {
   type Subscription,
   type Topic,
   type TransitionResult,
-} from '../../core/ports/job.js';
-import type { EventQuery, JobStore } from '../../core/ports/job-store.js';
+} from '../../core/ports/index.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1_000;

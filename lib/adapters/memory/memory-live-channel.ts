@@ -1,4 +1,4 @@
-import type { LiveChannel, PostResult } from '../../core/ports/live-channel.js';
+import type { LiveChannel, PostResult } from '../../core/ports/index.js';
 
 export type Deliver = (data: string) => void | Promise<void>;
 

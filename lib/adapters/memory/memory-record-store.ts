@@ -1,7 +1,5 @@
-import { RecordConflictError } from '../../core/ports/errors.js';
-import type { Page } from '../../core/ports/job.js';
-import { assertRecordAddress } from '../../core/ports/record-address.js';
-import type { RecordCondition, RecordStore, StoredRecord } from '../../core/ports/record-store.js';
+import type { Page, RecordCondition, RecordStore, StoredRecord } from '../../core/ports/index.js';
+import { assertRecordAddress, RecordConflictError } from '../../core/ports/index.js';
 
 /** Records in process memory, with the conditional semantics of the DynamoDB record store. */
 export class MemoryRecordStore implements RecordStore {

@@ -30,16 +30,6 @@ import { StageOutcomes } from './stage-outcomes.js';
 /** How long a job may wait for a forward that is still in flight before it counts as lost. */
 const FORWARD_GRACE_MS = 5_000;
 
-export {
-  type Attempt,
-  type Disposition,
-  deadLetterAttributes,
-  type MessageSource,
-  newWorkerId,
-  type Outcome,
-  type RunnerOptions,
-} from './runner-kit.js';
-
 /**
  * Processes one message of one stage: at-least-once delivery in, exactly-once stage effects out
  * (DESIGN §5). Never throws for a bad message (it is dead-lettered with its reason); throws only

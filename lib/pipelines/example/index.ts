@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../core/ports/errors.js';
-import { definePipeline } from '../../core/sdk/pipeline.js';
-import { defineStage } from '../../core/sdk/stage.js';
+import { NotFoundError, ValidationError } from '../../core/ports/index.js';
+import { definePipeline, defineStage } from '../../core/sdk/index.js';
 
 /**
  * A small three-stage pipeline that shows the whole stage API: typed inputs (a zod schema and a

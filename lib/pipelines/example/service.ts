@@ -1,4 +1,4 @@
-import { defineService } from '../../core/api/service.js';
+import { defineService } from '../../core/api/index.js';
 import { examplePipeline } from './index.js';
 
 /** The example service: one pipeline, no listeners or routes of its own. */

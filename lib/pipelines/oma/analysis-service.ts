@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../../core/control/job-requests.js';
-import type { JobService } from '../../core/control/jobs.js';
-import type { Backend } from '../../core/ports/backend.js';
-import { formatIssues } from '../../core/ports/contract.js';
+import type { Caller, JobService } from '../../core/control/index.js';
+import type { Backend } from '../../core/ports/index.js';
 import {
+  formatIssues,
   InvalidTransitionError,
   JobNotFoundError,
+  type Logger,
   RecordConflictError,
   StagecoachError,
+  silentLogger,
   ValidationError,
-} from '../../core/ports/errors.js';
-import { type Logger, silentLogger } from '../../core/ports/logger.js';
+} from '../../core/ports/index.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { csvKey, OMA_PIPELINE } from './keys.js';
 import {

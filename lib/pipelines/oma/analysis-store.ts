@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { NotFoundError, RecordConflictError, StagecoachError } from '../../core/ports/errors.js';
-import type { RecordStore } from '../../core/ports/record-store.js';
+import type { RecordStore } from '../../core/ports/index.js';
+import { NotFoundError, RecordConflictError, StagecoachError } from '../../core/ports/index.js';
 import { analysesCollection, resultsCollection, structuresCollection } from './keys.js';
 import {
   type AnalysisRecord,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { BlobStore } from '../../core/ports/blob-store.js';
-import type { JobEvent, JobEventType } from '../../core/ports/job.js';
-import { defineListener, type Listener, type ListenerContext } from '../../core/sdk/listener.js';
+import type { BlobStore, JobEvent, JobEventType } from '../../core/ports/index.js';
+import { defineListener, type Listener, type ListenerContext } from '../../core/sdk/index.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { OMA_PIPELINE, runPrefix } from './keys.js';
 import {

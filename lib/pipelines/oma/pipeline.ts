@@ -1,4 +1,4 @@
-import { definePipeline } from '../../core/sdk/pipeline.js';
+import { definePipeline } from '../../core/sdk/index.js';
 import { OMA_PIPELINE } from './keys.js';
 import { analyzeStage } from './stage-analyze.js';
 import { preprocessStage } from './stage-preprocess.js';

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { parseJsonBody, parseWith, type Route } from '../../core/api/http-api.js';
-import type { JobService } from '../../core/control/jobs.js';
-import type { Backend } from '../../core/ports/backend.js';
-import type { Logger } from '../../core/ports/logger.js';
+import { parseJsonBody, parseWith, type Route } from '../../core/api/index.js';
+import type { JobService } from '../../core/control/index.js';
+import type { Backend, Logger } from '../../core/ports/index.js';
 import { AnalysisService } from './analysis-service.js';
 import { AbortAnalysisSchema } from './schemas.js';
 

@@ -1,4 +1,4 @@
-import { defineService } from '../../core/api/service.js';
+import { defineService } from '../../core/api/index.js';
 import { omaStatusListener } from './listener.js';
 import { omaPipeline } from './pipeline.js';
 import { analysisRoutes } from './routes.js';

@@ -1,5 +1,5 @@
-import { InvalidParamError, ValidationError } from '../../core/ports/errors.js';
-import { defineStage } from '../../core/sdk/stage.js';
+import { InvalidParamError, ValidationError } from '../../core/ports/index.js';
+import { defineStage } from '../../core/sdk/index.js';
 import { type AnalyzeOptions, analyzeRecord } from '../../oma/analyze.js';
 import { deserializeDataset } from '../../oma/dataset.js';
 import { MAX_TOEPLITZ_ROWS } from '../../oma/defaults.js';

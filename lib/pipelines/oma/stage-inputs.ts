@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { formatIssues } from '../../core/ports/contract.js';
-import { InvalidParamError, NotFoundError } from '../../core/ports/errors.js';
-import type { Validator } from '../../core/sdk/stage.js';
+import { formatIssues, InvalidParamError, NotFoundError } from '../../core/ports/index.js';
+import type { Validator } from '../../core/sdk/index.js';
 import {
   AnalysisIdSchema,
   type AnalysisParameters,

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { ValidationError } from '../../core/ports/errors.js';
-import { defineStage } from '../../core/sdk/stage.js';
+import { ValidationError } from '../../core/ports/index.js';
+import { defineStage } from '../../core/sdk/index.js';
 import { readCsv } from '../../oma/csv.js';
 import { datasetChunks } from '../../oma/dataset.js';
 import { checkBand, defaultDecimation, defaultFmax } from '../../oma/defaults.js';

@@ -1,5 +1,5 @@
-import { ValidationError } from '../../core/ports/errors.js';
-import { defineStage } from '../../core/sdk/stage.js';
+import { ValidationError } from '../../core/ports/index.js';
+import { defineStage } from '../../core/sdk/index.js';
 import { AnalysisStore } from './analysis-store.js';
 import { modesKey } from './keys.js';
 import { ResultFileSchema, resultsRecord, summarize } from './result-summary.js';

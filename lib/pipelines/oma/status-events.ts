@@ -1,4 +1,4 @@
-import type { EventPublisher, ServiceEvent } from '../../core/ports/event-publisher.js';
+import type { EventPublisher, ServiceEvent } from '../../core/ports/index.js';
 import { STATUS_EVENT_TYPE } from './keys.js';
 import type { AnalysisRecord, AnalysisStatus, AnalysisType } from './schemas.js';
 

@@ -1,5 +1,4 @@
-import type { Pipeline } from '../../core/sdk/pipeline.js';
-import type { Stage } from '../../core/sdk/stage.js';
+import type { Pipeline, Stage } from '../../core/sdk/index.js';
 import { coldStart } from '../lambda/context.js';
 
 /**

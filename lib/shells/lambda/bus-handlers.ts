@@ -2,11 +2,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { EventItemSchema, ServiceEventSchema } from '../../adapters/aws/dynamo-items.js';
-import type { LiveFanout } from '../../core/api/fanout.js';
-import { dispatchToListeners } from '../../core/api/listeners.js';
-import type { DeadLetterHandler } from '../../core/engine/dead-letters.js';
-import type { Logger } from '../../core/ports/logger.js';
-import type { Listener, ListenerContext } from '../../core/sdk/listener.js';
+import type { LiveFanout } from '../../core/api/index.js';
+import { dispatchToListeners } from '../../core/api/index.js';
+import type { DeadLetterHandler } from '../../core/engine/index.js';
+import type { Logger } from '../../core/ports/index.js';
+import type { Listener, ListenerContext } from '../../core/sdk/index.js';
 import { messageOf, queueNameFromArn } from './sqs-records.js';
 
 /** The part of an EventBridge event the bus handlers read (the rest is not trusted or needed). */

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { type AwsBackend, createAwsBackend, createClients } from '../../adapters/aws/index.js';
-import { ConfigError } from '../../core/ports/errors.js';
+import { ConfigError } from '../../core/ports/index.js';
 import { registry } from '../../pipelines/registry.js';
 import { type ConfigOf, ENV, loadConfig, type Role } from '../config.js';
 import { Deployment } from '../deployment.js';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpApi } from '../../core/api/http-api.js';
-import type { Caller } from '../../core/control/job-requests.js';
+import type { HttpApi } from '../../core/api/index.js';
+import type { Caller } from '../../core/control/index.js';
 
 export interface HttpHandlerOptions {
   /** The JWT claim that holds the tenant. @default 'custom:tenant_id' */

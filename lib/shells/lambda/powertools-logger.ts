@@ -1,6 +1,6 @@
 import type { Logger as PowertoolsLoggerClient } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
-import type { LogFields, Logger } from '../../core/ports/logger.js';
+import type { LogFields, Logger } from '../../core/ports/index.js';
 
 function attributes(fields: LogFields | undefined): LogAttributes {
   return { ...fields };

@@ -1,4 +1,4 @@
-import type { JobQueue, OutgoingMessage } from '../../core/ports/job-queue.js';
+import type { JobQueue, OutgoingMessage } from '../../core/ports/index.js';
 
 interface Held {
   readonly queue: string;

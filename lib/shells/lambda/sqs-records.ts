@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { ReceivedMessage } from '../../core/ports/job-queue.js';
+import type { ReceivedMessage } from '../../core/ports/index.js';
 
 /** `arn:aws:sqs:region:account:name` → `name`. */
 export function queueNameFromArn(arn: string): string {

@@ -1,10 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { StageRunner } from '../../core/engine/runner.js';
-import type { Outcome } from '../../core/engine/runner-kit.js';
-import type { EventPublisher } from '../../core/ports/event-publisher.js';
-import type { JobQueue } from '../../core/ports/job-queue.js';
-import type { Logger } from '../../core/ports/logger.js';
+import type { Outcome, StageRunner } from '../../core/engine/index.js';
+import type { EventPublisher, JobQueue, Logger } from '../../core/ports/index.js';
 import { SendBarrier } from './send-barrier.js';
 import { messageOf, queueNameFromArn } from './sqs-records.js';
 

@@ -4,9 +4,9 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { z } from 'zod';
-import type { LiveApi } from '../../core/api/live-api.js';
-import type { Caller } from '../../core/control/job-requests.js';
-import type { Logger } from '../../core/ports/logger.js';
+import type { LiveApi } from '../../core/api/index.js';
+import type { Caller } from '../../core/control/index.js';
+import type { Logger } from '../../core/ports/index.js';
 
 /** The fields of a WebSocket route event the handlers use, parsed rather than trusted. */
 const WebSocketEventSchema = z.object({

@@ -28,7 +28,7 @@ import {
   NotFoundError,
   ReceiptHandleError,
   StagecoachError,
-} from '../../../lib/core/ports/errors.js';
+} from '../../../lib/core/ports/index.js';
 import { jobEvent, jobRecord } from '../../support/factories.js';
 
 const awsError = (name: string, status = 400, extra: Record<string, unknown> = {}): Error =>

@@ -1,18 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBackend, type MemoryBackend } from '../../../lib/adapters/memory/index.js';
-import { LiveFanout } from '../../../lib/core/api/fanout.js';
-import { HttpApi } from '../../../lib/core/api/http-api.js';
-import { jobRoutes } from '../../../lib/core/api/job-routes.js';
-import { LiveApi } from '../../../lib/core/api/live-api.js';
-import { JobService } from '../../../lib/core/control/jobs.js';
-import { DeadLetterHandler } from '../../../lib/core/engine/dead-letters.js';
-import { StageRunner } from '../../../lib/core/engine/runner.js';
-import { Topology } from '../../../lib/core/engine/topology.js';
-import { serializeEnvelope } from '../../../lib/core/ports/contract.js';
-import { envelopeOf } from '../../../lib/core/ports/job.js';
-import { silentLogger } from '../../../lib/core/ports/logger.js';
-import { definePipeline } from '../../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../../lib/core/sdk/stage.js';
+import { HttpApi, jobRoutes, LiveApi, LiveFanout } from '../../../lib/core/api/index.js';
+import { JobService } from '../../../lib/core/control/index.js';
+import { DeadLetterHandler, StageRunner, Topology } from '../../../lib/core/engine/index.js';
+import { envelopeOf, serializeEnvelope, silentLogger } from '../../../lib/core/ports/index.js';
+import { definePipeline, defineStage } from '../../../lib/core/sdk/index.js';
 import {
   createDeadLetterHandler,
   createFanoutHandler,

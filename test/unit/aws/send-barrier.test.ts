@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobQueue, OutgoingMessage } from '../../../lib/core/ports/job-queue.js';
+import type { JobQueue, OutgoingMessage } from '../../../lib/core/ports/index.js';
 import { SendBarrier } from '../../../lib/shells/lambda/send-barrier.js';
 
 /** A queue that records each send call. */

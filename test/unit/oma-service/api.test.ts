@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend, LocalUrlSigner } from '../../../lib/adapters/memory/index.js';
-import { HttpApi, type HttpResponse } from '../../../lib/core/api/http-api.js';
-import type { Caller } from '../../../lib/core/control/job-requests.js';
-import type { ServiceEvent } from '../../../lib/core/ports/event-publisher.js';
+import { HttpApi, type HttpResponse } from '../../../lib/core/api/index.js';
+import type { Caller } from '../../../lib/core/control/index.js';
+import type { ServiceEvent } from '../../../lib/core/ports/index.js';
 import { AnalysisStore } from '../../../lib/pipelines/oma/analysis-store.js';
 import { datasetKey } from '../../../lib/pipelines/oma/keys.js';
 import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';

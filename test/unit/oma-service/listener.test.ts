@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../../lib/adapters/memory/index.js';
-import type { ServiceEvent } from '../../../lib/core/ports/event-publisher.js';
-import type { JobEvent, JobEventType } from '../../../lib/core/ports/job.js';
-import { silentLogger } from '../../../lib/core/ports/logger.js';
+import type { JobEvent, JobEventType, ServiceEvent } from '../../../lib/core/ports/index.js';
+import { silentLogger } from '../../../lib/core/ports/index.js';
 import { AnalysisStore } from '../../../lib/pipelines/oma/analysis-store.js';
 import { csvKey, datasetKey, modesKey, resultKey } from '../../../lib/pipelines/oma/keys.js';
 import { omaStatusListener, projectJobEvent } from '../../../lib/pipelines/oma/listener.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../../lib/adapters/memory/index.js';
-import type { Caller } from '../../../lib/core/control/job-requests.js';
+import type { Caller } from '../../../lib/core/control/index.js';
 import { AnalysisService } from '../../../lib/pipelines/oma/analysis-service.js';
 import { AnalysisStore } from '../../../lib/pipelines/oma/analysis-store.js';
 import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lib/core/ports/errors.js';
+import { ConfigError } from '../../../lib/core/ports/index.js';
 import { ENV, loadConfig, resourcesToEnv } from '../../../lib/shells/config.js';
 
 const resources = {

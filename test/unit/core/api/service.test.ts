@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defineService, ServiceRegistry } from '../../../../lib/core/api/service.js';
-import { ConfigError } from '../../../../lib/core/ports/errors.js';
-import { defineListener } from '../../../../lib/core/sdk/listener.js';
-import { definePipeline } from '../../../../lib/core/sdk/pipeline.js';
-import { defineStage } from '../../../../lib/core/sdk/stage.js';
+import { defineService, ServiceRegistry } from '../../../../lib/core/api/index.js';
+import { ConfigError } from '../../../../lib/core/ports/index.js';
+import { defineListener, definePipeline, defineStage } from '../../../../lib/core/sdk/index.js';
 import { registry } from '../../../../lib/pipelines/registry.js';
 
 const stage = defineStage({ name: 'only', inputs: {}, outputs: [], process: () => ({}) });

@@ -1,0 +1,3 @@
+// The control layer's entry point: it only re-exports.
+export * from './job-requests.js';
+export * from './jobs.js';
