@@ -7,7 +7,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { connectionsTableDefinition, jobsTableDefinition } from '../adapters/aws/provision.js';
+import { connectionsTableDefinition, jobsTableDefinition } from '../adapters/aws/tables.js';
 import { DEFAULT_REMOVAL_POLICY } from './defaults.js';
 
 /** The attribute the DynamoDB store writes expiry times (epoch seconds) to. */
@@ -36,7 +36,7 @@ export interface JobsStateProps {
 
 /**
  * The DynamoDB tables the store uses, declared from the same definitions the dev runtime creates
- * them with (`lib/adapters/aws/provision.ts`): jobs, events, attempts, holds and dead letters in
+ * them with (`lib/adapters/aws/tables.ts`): jobs, events, attempts, holds and dead letters in
  * one table with the two tenant indexes; WebSocket connections and subscriptions in another. Both
  * are encrypted, on-demand, with point-in-time recovery and TTL.
  */

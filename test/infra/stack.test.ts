@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jobsTableDefinition } from '../../lib/adapters/aws/provision.js';
+import { jobsTableDefinition } from '../../lib/adapters/aws/tables.js';
 import { Topology } from '../../lib/core/engine/index.js';
 import { LambdaStage } from '../../lib/infra/lambda-stage.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';

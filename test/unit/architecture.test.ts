@@ -1,26 +1,143 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join, normalize, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The layout is the architecture (docs/architecture.md): folders depend one way, nothing imports in
+// a circle, and the core and the OMA engine stay free of AWS. This test reads every import in lib/
+// and functions/ and checks those rules.
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const CLOUD =
-  /from\s+['"](@aws-sdk\/|@aws-lambda-powertools\/|aws-cdk-lib|aws-lambda|@smithy\/)|import\(\s*['"](@aws-sdk|aws-cdk-lib)/;
-const OUTWARD = /from\s+['"]\.\.\/(adapters|infra|dev|cli)\//;
+
+/** Each folder and the folders it may import from (itself included). Longest prefix wins. */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  'lib/core/ports': ['lib/core/ports'],
+  'lib/core/sdk': ['lib/core/ports', 'lib/core/sdk'],
+  'lib/core/engine': ['lib/core/ports', 'lib/core/sdk', 'lib/core/engine'],
+  'lib/core/control': ['lib/core/ports', 'lib/core/sdk', 'lib/core/engine', 'lib/core/control'],
+  'lib/core/api': ['lib/core'],
+  'lib/oma': ['lib/oma'],
+  'lib/adapters/memory': ['lib/core/ports', 'lib/adapters/memory'],
+  'lib/adapters/aws': ['lib/core/ports', 'lib/adapters/aws'],
+  'lib/pipelines': ['lib/core', 'lib/oma', 'lib/pipelines'],
+  'lib/shells': ['lib/core', 'lib/adapters', 'lib/pipelines', 'lib/shells'],
+  'lib/dev': ['lib/core', 'lib/adapters', 'lib/pipelines', 'lib/shells', 'lib/dev'],
+  'lib/infra': [
+    'lib/core',
+    'lib/pipelines',
+    'lib/shells/config.ts',
+    'lib/adapters/aws/tables.ts',
+    'lib/infra',
+  ],
+  'lib/cli': ['lib/core', 'lib/oma', 'lib/pipelines', 'lib/dev', 'lib/shells/config.ts', 'lib/cli'],
+  functions: ['lib/shells'],
+};
+
+/** npm packages a cloud-free folder may use (node: built-ins are always allowed). */
+const PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  'lib/core': ['zod'],
+  'lib/oma': [],
+};
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+  readonly line: number;
+}
+
+const IMPORT =
+  /(?:^|\s)(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 async function sources(dir: string): Promise<string[]> {
-  const entries = await readdir(join(ROOT, dir), { recursive: true }).catch(() => []);
+  const entries = await readdir(join(ROOT, dir), { recursive: true });
   return entries.filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
 }
 
+function owner(file: string, table: Readonly<Record<string, unknown>>): string | undefined {
+  return Object.keys(table)
+    .filter((prefix) => file === prefix || file.startsWith(`${prefix}/`))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+let relativeEdges: Edge[] = [];
+let packageEdges: Edge[] = [];
+
+beforeAll(async () => {
+  const files = [...(await sources('lib')), ...(await sources('functions'))];
+  for (const file of files) {
+    const text = await readFile(join(ROOT, file), 'utf8');
+    text.split('\n').forEach((line, i) => {
+      for (const match of line.matchAll(IMPORT)) {
+        const spec = match[1] ?? match[2] ?? '';
+        if (spec.startsWith('.')) {
+          const to = relative(ROOT, normalize(join(ROOT, dirname(file), spec))).replace(/\.js$/, '.ts');
+          relativeEdges.push({ from: file, to, line: i + 1 });
+        } else if (!spec.startsWith('node:')) {
+          packageEdges.push({ from: file, to: spec, line: i + 1 });
+        }
+      }
+    });
+  }
+  relativeEdges = relativeEdges.filter((e) => e.to.startsWith('lib/') || e.to.startsWith('functions/'));
+  packageEdges = packageEdges.filter((e) => e.to !== '');
+});
+
 describe('architecture', () => {
-  it.each(['lib/core', 'lib/oma'])('%s imports nothing from AWS nor from the outer layers', async (dir) => {
-    const offending: string[] = [];
-    for (const file of await sources(dir)) {
-      const text = await readFile(join(ROOT, file), 'utf8');
-      text.split('\n').forEach((line, i) => {
-        if (CLOUD.test(line) || OUTWARD.test(line)) offending.push(`${file}:${i + 1}: ${line.trim()}`);
-      });
-    }
+  it('reads the imports of every source file', () => {
+    expect(relativeEdges.length).toBeGreaterThan(500);
+  });
+
+  it('folders depend one way (docs/architecture.md)', () => {
+    const offending = relativeEdges
+      .filter((edge) => {
+        const from = owner(edge.from, MAY_IMPORT);
+        if (from === undefined) return false;
+        const allowed = MAY_IMPORT[from] ?? [];
+        return !allowed.some((prefix) => edge.to === prefix || edge.to.startsWith(`${prefix}/`));
+      })
+      .map((e) => `${e.from}:${e.line} → ${e.to}`);
     expect(offending).toEqual([]);
+  });
+
+  it('lib/core and lib/oma use no npm package but zod (so no AWS SDK, Powertools or CDK)', () => {
+    const offending = packageEdges
+      .filter((edge) => {
+        const from = owner(edge.from, PACKAGES);
+        if (from === undefined) return false;
+        const name = edge.to.startsWith('@')
+          ? edge.to.split('/').slice(0, 2).join('/')
+          : edge.to.split('/')[0];
+        return !(PACKAGES[from] ?? []).includes(name ?? '');
+      })
+      .map((e) => `${e.from}:${e.line} → ${e.to}`);
+    expect(offending).toEqual([]);
+  });
+
+  it('nothing in lib/ imports in a circle, not even types', () => {
+    const graph = new Map<string, string[]>();
+    for (const edge of relativeEdges) graph.set(edge.from, [...(graph.get(edge.from) ?? []), edge.to]);
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (file: string): void => {
+      state.set(file, 'open');
+      path.push(file);
+      for (const next of graph.get(file) ?? []) {
+        if (state.get(next) === 'open') cycles.push([...path.slice(path.indexOf(next)), next].join(' → '));
+        else if (state.get(next) === undefined) visit(next);
+      }
+      path.pop();
+      state.set(file, 'done');
+    };
+    for (const file of graph.keys()) if (state.get(file) === undefined) visit(file);
+    expect(cycles).toEqual([]);
+  });
+
+  it('the entry points in functions/ are a few lines around lib/shells', async () => {
+    const long: string[] = [];
+    for (const file of await sources('functions')) {
+      const lines = (await readFile(join(ROOT, file), 'utf8')).trim().split('\n').length;
+      if (lines > 5) long.push(`${file}: ${lines} lines`);
+    }
+    expect(long).toEqual([]);
   });
 });

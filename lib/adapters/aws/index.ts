@@ -7,11 +7,7 @@ export { DynamoJobStore, type DynamoJobStoreOptions } from './dynamo-job-store.j
 export { DynamoRecordStore } from './dynamo-record-store.js';
 export { call, isAwsError, translateAwsError } from './errors.js';
 export { EventBridgePublisher, type EventBridgePublisherOptions } from './eventbridge-publisher.js';
-export {
-  connectionsTableDefinition,
-  jobsTableDefinition,
-  provisionAws,
-  routeBusToQueue,
-} from './provision.js';
+export { provisionAws, routeBusToQueue } from './provision.js';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
 export { SqsJobQueue, type SqsJobQueueOptions } from './sqs-job-queue.js';
+export { connectionsTableDefinition, jobsTableDefinition } from './tables.js';
