@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/moto-global.ts'],
+    globalSetup: ['test/setup/build-global.ts', 'test/setup/moto-global.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
 import { JsonLogger, type LogLevel } from '../core/ports/index.js';
-import { type DevBackend, DevRuntime } from '../dev/runtime.js';
-import { registry } from '../pipelines/registry.js';
+import type { DevBackend } from '../dev/runtime.js';
 
 /** `stagecoach dev`: the whole deployment on this machine, until Ctrl-C. */
 export function registerDevCommand(program: Command): void {
@@ -23,7 +22,7 @@ export function registerDevCommand(program: Command): void {
     .option('--prefix <prefix>', 'prefix of queue, table, bus and bucket names', 'dev-')
     .option(
       '--services <names>',
-      `services to run, comma-separated (registered: ${registry.names.join(', ')}; default: all)`,
+      'services to run, comma-separated names from lib/pipelines/registry.ts (default: every one)',
       (value: string) =>
         value
           .split(',')
@@ -50,6 +49,11 @@ export function registerDevCommand(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65_535) {
           program.error(`--port must be a port number (got '${options.port}')`, { exitCode: 2 });
         }
+        // The runtime, the adapters and every service's code load only for this command.
+        const [{ DevRuntime }, { registry }] = await Promise.all([
+          import('../dev/runtime.js'),
+          import('../pipelines/registry.js'),
+        ]);
         const services = (() => {
           try {
             return registry.select(options.services);
