@@ -13,7 +13,7 @@ import { type AnalysisRecord, isFinished } from '../../lib/pipelines/oma/schemas
 import { omaService } from '../../lib/pipelines/oma/service.js';
 import { motoEndpoint } from '../contract/aws-harness.js';
 import { eventually } from '../support/wait.js';
-import { frameMeasurement, frequencyErrors, matchModes } from '../unit/oma-service/fixtures.js';
+import { frameMeasurement, frequencyErrors, matchModes } from '../unit/pipelines/oma/fixtures.js';
 
 const [tokenA = '', tokenB = ''] = Object.keys(DEFAULT_TOKENS.tokens);
 

@@ -1,22 +1,22 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryBackend, type MemoryBackend } from '../../../lib/adapters/memory/index.js';
-import { HttpApi, jobRoutes, LiveApi, LiveFanout } from '../../../lib/core/api/index.js';
-import { JobService } from '../../../lib/core/control/index.js';
-import { DeadLetterHandler, StageRunner, Topology } from '../../../lib/core/engine/index.js';
-import { envelopeOf, serializeEnvelope, silentLogger } from '../../../lib/core/ports/index.js';
-import { definePipeline, defineStage } from '../../../lib/core/sdk/index.js';
+import { createMemoryBackend, type MemoryBackend } from '../../../../lib/adapters/memory/index.js';
+import { HttpApi, jobRoutes, LiveApi, LiveFanout } from '../../../../lib/core/api/index.js';
+import { JobService } from '../../../../lib/core/control/index.js';
+import { DeadLetterHandler, StageRunner, Topology } from '../../../../lib/core/engine/index.js';
+import { envelopeOf, serializeEnvelope, silentLogger } from '../../../../lib/core/ports/index.js';
+import { definePipeline, defineStage } from '../../../../lib/core/sdk/index.js';
 import {
   createDeadLetterHandler,
   createFanoutHandler,
   createHoldSweeper,
-} from '../../../lib/shells/lambda/bus-handlers.js';
-import { callerFromClaims, createHttpHandler } from '../../../lib/shells/lambda/http-handler.js';
-import { createStageHandler } from '../../../lib/shells/lambda/stage-handler.js';
+} from '../../../../lib/shells/lambda/bus-handlers.js';
+import { callerFromClaims, createHttpHandler } from '../../../../lib/shells/lambda/http-handler.js';
+import { createStageHandler } from '../../../../lib/shells/lambda/stage-handler.js';
 import {
   createWebSocketAuthorizer,
   createWebSocketHandlers,
-} from '../../../lib/shells/lambda/websocket-handlers.js';
-import { jobEvent } from '../../support/factories.js';
+} from '../../../../lib/shells/lambda/websocket-handlers.js';
+import { jobEvent } from '../../../support/factories.js';
 import {
   authorizerEvent,
   httpEvent,
@@ -24,7 +24,7 @@ import {
   sqsEvent,
   sqsRecord,
   wsEvent,
-} from '../../support/lambda-events.js';
+} from '../../../support/lambda-events.js';
 
 const one = defineStage({ name: 'one', inputs: {}, outputs: ['n'], process: () => ({ n: 1 }) });
 const two = defineStage({ name: 'two', inputs: {}, outputs: [], process: () => ({}) });

@@ -13,7 +13,7 @@ import {
   StageTimeoutError,
   serializeError,
   ValidationError,
-} from '../../lib/core/ports/index.js';
+} from '../../../../lib/core/ports/index.js';
 
 describe('errors', () => {
   it.each([

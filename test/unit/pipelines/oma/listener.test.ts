@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createMemoryBackend } from '../../../lib/adapters/memory/index.js';
-import type { JobEvent, JobEventType, ServiceEvent } from '../../../lib/core/ports/index.js';
-import { silentLogger } from '../../../lib/core/ports/index.js';
-import { AnalysisStore } from '../../../lib/pipelines/oma/analysis-store.js';
-import { csvKey, datasetKey, modesKey, resultKey } from '../../../lib/pipelines/oma/keys.js';
-import { omaStatusListener, projectJobEvent } from '../../../lib/pipelines/oma/listener.js';
-import type { AnalysisRecord, AnalysisType } from '../../../lib/pipelines/oma/schemas.js';
-import { jobEvent, jobRecord } from '../../support/factories.js';
+import { createMemoryBackend } from '../../../../lib/adapters/memory/index.js';
+import type { JobEvent, JobEventType, ServiceEvent } from '../../../../lib/core/ports/index.js';
+import { silentLogger } from '../../../../lib/core/ports/index.js';
+import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
+import { csvKey, datasetKey, modesKey, resultKey } from '../../../../lib/pipelines/oma/keys.js';
+import { omaStatusListener, projectJobEvent } from '../../../../lib/pipelines/oma/listener.js';
+import type { AnalysisRecord, AnalysisType } from '../../../../lib/pipelines/oma/schemas.js';
+import { jobEvent, jobRecord } from '../../../support/factories.js';
 
 const TENANT = 'tenant-a';
 const SID = 'bridge-1';

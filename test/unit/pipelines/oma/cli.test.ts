@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modesTable, ProgressBar, table } from '../../../lib/cli/oma-format.js';
-import { DevRuntime } from '../../../lib/dev/runtime.js';
-import { omaService } from '../../../lib/pipelines/oma/service.js';
-import { stagecoach } from '../../support/cli.js';
+import { modesTable, ProgressBar, table } from '../../../../lib/cli/oma-format.js';
+import { DevRuntime } from '../../../../lib/dev/runtime.js';
+import { omaService } from '../../../../lib/pipelines/oma/service.js';
+import { stagecoach } from '../../../support/cli.js';
 import { noiseCsv } from './fixtures.js';
 
 describe('stagecoach oma', () => {

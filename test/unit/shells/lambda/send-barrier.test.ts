@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JobQueue, OutgoingMessage } from '../../../lib/core/ports/index.js';
-import { SendBarrier } from '../../../lib/shells/lambda/send-barrier.js';
+import type { JobQueue, OutgoingMessage } from '../../../../lib/core/ports/index.js';
+import { SendBarrier } from '../../../../lib/shells/lambda/send-barrier.js';
 
 /** A queue that records each send call. */
 function recorder(): Pick<JobQueue, 'send'> & { calls: { queue: string; bodies: string[] }[] } {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBackend } from '../../../lib/adapters/memory/index.js';
-import type { Caller } from '../../../lib/core/control/index.js';
-import { AnalysisService } from '../../../lib/pipelines/oma/analysis-service.js';
-import { AnalysisStore } from '../../../lib/pipelines/oma/analysis-store.js';
-import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';
-import { omaPipeline } from '../../../lib/pipelines/oma/pipeline.js';
-import { ResultFileSchema } from '../../../lib/pipelines/oma/result-summary.js';
-import { type AnalysisRecord, isFinished } from '../../../lib/pipelines/oma/schemas.js';
-import { Runtime } from '../../../lib/shells/embedded.js';
-import { eventually } from '../../support/wait.js';
+import { createMemoryBackend } from '../../../../lib/adapters/memory/index.js';
+import type { Caller } from '../../../../lib/core/control/index.js';
+import { AnalysisService } from '../../../../lib/pipelines/oma/analysis-service.js';
+import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
+import { omaStatusListener } from '../../../../lib/pipelines/oma/listener.js';
+import { omaPipeline } from '../../../../lib/pipelines/oma/pipeline.js';
+import { ResultFileSchema } from '../../../../lib/pipelines/oma/result-summary.js';
+import { type AnalysisRecord, isFinished } from '../../../../lib/pipelines/oma/schemas.js';
+import { Runtime } from '../../../../lib/shells/embedded.js';
+import { eventually } from '../../../support/wait.js';
 import { frameMeasurement, frequencyErrors, matchModes, noiseCsv } from './fixtures.js';
 
 /**

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryJobQueue } from '../../lib/adapters/memory/memory-job-queue.js';
+import { MemoryJobQueue } from '../../../../lib/adapters/memory/memory-job-queue.js';
 import {
   ConfigError,
   ManualClock,
   QueueNotFoundError,
   ReceiptHandleError,
-} from '../../lib/core/ports/index.js';
+} from '../../../../lib/core/ports/index.js';
 
 async function setup() {
   const clock = new ManualClock();

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DevRuntime } from '../../lib/dev/runtime.js';
-import { exampleService } from '../../lib/pipelines/example/service.js';
-import { stagecoach } from '../support/cli.js';
+import { DevRuntime } from '../../../lib/dev/runtime.js';
+import { exampleService } from '../../../lib/pipelines/example/service.js';
+import { stagecoach } from '../../support/cli.js';
 
 describe('stagecoach jobs and holds', () => {
   let runtime: DevRuntime;
@@ -27,7 +27,7 @@ describe('stagecoach jobs and holds', () => {
 
   it('prints the package version with --version', async () => {
     const { version } = JSON.parse(
-      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+      await readFile(new URL('../../../package.json', import.meta.url), 'utf8'),
     ) as {
       version: string;
     };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBackend } from '../../lib/adapters/memory/index.js';
-import { defineService, dispatchToListeners } from '../../lib/core/api/index.js';
-import type { JobEvent } from '../../lib/core/ports/index.js';
-import { ConfigError, silentLogger } from '../../lib/core/ports/index.js';
-import { defineListener, definePipeline, defineStage } from '../../lib/core/sdk/index.js';
-import { Runtime } from '../../lib/shells/embedded.js';
-import { jobEvent } from '../support/factories.js';
-import { eventually } from '../support/wait.js';
+import { createMemoryBackend } from '../../../../lib/adapters/memory/index.js';
+import { defineService, dispatchToListeners } from '../../../../lib/core/api/index.js';
+import type { JobEvent } from '../../../../lib/core/ports/index.js';
+import { ConfigError, silentLogger } from '../../../../lib/core/ports/index.js';
+import { defineListener, definePipeline, defineStage } from '../../../../lib/core/sdk/index.js';
+import { Runtime } from '../../../../lib/shells/embedded.js';
+import { jobEvent } from '../../../support/factories.js';
+import { eventually } from '../../../support/wait.js';
 
 const pipeline = definePipeline({
   name: 'watched',
@@ -73,7 +73,7 @@ describe('listeners', () => {
   });
 
   it('run in the dev runtime on the embedded backend', async () => {
-    const { DevRuntime } = await import('../../lib/dev/runtime.js');
+    const { DevRuntime } = await import('../../../../lib/dev/runtime.js');
     const { mkdtemp } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalUrlSigner } from '../../lib/adapters/memory/local-url-signer.js';
-import { ManualClock } from '../../lib/core/ports/index.js';
+import { LocalUrlSigner } from '../../../../lib/adapters/memory/local-url-signer.js';
+import { ManualClock } from '../../../../lib/core/ports/index.js';
 
 describe('LocalUrlSigner', () => {
   const clock = new ManualClock(1_000_000);

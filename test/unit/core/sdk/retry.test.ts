@@ -5,7 +5,7 @@ import {
   DEFAULT_RETRY_POLICY,
   hasRetriesLeft,
   nominalDelay,
-} from '../../lib/core/sdk/index.js';
+} from '../../../../lib/core/sdk/index.js';
 
 const exp: Backoff = {
   type: 'exponential',

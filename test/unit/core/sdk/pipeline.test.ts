@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { laneOf, pipelineQueues, queueSpecs, Topology } from '../../lib/core/engine/index.js';
-import { ConfigError } from '../../lib/core/ports/index.js';
-import { definePipeline, defineStage, nextStage } from '../../lib/core/sdk/index.js';
+import { laneOf, pipelineQueues, queueSpecs, Topology } from '../../../../lib/core/engine/index.js';
+import { ConfigError } from '../../../../lib/core/ports/index.js';
+import { definePipeline, defineStage, nextStage } from '../../../../lib/core/sdk/index.js';
 
 const stage = (name: string) => defineStage({ name, inputs: {}, outputs: [], process: () => ({}) });
 

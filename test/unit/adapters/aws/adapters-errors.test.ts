@@ -16,20 +16,20 @@ import {
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiGatewayLiveChannel } from '../../../lib/adapters/aws/api-gateway-live-channel.js';
-import { DynamoJobStore } from '../../../lib/adapters/aws/dynamo-job-store.js';
-import { translateAwsError } from '../../../lib/adapters/aws/errors.js';
-import { EventBridgePublisher } from '../../../lib/adapters/aws/eventbridge-publisher.js';
-import { S3BlobStore } from '../../../lib/adapters/aws/s3-blob-store.js';
-import { SqsJobQueue } from '../../../lib/adapters/aws/sqs-job-queue.js';
+import { ApiGatewayLiveChannel } from '../../../../lib/adapters/aws/api-gateway-live-channel.js';
+import { DynamoJobStore } from '../../../../lib/adapters/aws/dynamo-job-store.js';
+import { translateAwsError } from '../../../../lib/adapters/aws/errors.js';
+import { EventBridgePublisher } from '../../../../lib/adapters/aws/eventbridge-publisher.js';
+import { S3BlobStore } from '../../../../lib/adapters/aws/s3-blob-store.js';
+import { SqsJobQueue } from '../../../../lib/adapters/aws/sqs-job-queue.js';
 import {
   BackendUnavailableError,
   ConfigError,
   NotFoundError,
   ReceiptHandleError,
   StagecoachError,
-} from '../../../lib/core/ports/index.js';
-import { jobEvent, jobRecord } from '../../support/factories.js';
+} from '../../../../lib/core/ports/index.js';
+import { jobEvent, jobRecord } from '../../../support/factories.js';
 
 const awsError = (name: string, status = 400, extra: Record<string, unknown> = {}): Error =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status }, ...extra });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ProgressThrottle, type ProgressUpdate } from '../../lib/core/engine/index.js';
-import { ManualClock } from '../../lib/core/ports/index.js';
+import { ProgressThrottle, type ProgressUpdate } from '../../../../lib/core/engine/index.js';
+import { ManualClock } from '../../../../lib/core/ports/index.js';
 
 describe('ProgressThrottle', () => {
   beforeEach(() => {

@@ -6,8 +6,8 @@ import {
   SsiParametersSchema,
   StructureIdSchema,
   statusRank,
-} from '../../../lib/pipelines/oma/schemas.js';
-import { analyzeOptions, checkToeplitzSize } from '../../../lib/pipelines/oma/stage-analyze.js';
+} from '../../../../lib/pipelines/oma/schemas.js';
+import { analyzeOptions, checkToeplitzSize } from '../../../../lib/pipelines/oma/stage-analyze.js';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }): string[] =>
   result.error?.issues.map((i) => i.message) ?? [];

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryBackend, type MemoryBackend } from '../../lib/adapters/memory/index.js';
-import { DeadLetterHandler, StageRunner, Topology } from '../../lib/core/engine/index.js';
-import type { JobRecord } from '../../lib/core/ports/index.js';
-import { serializeEnvelope } from '../../lib/core/ports/index.js';
-import { definePipeline, defineStage } from '../../lib/core/sdk/index.js';
-import { envelope, jobRecord, received } from '../support/factories.js';
+import { createMemoryBackend, type MemoryBackend } from '../../../../lib/adapters/memory/index.js';
+import { DeadLetterHandler, StageRunner, Topology } from '../../../../lib/core/engine/index.js';
+import type { JobRecord } from '../../../../lib/core/ports/index.js';
+import { serializeEnvelope } from '../../../../lib/core/ports/index.js';
+import { definePipeline, defineStage } from '../../../../lib/core/sdk/index.js';
+import { envelope, jobRecord, received } from '../../../support/factories.js';
 
 const a = defineStage({ name: 'a', inputs: {}, outputs: ['x'], process: () => ({ x: 1 }) });
 const b = defineStage({ name: 'b', inputs: {}, outputs: [], process: () => ({}) });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryJobStore } from '../../lib/adapters/memory/memory-job-store.js';
-import { MemoryLiveChannel } from '../../lib/adapters/memory/memory-live-channel.js';
-import { LiveFanout } from '../../lib/core/api/index.js';
-import { jobTopic, tenantTopic } from '../../lib/core/ports/index.js';
-import { jobEvent, jobRecord } from '../support/factories.js';
+import { MemoryJobStore } from '../../../../lib/adapters/memory/memory-job-store.js';
+import { MemoryLiveChannel } from '../../../../lib/adapters/memory/memory-live-channel.js';
+import { LiveFanout } from '../../../../lib/core/api/index.js';
+import { jobTopic, tenantTopic } from '../../../../lib/core/ports/index.js';
+import { jobEvent, jobRecord } from '../../../support/factories.js';
 
 describe('LiveFanout', () => {
   it('reaches job and tenant subscribers of the event’s tenant only, and drops gone connections', async () => {

@@ -8,8 +8,8 @@ import {
   peekJobId,
   safeParseEnvelope,
   serializeEnvelope,
-} from '../../lib/core/ports/index.js';
-import { envelope } from '../support/factories.js';
+} from '../../../../lib/core/ports/index.js';
+import { envelope } from '../../../support/factories.js';
 
 describe('job contract', () => {
   it('round-trips an envelope through serialize and parse', () => {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBackend, LocalUrlSigner } from '../../../lib/adapters/memory/index.js';
-import { HttpApi, type HttpResponse } from '../../../lib/core/api/index.js';
-import type { Caller } from '../../../lib/core/control/index.js';
-import type { ServiceEvent } from '../../../lib/core/ports/index.js';
-import { AnalysisStore } from '../../../lib/pipelines/oma/analysis-store.js';
-import { datasetKey } from '../../../lib/pipelines/oma/keys.js';
-import { omaStatusListener } from '../../../lib/pipelines/oma/listener.js';
-import { omaPipeline } from '../../../lib/pipelines/oma/pipeline.js';
-import { analysisRoutes } from '../../../lib/pipelines/oma/routes.js';
-import type { AnalysisRecord } from '../../../lib/pipelines/oma/schemas.js';
-import { Runtime } from '../../../lib/shells/embedded.js';
-import { eventually } from '../../support/wait.js';
+import { createMemoryBackend, LocalUrlSigner } from '../../../../lib/adapters/memory/index.js';
+import { HttpApi, type HttpResponse } from '../../../../lib/core/api/index.js';
+import type { Caller } from '../../../../lib/core/control/index.js';
+import type { ServiceEvent } from '../../../../lib/core/ports/index.js';
+import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
+import { datasetKey } from '../../../../lib/pipelines/oma/keys.js';
+import { omaStatusListener } from '../../../../lib/pipelines/oma/listener.js';
+import { omaPipeline } from '../../../../lib/pipelines/oma/pipeline.js';
+import { analysisRoutes } from '../../../../lib/pipelines/oma/routes.js';
+import type { AnalysisRecord } from '../../../../lib/pipelines/oma/schemas.js';
+import { Runtime } from '../../../../lib/shells/embedded.js';
+import { eventually } from '../../../support/wait.js';
 
 const alice: Caller = { tenantId: 'tenant-a', userId: 'alice' };
 const bob: Caller = { tenantId: 'tenant-b', userId: 'bob' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MemoryBlobStore } from '../../lib/adapters/memory/memory-blob-store.js';
+import { MemoryBlobStore } from '../../../../lib/adapters/memory/memory-blob-store.js';
 import {
   ConfigError,
   ContractError,
@@ -9,8 +9,8 @@ import {
   MissingParamError,
   NotFoundError,
   silentLogger,
-} from '../../lib/core/ports/index.js';
-import type { JobIdentity } from '../../lib/core/sdk/index.js';
+} from '../../../../lib/core/ports/index.js';
+import type { JobIdentity } from '../../../../lib/core/sdk/index.js';
 import {
   blobKey,
   defineStage,
@@ -21,7 +21,7 @@ import {
   requiredString,
   validateInputs,
   verifyOutputs,
-} from '../../lib/core/sdk/index.js';
+} from '../../../../lib/core/sdk/index.js';
 
 const job: JobIdentity = {
   job_id: 'j',
