@@ -9,12 +9,6 @@ import { DEFAULT_LOG_RETENTION, DEFAULT_REMOVAL_POLICY } from './defaults.js';
 import type { Identity } from './identity.js';
 import { ServiceFunction } from './service-function.js';
 
-/**
- * The resource paths the API function answers, each with its sub-paths: the job service's
- * (lib/core/http-api.ts) and the services' (lib/pipelines: the OMA analyses under /structures).
- */
-export const HTTP_API_PATHS = ['/jobs', '/holds', '/structures'] as const;
-
 export interface JobsHttpApiProps {
   /** The user pool whose ID tokens the JWT authorizer accepts (audience: its app client). */
   readonly identity: Identity;
@@ -33,9 +27,10 @@ export interface JobsHttpApiProps {
 }
 
 /**
- * The HTTP API (payload 2.0, `$default` stage so paths carry no stage prefix): `ANY <path>` and
- * `ANY <path>/{proxy+}` for each of {@link HTTP_API_PATHS} to the API function, every route
- * behind the Cognito JWT authorizer, throttled, with access logs.
+ * The HTTP API (payload 2.0, `$default` stage so paths carry no stage prefix): `ANY /{proxy+}` to
+ * the API function, whose router knows every path of the job API and of the selected services (an
+ * unknown path is its 404) — so a service's new route needs no change here. Behind the Cognito JWT
+ * authorizer, throttled, with access logs.
  */
 export class JobsHttpApi extends Construct {
   readonly api: apigw.HttpApi;
@@ -90,16 +85,12 @@ export class JobsHttpApi extends Construct {
     const integration = new HttpLambdaIntegration('Jobs', this.handler.function, {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
-    this.routes = HTTP_API_PATHS.flatMap((path) =>
-      [path, `${path}/{proxy+}`].flatMap((routePath) =>
-        this.api.addRoutes({
-          path: routePath,
-          methods: [apigw.HttpMethod.ANY],
-          integration,
-          authorizer: this.authorizer,
-        }),
-      ),
-    );
+    this.routes = this.api.addRoutes({
+      path: '/{proxy+}',
+      methods: [apigw.HttpMethod.ANY],
+      integration,
+      authorizer: this.authorizer,
+    });
   }
 
   /** The base URL: `https://{api-id}.execute-api.{region}.amazonaws.com`. */
