@@ -1,8 +1,14 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { InvalidParamError, StagecoachError, ValidationError } from '../core/errors.js';
-import { type AnalyzeOptions, analyzeRecord } from '../oma/analyze.js';
-import { readCsv } from '../oma/csv.js';
-import type { Mode, OmaResult } from '../oma/results.js';
+import { StagecoachError, ValidationError } from '../core/errors.js';
+import {
+  type AnalyzeOptions,
+  analyzeRecord,
+  // The engine's bad-option error is this command's usage error (exit 2).
+  InvalidOptionError as InvalidParamError,
+  type Mode,
+  type OmaResult,
+  readCsv,
+} from '../oma/index.js';
 
 /**
  * `stagecoach analyze <file.csv>`: the OMA engine on a CSV file, without the pipeline.

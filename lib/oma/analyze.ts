@@ -1,4 +1,3 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type ClusteringOptions, clusterPolesAsync } from './clustering.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import type { Channel } from './csv.js';
@@ -12,7 +11,7 @@ import {
 } from './defaults.js';
 import type { DetrendMode } from './detrend.js';
 import { type EfddOptions, efdd } from './efdd.js';
-import { InsufficientDataError } from './errors.js';
+import { InsufficientDataError, InvalidOptionError } from './errors.js';
 import { fddModes, fddSpectrum } from './fdd.js';
 import { lowestSpectralPeak } from './lowest-peak.js';
 import { macMatrix } from './mac.js';
@@ -66,10 +65,10 @@ export async function analyzeRecord(
 ): Promise<OmaResult> {
   const { method } = options;
   if (method !== 'fdd' && method !== 'efdd' && method !== 'ssi') {
-    throw new InvalidParamError('method', `method must be 'fdd', 'efdd' or 'ssi', got '${String(method)}'`);
+    throw new InvalidOptionError('method', `method must be 'fdd', 'efdd' or 'ssi', got '${String(method)}'`);
   }
   if (!(fs > 0))
-    throw new InvalidParamError('fs', `sampling rate must be a positive number of Hz, got ${fs}`);
+    throw new InvalidOptionError('fs', `sampling rate must be a positive number of Hz, got ${fs}`);
   if (data.length === 0) throw new InsufficientDataError('the record has no channels');
   const fmax = options.fmax ?? defaultFmax(fs);
   checkBand(options.fmin, fmax, fs / 2);
@@ -95,7 +94,7 @@ export async function analyzeRecord(
   timings.preprocess = seconds(t0);
   const afs = pre.fs;
   if (fmax > afs / 2) {
-    throw new InvalidParamError(
+    throw new InvalidOptionError(
       'fmax',
       `fmax ${fmax} Hz is above the Nyquist frequency after decimating by ${q} (${afs / 2} Hz)`,
     );

@@ -1,6 +1,5 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
-import { InsufficientDataError } from './errors.js';
+import { InsufficientDataError, InvalidOptionError } from './errors.js';
 import { nextPowerOfTwo, RealFft } from './fft.js';
 
 /**
@@ -40,10 +39,11 @@ export async function outputCorrelations(
   const n = channels[0]?.length ?? 0;
   const refs = options.references ?? Array.from({ length: l }, (_, i) => i);
   for (const j of refs) {
-    if (!Number.isInteger(j) || j < 0 || j >= l) throw new InvalidParamError('references', `no channel ${j}`);
+    if (!Number.isInteger(j) || j < 0 || j >= l)
+      throw new InvalidOptionError('references', `no channel ${j}`);
   }
   if (!Number.isInteger(maxLag) || maxLag < 1)
-    throw new InvalidParamError('maxLag', `maxLag must be ≥ 1, got ${maxLag}`);
+    throw new InvalidOptionError('maxLag', `maxLag must be ≥ 1, got ${maxLag}`);
   if (n <= maxLag + 1)
     throw new InsufficientDataError(`${n} samples are too few for correlations up to lag ${maxLag}`);
   const r = refs.length;

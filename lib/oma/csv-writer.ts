@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import { formatScientific } from './csv-number.js';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * Writes multichannel data as CSV (header row, optional leading time column, numbers in
@@ -34,12 +34,12 @@ export async function writeCsv(
   const n = channels[0]?.length ?? 0;
   const digits = options.digits ?? 7;
   if (!Number.isInteger(digits) || digits < 1 || digits > 17) {
-    throw new InvalidParamError('digits', `digits must be an integer in [1, 17], got ${digits}`);
+    throw new InvalidOptionError('digits', `digits must be an integer in [1, 17], got ${digits}`);
   }
   const fs = options.fs;
   const withTime = options.timeColumn ?? fs !== undefined;
   if (withTime && !(fs !== undefined && fs > 0)) {
-    throw new InvalidParamError('fs', 'a time column needs a positive sampling rate');
+    throw new InvalidOptionError('fs', 'a time column needs a positive sampling rate');
   }
   const delimiter = options.delimiter ?? ',';
   const newline = options.newline ?? '\n';

@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import {
   type CsvLayout,
@@ -10,7 +9,7 @@ import {
   sampleLines,
 } from './csv-detect.js';
 import { ByteNumberParser } from './csv-number.js';
-import { CsvFormatError } from './errors.js';
+import { CsvFormatError, InvalidOptionError } from './errors.js';
 
 /**
  * Streaming reader for multichannel measurement CSV files. The bytes are parsed as they arrive
@@ -62,7 +61,7 @@ export async function readCsv(
   control: RunControl | Checkpoint = {},
 ): Promise<CsvMeasurement> {
   if (options.fs !== undefined && !(options.fs > 0)) {
-    throw new InvalidParamError('fs', `sampling rate must be positive, got ${options.fs}`);
+    throw new InvalidOptionError('fs', `sampling rate must be positive, got ${options.fs}`);
   }
   const checkpoint = toCheckpoint(control);
   if (typeof source === 'string') {

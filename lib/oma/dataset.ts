@@ -1,5 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError, InvalidOptionError } from './errors.js';
 
 /**
  * The compact binary dataset the preprocessing stage writes for the analysis stage:
@@ -45,12 +44,12 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function headerOf(d: Dataset, dtype: Dtype): DatasetHeader {
   const samples = d.channels[0]?.length ?? 0;
   if (d.channels.some((c) => c.length !== samples)) {
-    throw new InvalidParamError('channels', 'all channels of a dataset must have the same length');
+    throw new InvalidOptionError('channels', 'all channels of a dataset must have the same length');
   }
   if (d.names.length !== d.channels.length) {
-    throw new InvalidParamError('names', `${d.names.length} names for ${d.channels.length} channels`);
+    throw new InvalidOptionError('names', `${d.names.length} names for ${d.channels.length} channels`);
   }
-  if (!(d.fs > 0)) throw new InvalidParamError('fs', `sampling rate must be positive, got ${d.fs}`);
+  if (!(d.fs > 0)) throw new InvalidOptionError('fs', `sampling rate must be positive, got ${d.fs}`);
   return {
     fs: d.fs,
     samples,

@@ -1,5 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
-import { InsufficientDataError } from './errors.js';
+import { InsufficientDataError, InvalidOptionError } from './errors.js';
 import { butterworth, chebyshev1, type Section } from './iir-design.js';
 import { defaultPadLength, sosFiltFilt } from './sos-filter.js';
 
@@ -60,7 +59,7 @@ export function decimate(
   options: DecimationOptions = {},
 ): Float64Array {
   if (!Number.isInteger(q) || q < 1)
-    throw new InvalidParamError('decimate', `decimation factor must be an integer ≥ 1, got ${q}`);
+    throw new InvalidOptionError('decimate', `decimation factor must be an integer ≥ 1, got ${q}`);
   let current: Float64Array | Float32Array = x;
   if (q === 1) return Float64Array.from(x);
   for (const stage of decimationStages(q)) {

@@ -1,5 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
-import { InsufficientDataError } from './errors.js';
+import { InsufficientDataError, InvalidOptionError } from './errors.js';
 
 /**
  * Default analysis parameters from the sampling rate, the record length, the channel count and
@@ -55,12 +54,12 @@ export function defaultNperseg(samples: number): number {
 
 export function checkBand(fmin: number | undefined, fmax: number, nyquist: number): void {
   if (!(fmax > 0) || fmax > nyquist) {
-    throw new InvalidParamError(
+    throw new InvalidOptionError(
       'fmax',
       `fmax must be in (0, ${nyquist}] Hz (the Nyquist frequency), got ${fmax}`,
     );
   }
   if (fmin !== undefined && !(fmin >= 0 && fmin < fmax)) {
-    throw new InvalidParamError('fmin', `fmin must be in [0, fmax) = [0, ${fmax}) Hz, got ${fmin}`);
+    throw new InvalidOptionError('fmin', `fmin must be in [0, fmax) = [0, ${fmax}) Hz, got ${fmin}`);
   }
 }

@@ -1,5 +1,5 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type BellOptions, sdofBell } from './bell.js';
+import { InvalidOptionError } from './errors.js';
 import { type FddSpectrum, shapeAt } from './fdd.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from './fft.js';
 import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from './modal.js';
@@ -47,7 +47,7 @@ export function efdd(
   const upper = options.upperAmplitude ?? 0.9;
   const lower = options.lowerAmplitude ?? 0.3;
   if (!(lower > 0 && upper > lower && upper <= 1)) {
-    throw new InvalidParamError(
+    throw new InvalidOptionError(
       'lowerAmplitude',
       `need 0 < lowerAmplitude < upperAmplitude ≤ 1, got ${lower}, ${upper}`,
     );

@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * Fast Fourier transforms on split real/imaginary Float64Arrays.
@@ -32,7 +32,7 @@ export class ComplexFft {
   private readonly swaps: Uint32Array;
 
   constructor(n: number) {
-    if (!isPowerOfTwo(n)) throw new InvalidParamError('n', `FFT length must be a power of two, got ${n}.`);
+    if (!isPowerOfTwo(n)) throw new InvalidOptionError('n', `FFT length must be a power of two, got ${n}.`);
     this.n = n;
     const half = n >> 1;
     this.cosTable = new Float64Array(Math.max(1, half));
@@ -134,7 +134,7 @@ export class RealFft {
 
   constructor(n: number) {
     if (!isPowerOfTwo(n) || n < 2) {
-      throw new InvalidParamError('n', `Real FFT length must be a power of two ≥ 2, got ${n}.`);
+      throw new InvalidOptionError('n', `Real FFT length must be a power of two ≥ 2, got ${n}.`);
     }
     this.n = n;
     this.bins = n / 2 + 1;
@@ -223,7 +223,7 @@ export class BluesteinFft {
   private readonly ai: Float64Array;
 
   constructor(n: number) {
-    if (!Number.isInteger(n) || n < 1) throw new InvalidParamError('n', `FFT length must be ≥ 1, got ${n}.`);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidOptionError('n', `FFT length must be ≥ 1, got ${n}.`);
     this.n = n;
     this.m = nextPowerOfTwo(2 * n - 1);
     this.fft = new ComplexFft(this.m);

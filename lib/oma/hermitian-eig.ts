@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
+import { InvalidOptionError } from './errors.js';
 import { solveShiftedTridiagonal, tridiagonalQl } from './tridiagonal-ql.js';
 
 /**
@@ -39,7 +39,7 @@ export class HermitianEigenSolver {
   private readonly previous: Float64Array;
 
   constructor(n: number) {
-    if (!Number.isInteger(n) || n < 1) throw new InvalidParamError('n', `matrix size must be ≥ 1, got ${n}`);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidOptionError('n', `matrix size must be ≥ 1, got ${n}`);
     this.n = n;
     this.vr = new Float64Array(n * n);
     this.vi = new Float64Array(n * n);

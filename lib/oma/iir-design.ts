@@ -1,5 +1,5 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type Complex, cabs, cadd, cdiv, cmul, complex, cprod, cscale, csqrt, csub } from './complex.js';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * Digital IIR filter design as cascaded second-order sections (SOS), the numerically safe form
@@ -167,22 +167,22 @@ function sectionFromRoots(zeros: readonly Complex[], poles: readonly Complex[]):
 function validate(spec: FilterSpec): [number, number] {
   const { order, fs } = spec;
   if (!Number.isInteger(order) || order < 1 || order > 20) {
-    throw new InvalidParamError('order', `filter order must be an integer in [1, 20], got ${order}`);
+    throw new InvalidOptionError('order', `filter order must be an integer in [1, 20], got ${order}`);
   }
-  if (!(fs > 0)) throw new InvalidParamError('fs', `sampling rate must be positive, got ${fs}`);
+  if (!(fs > 0)) throw new InvalidOptionError('fs', `sampling rate must be positive, got ${fs}`);
   const nyquist = fs / 2;
   const edges: [number, number] =
     typeof spec.cutoff === 'number' ? [spec.cutoff, spec.cutoff] : [spec.cutoff[0], spec.cutoff[1]];
   for (const f of edges) {
     if (!(f > 0 && f < nyquist)) {
-      throw new InvalidParamError(
+      throw new InvalidOptionError(
         'cutoff',
         `cut-off ${f} Hz must lie strictly between 0 and Nyquist (${nyquist} Hz)`,
       );
     }
   }
   if (spec.type === 'bandpass' && !(edges[0] < edges[1])) {
-    throw new InvalidParamError(
+    throw new InvalidOptionError(
       'cutoff',
       `band-pass edges must be increasing, got [${edges[0]}, ${edges[1]}]`,
     );
@@ -213,7 +213,7 @@ export function butterworth(spec: FilterSpec): Section[] {
 /** Chebyshev type I filter (equiripple pass band of `rippleDb`, edge at the cut-off) as sections. */
 export function chebyshev1(spec: FilterSpec, rippleDb: number): Section[] {
   if (!(rippleDb > 0 && rippleDb < 10)) {
-    throw new InvalidParamError('rippleDb', `pass-band ripple must be in (0, 10) dB, got ${rippleDb}`);
+    throw new InvalidOptionError('rippleDb', `pass-band ripple must be in (0, 10) dB, got ${rippleDb}`);
   }
   return design(chebyshev1Prototype(spec.order, rippleDb), spec);
 }

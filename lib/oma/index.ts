@@ -18,6 +18,7 @@ export {
 } from './dataset.js';
 export { type DecimationOptions, decimate } from './decimate.js';
 export {
+  checkBand,
   DEFAULT_FMAX_HZ,
   DEFAULT_ORDER_MAX,
   defaultBlockRows,
@@ -25,10 +26,23 @@ export {
   defaultFmax,
   defaultNperseg,
   defaultOrderMax,
+  MAX_TOEPLITZ_ROWS,
 } from './defaults.js';
 export { type DetrendMode, detrendInPlace } from './detrend.js';
 export { type EfddOptions, efdd } from './efdd.js';
-export { CsvFormatError, DatasetFormatError, InsufficientDataError } from './errors.js';
+export {
+  ConvergenceError,
+  CsvFormatError,
+  DatasetFormatError,
+  InsufficientDataError,
+  InvalidOptionError,
+  NonFiniteSampleError,
+  OmaCancelledError,
+  OmaError,
+  type OmaErrorCode,
+  type OmaErrorContext,
+  type OmaErrorOptions,
+} from './errors.js';
 export { type FddOptions, type FddSpectrum, fdd, fddModes, fddSpectrum, sdofBell } from './fdd.js';
 export { BluesteinFft, ComplexFft, RealFft } from './fft.js';
 export { HermitianEigenSolver } from './hermitian-eig.js';

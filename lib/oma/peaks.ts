@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
+import { InvalidOptionError } from './errors.js';
 import type { FddSpectrum } from './fdd.js';
 import { macArrays, spanFraction } from './mac.js';
 import {
@@ -195,7 +195,7 @@ export function bandRanges(
   const df = lines > 1 ? (freqs[1] as number) - (freqs[0] as number) : 1;
   return bands.map(([fmin, fmax]) => {
     if (!(fmin >= 0 && fmax > fmin)) {
-      throw new InvalidParamError('bands', `frequency band [${fmin}, ${fmax}] must satisfy 0 ≤ fmin < fmax`);
+      throw new InvalidOptionError('bands', `frequency band [${fmin}, ${fmax}] must satisfy 0 ≤ fmin < fmax`);
     }
     const lo = Math.max(0, Math.ceil(fmin / df));
     const hi = Math.min(lines - 1, Math.floor(fmax / df));

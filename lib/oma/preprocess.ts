@@ -1,9 +1,8 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import type { ProvenanceStep } from './dataset.js';
 import { decimate } from './decimate.js';
 import { type DetrendMode, detrendInPlace } from './detrend.js';
-import { InsufficientDataError, NonFiniteSampleError } from './errors.js';
+import { InsufficientDataError, InvalidOptionError, NonFiniteSampleError } from './errors.js';
 import { butterworth, type FilterType } from './iir-design.js';
 import { sosFiltFilt } from './sos-filter.js';
 
@@ -42,14 +41,14 @@ export async function preprocessRecord(
   options: PreprocessOptions = {},
   control: RunControl | Checkpoint = {},
 ): Promise<PreprocessedRecord> {
-  if (!(fs > 0)) throw new InvalidParamError('fs', `sampling rate must be positive, got ${fs}`);
+  if (!(fs > 0)) throw new InvalidOptionError('fs', `sampling rate must be positive, got ${fs}`);
   if (channels.length === 0) throw new InsufficientDataError('the record has no channels');
   const n = channels[0]?.length ?? 0;
   if (channels.some((c) => c.length !== n))
-    throw new InvalidParamError('channels', 'all channels must have the same length');
+    throw new InvalidOptionError('channels', 'all channels must have the same length');
   const q = options.decimate ?? 1;
   if (!Number.isInteger(q) || q < 1)
-    throw new InvalidParamError('decimate', `decimation factor must be an integer ≥ 1, got ${q}`);
+    throw new InvalidOptionError('decimate', `decimation factor must be an integer ≥ 1, got ${q}`);
   const detrend = options.detrend ?? 'linear';
   const newFs = fs / q;
   const filter = options.filter;

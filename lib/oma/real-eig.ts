@@ -1,4 +1,4 @@
-import { InvalidParamError } from '../core/errors.js';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * Eigenvalues and eigenvectors of a real non-symmetric matrix (the SSI state matrix A):
@@ -25,7 +25,7 @@ export class RealEigenSolver {
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new InvalidParamError('capacity', `matrix size must be ≥ 1, got ${capacity}`);
+      throw new InvalidOptionError('capacity', `matrix size must be ≥ 1, got ${capacity}`);
     }
     this.capacity = capacity;
     this.h = new Float64Array(capacity * capacity);
@@ -49,7 +49,7 @@ export class RealEigenSolver {
    */
   decompose(a: Float64Array, n: number): boolean {
     if (n > this.capacity)
-      throw new InvalidParamError('n', `matrix size ${n} exceeds capacity ${this.capacity}`);
+      throw new InvalidOptionError('n', `matrix size ${n} exceeds capacity ${this.capacity}`);
     this.n = n;
     const h = this.h;
     h.set(a.subarray(0, n * n));

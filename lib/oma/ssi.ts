@@ -1,7 +1,6 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
 import { outputCorrelations } from './correlation.js';
-import { InsufficientDataError } from './errors.js';
+import { InsufficientDataError, InvalidOptionError } from './errors.js';
 import { orthonormalize } from './gram-schmidt.js';
 import { jacobiSvd } from './jacobi-svd.js';
 import { meanPhaseDeviation, modalPhaseCollinearity } from './modal.js';
@@ -81,18 +80,18 @@ export async function ssiCov(
   const orderMin = options.orderMin ?? 2;
   const step = options.orderStep ?? 2;
   if (!Number.isInteger(br) || br < 2)
-    throw new InvalidParamError('br', `block rows must be an integer ≥ 2, got ${br}`);
+    throw new InvalidOptionError('br', `block rows must be an integer ≥ 2, got ${br}`);
   const maxOrder = Math.min((br - 1) * l, br * r);
   if (!Number.isInteger(options.orderMax) || options.orderMax < orderMin || options.orderMax > maxOrder) {
-    throw new InvalidParamError(
+    throw new InvalidOptionError(
       'orderMax',
       `orderMax must be an integer in [${orderMin}, ${maxOrder}] for br=${br} with ${l} channels (${r} references), got ${options.orderMax}; raise br for higher orders`,
     );
   }
   if (!Number.isInteger(step) || step < 1)
-    throw new InvalidParamError('orderStep', `orderStep must be ≥ 1, got ${step}`);
+    throw new InvalidOptionError('orderStep', `orderStep must be ≥ 1, got ${step}`);
   if (!Number.isInteger(orderMin) || orderMin < 1)
-    throw new InvalidParamError('orderMin', `orderMin must be ≥ 1, got ${orderMin}`);
+    throw new InvalidOptionError('orderMin', `orderMin must be ≥ 1, got ${orderMin}`);
   const n = channels[0]?.length ?? 0;
   if (n < 4 * br) throw new InsufficientDataError(`${n} samples are too few for ${br} block rows`);
   const checkpoint = toCheckpoint(control);

@@ -1,6 +1,5 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
-import { ConvergenceError } from './errors.js';
+import { ConvergenceError, InvalidOptionError } from './errors.js';
 import { expm } from './expm.js';
 import { HermitianEigenSolver } from './hermitian-eig.js';
 import { Xoshiro128 } from './random.js';
@@ -47,7 +46,7 @@ export function shearFrame(
 } {
   const n = masses.length;
   if (n < 1 || stiffnesses.length !== n) {
-    throw new InvalidParamError(
+    throw new InvalidOptionError(
       'stiffnesses',
       'a shear frame needs one stiffness per storey (and ≥ 1 storey)',
     );
@@ -82,11 +81,14 @@ export function modalModelFromMatrices(
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       if (i !== j && (mass[i * n + j] as number) !== 0) {
-        throw new InvalidParamError('mass', 'modalModelFromMatrices expects a diagonal (lumped) mass matrix');
+        throw new InvalidOptionError(
+          'mass',
+          'modalModelFromMatrices expects a diagonal (lumped) mass matrix',
+        );
       }
     }
     const m = mass[i * n + i] as number;
-    if (!(m > 0)) throw new InvalidParamError('mass', `mass ${i} must be positive, got ${m}`);
+    if (!(m > 0)) throw new InvalidOptionError('mass', `mass ${i} must be positive, got ${m}`);
     invSqrtM[i] = 1 / Math.sqrt(m);
   }
   const re = new Float64Array(n * n);
@@ -107,7 +109,7 @@ export function modalModelFromMatrices(
     const src = n - 1 - j;
     const omega2 = values[src] as number;
     if (!(omega2 > 0))
-      throw new InvalidParamError('stiffness', 'the stiffness matrix must be positive definite');
+      throw new InvalidOptionError('stiffness', 'the stiffness matrix must be positive definite');
     frequencies[j] = Math.sqrt(omega2) / (2 * Math.PI);
     // The matrix is real, so the eigenvector is real up to a global phase: rotate it out.
     let bestRe = 0;
@@ -143,7 +145,7 @@ export function modalModelFromModes(
 ): ModalModel {
   const n = frequencies.length;
   if (shapes.length !== n || shapes.some((s) => s.length !== n)) {
-    throw new InvalidParamError('shapes', `need ${n} shapes of length ${n} (a complete orthonormal set)`);
+    throw new InvalidOptionError('shapes', `need ${n} shapes of length ${n} (a complete orthonormal set)`);
   }
   const order = frequencies.map((f, i) => ({ f, i })).sort((a, b) => a.f - b.f);
   const d = dampingArray(damping, n);
@@ -180,10 +182,10 @@ export function randomOrthonormalShapes(n: number, seed: number): Float64Array[]
 
 function dampingArray(damping: number | readonly number[], n: number): Float64Array {
   const d = typeof damping === 'number' ? new Float64Array(n).fill(damping) : Float64Array.from(damping);
-  if (d.length !== n) throw new InvalidParamError('damping', `need one damping ratio per mode (${n})`);
+  if (d.length !== n) throw new InvalidOptionError('damping', `need one damping ratio per mode (${n})`);
   for (const z of d) {
     if (!(z > 0 && z < 1))
-      throw new InvalidParamError('damping', `damping ratios must be in (0, 1), got ${z}`);
+      throw new InvalidOptionError('damping', `damping ratios must be in (0, 1), got ${z}`);
   }
   return d;
 }
@@ -224,12 +226,12 @@ export async function simulateResponse(
   control: RunControl | Checkpoint = {},
 ): Promise<SimulatedRecord> {
   const { fs, duration } = options;
-  if (!(fs > 0) || !(duration > 0)) throw new InvalidParamError('fs', 'fs and duration must be positive');
+  if (!(fs > 0) || !(duration > 0)) throw new InvalidOptionError('fs', 'fs and duration must be positive');
   const n = model.dofs;
   const nModes = model.frequencies.length;
   const channelDofs = options.channels ?? Array.from({ length: n }, (_, i) => i);
   for (const c of channelDofs) {
-    if (!Number.isInteger(c) || c < 0 || c >= n) throw new InvalidParamError('channels', `no DOF ${c}`);
+    if (!Number.isInteger(c) || c < 0 || c >= n) throw new InvalidOptionError('channels', `no DOF ${c}`);
   }
   const nCh = channelDofs.length;
   const samples = Math.round(duration * fs);

@@ -1,6 +1,5 @@
-import { InvalidParamError } from '../core/errors.js';
 import { type Checkpoint, type RunControl, toCheckpoint } from './control.js';
-import { InsufficientDataError } from './errors.js';
+import { InsufficientDataError, InvalidOptionError } from './errors.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from './fft.js';
 
 /**
@@ -88,14 +87,14 @@ export async function welchCsd(
   const { nperseg } = options;
   if (l < 1) throw new InsufficientDataError('Welch spectra need at least one channel');
   if (!Number.isInteger(nperseg) || nperseg < 8) {
-    throw new InvalidParamError('nperseg', `segment length must be an integer ≥ 8, got ${nperseg}`);
+    throw new InvalidOptionError('nperseg', `segment length must be an integer ≥ 8, got ${nperseg}`);
   }
   if (n < nperseg) {
     throw new InsufficientDataError(`record of ${n} samples is shorter than one Welch segment (${nperseg})`);
   }
   const overlap = options.overlap ?? 0.5;
   if (!(overlap >= 0 && overlap < 1))
-    throw new InvalidParamError('overlap', `overlap must be in [0, 1), got ${overlap}`);
+    throw new InvalidOptionError('overlap', `overlap must be in [0, 1), got ${overlap}`);
   const step = Math.max(1, nperseg - Math.floor(overlap * nperseg));
   const segments = Math.floor((n - nperseg) / step) + 1;
   const lines = Math.floor(nperseg / 2) + 1;

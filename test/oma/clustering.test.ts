@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../../lib/core/errors.js';
 import { averageLinkage, clusterPoles, clusterPolesAsync } from '../../lib/oma/clustering.js';
+import { OmaCancelledError } from '../../lib/oma/errors.js';
 import { mac, macArrays } from '../../lib/oma/mac.js';
 import type { SsiIdentification, SsiPole } from '../../lib/oma/ssi.js';
 import { type DiagramPole, stabilizationDiagram } from '../../lib/oma/stabilization.js';
@@ -154,7 +154,7 @@ describe('clusterPoles', () => {
     // Assess
     expect(modes).toHaveLength(40);
     expectAtMost(seconds, 1.5, 'seconds to cluster 1 840 poles (the O(k³) method took 6.8 s for 2 188)');
-    expect(aborted).toBeInstanceOf(CancelledError);
+    expect(aborted).toBeInstanceOf(OmaCancelledError);
   });
 });
 

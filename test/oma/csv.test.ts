@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lib/core/errors.js';
 import { type CsvReadOptions, readCsv } from '../../lib/oma/csv.js';
 import { ByteNumberParser } from '../../lib/oma/csv-number.js';
 import { writeCsv } from '../../lib/oma/csv-writer.js';
-import { CsvFormatError } from '../../lib/oma/errors.js';
+import { CsvFormatError, OmaError } from '../../lib/oma/errors.js';
 import { expectArrayClose, expectAtMost, expectClose, testRandom } from './assert-close.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagecoach-csv-'));
@@ -43,11 +42,12 @@ async function expectCsvError(
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(CsvFormatError);
-  expect(error).toBeInstanceOf(ValidationError);
+  expect(error).toBeInstanceOf(OmaError);
   if (!(error instanceof CsvFormatError)) return;
   expect({ line: error.line, column: error.column }).toEqual({ line, column });
   expect(error.message).toMatch(text);
-  expect(error.retryable).toBe(false);
+  expect(error.code).toBe('CSV_FORMAT');
+  expect(error.context).toEqual({ line, column });
 }
 
 describe('readCsv layouts', () => {

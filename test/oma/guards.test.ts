@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lib/core/errors.js';
 import { analyzeRecord } from '../../lib/oma/analyze.js';
-import { NonFiniteSampleError } from '../../lib/oma/errors.js';
+import { NonFiniteSampleError, OmaError } from '../../lib/oma/errors.js';
 import { fddSpectrum } from '../../lib/oma/fdd.js';
 import { preprocessRecord } from '../../lib/oma/preprocess.js';
 import { ssiCov } from '../../lib/oma/ssi.js';
@@ -15,7 +14,7 @@ const noise = (channels: number, n: number, seed: number): Float64Array[] =>
   Array.from({ length: channels }, (_, c) => randomArray(n, seed + c));
 
 describe('non-finite samples', () => {
-  it('are a ValidationError naming the channel and sample, in preprocessing and in every method', async () => {
+  it('are an OmaError naming the channel and sample, in preprocessing and in every method', async () => {
     // Prepare
     const withNaN = noise(3, 4000, 1);
     (withNaN[1] as Float64Array)[1000] = Number.NaN;
@@ -31,8 +30,8 @@ describe('non-finite samples', () => {
     // Assess
     const [pre, ...methods] = errors;
     expect(pre).toBeInstanceOf(NonFiniteSampleError);
-    expect(pre).toBeInstanceOf(ValidationError);
-    expect(pre).toMatchObject({ channel: 1, sample: 1000, code: 'NON_FINITE_SAMPLE', retryable: false });
+    expect(pre).toBeInstanceOf(OmaError);
+    expect(pre).toMatchObject({ channel: 1, sample: 1000, code: 'NON_FINITE_SAMPLE' });
     expect(String(pre)).toMatch(/channel 2 \(index 1\), sample 1000: NaN .*remove or interpolate/);
     for (const e of methods) expect(e).toMatchObject({ channel: 2, sample: 17 });
   });
