@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRecord } from '../../lib/oma/analyze.js';
-import { mac } from '../../lib/oma/mac.js';
-import { simulateResponse, trueModes } from '../../lib/oma/synthetic.js';
+import { mac } from '../../lib/oma/modal/mac.js';
+import { analyzeRecord } from '../../lib/oma/run/analyze.js';
+import { simulateResponse, trueModes } from '../../lib/oma/synthetic/synthetic.js';
 import { expectAtLeast, expectAtMost } from './assert-close.js';
 import { closeModes, expectModes, SSI_CRITERIA, uniformFrame } from './match.js';
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRecord } from '../../lib/oma/analyze.js';
-import { preprocessRecord } from '../../lib/oma/preprocess.js';
-import { ssiCov } from '../../lib/oma/ssi.js';
+import { analyzeRecord } from '../../lib/oma/run/analyze.js';
+import { preprocessRecord } from '../../lib/oma/run/preprocess.js';
+import { ssiCov } from '../../lib/oma/ssi/ssi.js';
 import {
   modalModelFromMatrices,
   modalModelFromModes,
   randomOrthonormalShapes,
   shearFrame,
   simulateResponse,
-} from '../../lib/oma/synthetic.js';
+} from '../../lib/oma/synthetic/synthetic.js';
 import { expectAtLeast, expectAtMost } from './assert-close.js';
 import { describeModes, match, mean } from './match.js';
 

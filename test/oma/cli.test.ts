@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeCsv } from '../../lib/oma/csv-writer.js';
-import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic.js';
+import { writeCsv } from '../../lib/oma/io/csv-writer.js';
+import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagecoach-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

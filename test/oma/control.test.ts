@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRecord } from '../../lib/oma/analyze.js';
 import { OmaCancelledError } from '../../lib/oma/errors.js';
-import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic.js';
+import { analyzeRecord } from '../../lib/oma/run/analyze.js';
+import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic/synthetic.js';
 
 /** A record heavy enough that FDD and SSI run for seconds. */
 async function heavyRecord(): Promise<Float64Array[]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { outputCorrelations } from '../../lib/oma/correlation.js';
-import { blockToeplitz } from '../../lib/oma/toeplitz.js';
+import { outputCorrelations } from '../../lib/oma/signal/correlation.js';
+import { blockToeplitz } from '../../lib/oma/ssi/toeplitz.js';
 import { EPS, expectArrayClose, randomArray } from './assert-close.js';
 
 describe('outputCorrelations (block FFT)', () => {

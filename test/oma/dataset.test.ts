@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type Dataset, datasetChunks, deserializeDataset, serializeDataset } from '../../lib/oma/dataset.js';
 import { DatasetFormatError } from '../../lib/oma/errors.js';
+import {
+  type Dataset,
+  datasetChunks,
+  deserializeDataset,
+  serializeDataset,
+} from '../../lib/oma/io/dataset.js';
 import { expectArrayClose, randomArray } from './assert-close.js';
 
 const dataset: Dataset = {

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { BluesteinFft, ComplexFft, RealFft } from '../../lib/oma/fft.js';
+import { BluesteinFft, ComplexFft, RealFft } from '../../lib/oma/signal/fft.js';
 import { EPS, expectArrayClose, expectClose, norm2, randomArray } from './assert-close.js';
 
 /** O(n²) reference DFT. */

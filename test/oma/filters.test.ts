@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decimate, decimationStages } from '../../lib/oma/decimate.js';
-import { detrendInPlace } from '../../lib/oma/detrend.js';
-import { butterworth, chebyshev1, magnitudeResponse } from '../../lib/oma/iir-design.js';
-import { sosFiltFilt } from '../../lib/oma/sos-filter.js';
+import { decimate, decimationStages } from '../../lib/oma/signal/decimate.js';
+import { detrendInPlace } from '../../lib/oma/signal/detrend.js';
+import { butterworth, chebyshev1, magnitudeResponse } from '../../lib/oma/signal/iir-design.js';
+import { sosFiltFilt } from '../../lib/oma/signal/sos-filter.js';
 import { EPS, expectArrayClose, expectAtMost, expectClose } from './assert-close.js';
 import { scipyReference } from './fixtures.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRecord } from '../../lib/oma/analyze.js';
 import { NonFiniteSampleError, OmaError } from '../../lib/oma/errors.js';
-import { fddSpectrum } from '../../lib/oma/fdd.js';
-import { preprocessRecord } from '../../lib/oma/preprocess.js';
-import { ssiCov } from '../../lib/oma/ssi.js';
+import { fddSpectrum } from '../../lib/oma/fdd/spectrum.js';
+import { analyzeRecord } from '../../lib/oma/run/analyze.js';
+import { preprocessRecord } from '../../lib/oma/run/preprocess.js';
+import { ssiCov } from '../../lib/oma/ssi/ssi.js';
 import { randomArray } from './assert-close.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HermitianEigenSolver } from '../../lib/oma/hermitian-eig.js';
+import { HermitianEigenSolver } from '../../lib/oma/linalg/hermitian-eig.js';
 import { EPS, expectAtMost, testRandom } from './assert-close.js';
 
 /** A random Hermitian matrix (full storage) and, optionally, prescribed eigenvalue spread. */

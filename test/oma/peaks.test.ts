@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sdofBell } from '../../lib/oma/bell.js';
-import { decayFit, efdd } from '../../lib/oma/efdd.js';
-import { shapeAt } from '../../lib/oma/fdd.js';
-import { mac } from '../../lib/oma/mac.js';
-import { pickPeaks } from '../../lib/oma/peaks.js';
+import { sdofBell } from '../../lib/oma/fdd/bell.js';
+import { decayFit, efdd } from '../../lib/oma/fdd/efdd.js';
+import { pickPeaks } from '../../lib/oma/fdd/peaks.js';
+import { shapeAt } from '../../lib/oma/fdd/spectrum.js';
+import { mac } from '../../lib/oma/modal/mac.js';
 import { expectAtLeast, expectAtMost, expectClose } from './assert-close.js';
 import { analyticSpectrum, unit } from './spectra.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RealEigenSolver } from '../../lib/oma/real-eig.js';
+import { RealEigenSolver } from '../../lib/oma/linalg/real-eig.js';
 import { expectAtMost, randomArray } from './assert-close.js';
 
 /** max_j ‖A ψ_j - λ_j ψ_j‖ / ‖A‖ over all eigenpairs (conjugates are implied). */

@@ -5,7 +5,7 @@ import {
   randomOrthonormalShapes,
   shearFrame,
   simulateResponse,
-} from '../../lib/oma/synthetic.js';
+} from '../../lib/oma/synthetic/synthetic.js';
 import { expectArrayClose, expectClose } from './assert-close.js';
 
 describe('synthetic structures', () => {

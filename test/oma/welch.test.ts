@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairIndex, welchCsd } from '../../lib/oma/welch.js';
+import { pairIndex, welchCsd } from '../../lib/oma/signal/welch.js';
 import { expectArrayClose, expectClose, randomArray } from './assert-close.js';
 import { scipyReference } from './fixtures.js';
 

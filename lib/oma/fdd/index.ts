@@ -1,0 +1,7 @@
+export { type BellOptions, halfPowerBandwidth, type SdofBell, sdofBell } from './bell.js';
+export { type EfddOptions, efdd } from './efdd.js';
+export { type FddOptions, fdd, fddModes } from './fdd.js';
+export { lowestSpectralPeak } from './lowest-peak.js';
+export { type PeakOptions, pickPeaks } from './peaks.js';
+export { decomposeSpectrum, fddSpectrum, shapeAt } from './spectrum.js';
+export type { FddSpectrum, SpectralPeak } from './types.js';
