@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
-import { BluesteinFft, ComplexFft, RealFft } from '../../lib/oma/signal/fft.js';
-import { EPS, expectArrayClose, expectClose, norm2, randomArray } from './assert-close.js';
+import { BluesteinFft, ComplexFft, RealFft } from '../../../lib/oma/signal/fft.js';
+import { EPS, expectArrayClose, expectClose, norm2, randomArray } from '../support/assert-close.js';
 
 /** O(n²) reference DFT. */
 function dft(re: Float64Array, im: Float64Array): [Float64Array, Float64Array] {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { sdofBell } from '../../lib/oma/fdd/bell.js';
-import { decayFit, efdd } from '../../lib/oma/fdd/efdd.js';
-import { pickPeaks } from '../../lib/oma/fdd/peaks.js';
-import { shapeAt } from '../../lib/oma/fdd/spectrum.js';
-import { mac } from '../../lib/oma/modal/mac.js';
-import { expectAtLeast, expectAtMost, expectClose } from './assert-close.js';
-import { analyticSpectrum, unit } from './spectra.js';
+import { sdofBell } from '../../../lib/oma/fdd/bell.js';
+import { decayFit, efdd } from '../../../lib/oma/fdd/efdd.js';
+import { pickPeaks } from '../../../lib/oma/fdd/peaks.js';
+import { shapeAt } from '../../../lib/oma/fdd/spectrum.js';
+import { mac } from '../../../lib/oma/modal/mac.js';
+import { expectAtLeast, expectAtMost, expectClose } from '../support/assert-close.js';
+import { analyticSpectrum, unit } from '../support/spectra.js';
 
 /**
  * Peak picking and the SDOF bell on exact spectral matrices (spectra.ts): known modes, no

@@ -1,13 +1,13 @@
 import { expect } from 'vitest';
-import { mac } from '../../lib/oma/modal/mac.js';
-import type { Mode } from '../../lib/oma/modal/types.js';
+import { mac } from '../../../lib/oma/modal/mac.js';
+import type { Mode } from '../../../lib/oma/modal/types.js';
 import {
   modalModelFromMatrices,
   modalModelFromModes,
   randomOrthonormalShapes,
   shearFrame,
   type TrueMode,
-} from '../../lib/oma/synthetic/synthetic.js';
+} from '../../../lib/oma/synthetic/synthetic.js';
 import { expectAtLeast, expectAtMost } from './assert-close.js';
 
 /**

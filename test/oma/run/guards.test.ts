@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { NonFiniteSampleError, OmaError } from '../../lib/oma/errors.js';
-import { fddSpectrum } from '../../lib/oma/fdd/spectrum.js';
-import { analyzeRecord } from '../../lib/oma/run/analyze.js';
-import { preprocessRecord } from '../../lib/oma/run/preprocess.js';
-import { ssiCov } from '../../lib/oma/ssi/ssi.js';
-import { randomArray } from './assert-close.js';
+import { NonFiniteSampleError, OmaError } from '../../../lib/oma/errors.js';
+import { fddSpectrum } from '../../../lib/oma/fdd/spectrum.js';
+import { analyzeRecord } from '../../../lib/oma/run/analyze.js';
+import { preprocessRecord } from '../../../lib/oma/run/preprocess.js';
+import { ssiCov } from '../../../lib/oma/ssi/ssi.js';
+import { randomArray } from '../support/assert-close.js';
 
 /**
  * Input the engine must refuse or flag instead of returning an empty or wrong result: non-finite

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRecord } from '../../lib/oma/run/analyze.js';
-import { preprocessRecord } from '../../lib/oma/run/preprocess.js';
-import { ssiCov } from '../../lib/oma/ssi/ssi.js';
+import { analyzeRecord } from '../../../lib/oma/run/analyze.js';
+import { preprocessRecord } from '../../../lib/oma/run/preprocess.js';
+import { ssiCov } from '../../../lib/oma/ssi/ssi.js';
 import {
   modalModelFromMatrices,
   modalModelFromModes,
   randomOrthonormalShapes,
   shearFrame,
   simulateResponse,
-} from '../../lib/oma/synthetic/synthetic.js';
-import { expectAtLeast, expectAtMost } from './assert-close.js';
-import { describeModes, match, mean } from './match.js';
+} from '../../../lib/oma/synthetic/synthetic.js';
+import { expectAtLeast, expectAtMost } from '../support/assert-close.js';
+import { describeModes, match, mean } from '../support/match.js';
 
 /**
  * Accuracy on generated structures with known modes (30-minute records at 400 Hz, 5 % measurement

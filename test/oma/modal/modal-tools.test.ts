@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mac, macMatrix } from '../../lib/oma/modal/mac.js';
-import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from '../../lib/oma/modal/modal.js';
-import { EPS, expectArrayClose, expectAtMost, expectClose } from './assert-close.js';
+import { mac, macMatrix } from '../../../lib/oma/modal/mac.js';
+import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from '../../../lib/oma/modal/modal.js';
+import { EPS, expectArrayClose, expectAtMost, expectClose } from '../support/assert-close.js';
 
 const v = (...x: number[]): Float64Array => Float64Array.from(x);
 

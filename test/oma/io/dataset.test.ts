@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetFormatError } from '../../lib/oma/errors.js';
+import { DatasetFormatError } from '../../../lib/oma/errors.js';
 import {
   type Dataset,
   datasetChunks,
   deserializeDataset,
   serializeDataset,
-} from '../../lib/oma/io/dataset.js';
-import { expectArrayClose, randomArray } from './assert-close.js';
+} from '../../../lib/oma/io/dataset.js';
+import { expectArrayClose, randomArray } from '../support/assert-close.js';
 
 const dataset: Dataset = {
   fs: 128,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RealEigenSolver } from '../../lib/oma/linalg/real-eig.js';
-import { expectAtMost, randomArray } from './assert-close.js';
+import { RealEigenSolver } from '../../../lib/oma/linalg/real-eig.js';
+import { expectAtMost, randomArray } from '../support/assert-close.js';
 
 /** max_j ‖A ψ_j - λ_j ψ_j‖ / ‖A‖ over all eigenpairs (conjugates are implied). */
 function eigResidual(a: Float64Array, n: number, solver: RealEigenSolver): number {

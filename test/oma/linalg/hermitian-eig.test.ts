@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HermitianEigenSolver } from '../../lib/oma/linalg/hermitian-eig.js';
-import { EPS, expectAtMost, testRandom } from './assert-close.js';
+import { HermitianEigenSolver } from '../../../lib/oma/linalg/hermitian-eig.js';
+import { EPS, expectAtMost, testRandom } from '../support/assert-close.js';
 
 /** A random Hermitian matrix (full storage) and, optionally, prescribed eigenvalue spread. */
 function randomHermitian(n: number, seed: number): { re: Float64Array; im: Float64Array } {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decimate, decimationStages } from '../../lib/oma/signal/decimate.js';
-import { detrendInPlace } from '../../lib/oma/signal/detrend.js';
-import { butterworth, chebyshev1, magnitudeResponse } from '../../lib/oma/signal/iir-design.js';
-import { sosFiltFilt } from '../../lib/oma/signal/sos-filter.js';
-import { EPS, expectArrayClose, expectAtMost, expectClose } from './assert-close.js';
-import { scipyReference } from './fixtures.js';
+import { decimate, decimationStages } from '../../../lib/oma/signal/decimate.js';
+import { detrendInPlace } from '../../../lib/oma/signal/detrend.js';
+import { butterworth, chebyshev1, magnitudeResponse } from '../../../lib/oma/signal/iir-design.js';
+import { sosFiltFilt } from '../../../lib/oma/signal/sos-filter.js';
+import { EPS, expectArrayClose, expectAtMost, expectClose } from '../support/assert-close.js';
+import { scipyReference } from '../support/fixtures.js';
 
 const ref = scipyReference();
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mac } from '../../lib/oma/modal/mac.js';
-import { analyzeRecord } from '../../lib/oma/run/analyze.js';
-import { simulateResponse, trueModes } from '../../lib/oma/synthetic/synthetic.js';
-import { expectAtLeast, expectAtMost } from './assert-close.js';
-import { closeModes, expectModes, SSI_CRITERIA, uniformFrame } from './match.js';
+import { mac } from '../../../lib/oma/modal/mac.js';
+import { analyzeRecord } from '../../../lib/oma/run/analyze.js';
+import { simulateResponse, trueModes } from '../../../lib/oma/synthetic/synthetic.js';
+import { expectAtLeast, expectAtMost } from '../support/assert-close.js';
+import { closeModes, expectModes, SSI_CRITERIA, uniformFrame } from '../support/match.js';
 
 /**
  * Accuracy where the easy cases hide the hard ones: sensor subsets whose mode shapes are not

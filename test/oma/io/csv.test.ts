@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CsvFormatError, OmaError } from '../../lib/oma/errors.js';
-import { type CsvReadOptions, readCsv } from '../../lib/oma/io/csv.js';
-import { ByteNumberParser } from '../../lib/oma/io/csv-number.js';
-import { writeCsv } from '../../lib/oma/io/csv-writer.js';
-import { expectArrayClose, expectAtMost, expectClose, testRandom } from './assert-close.js';
+import { CsvFormatError, OmaError } from '../../../lib/oma/errors.js';
+import { type CsvReadOptions, readCsv } from '../../../lib/oma/io/csv.js';
+import { ByteNumberParser } from '../../../lib/oma/io/csv-number.js';
+import { writeCsv } from '../../../lib/oma/io/csv-writer.js';
+import { expectArrayClose, expectAtMost, expectClose, testRandom } from '../support/assert-close.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagecoach-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OmaCancelledError } from '../../lib/oma/errors.js';
-import { mac, macArrays } from '../../lib/oma/modal/mac.js';
-import { averageLinkage, clusterPoles, clusterPolesAsync } from '../../lib/oma/ssi/clustering.js';
-import type { SsiIdentification, SsiPole } from '../../lib/oma/ssi/ssi.js';
-import { type DiagramPole, stabilizationDiagram } from '../../lib/oma/ssi/stabilization.js';
-import { expectAtMost, testRandom } from './assert-close.js';
+import { OmaCancelledError } from '../../../lib/oma/errors.js';
+import { mac, macArrays } from '../../../lib/oma/modal/mac.js';
+import { averageLinkage, clusterPoles, clusterPolesAsync } from '../../../lib/oma/ssi/clustering.js';
+import type { SsiIdentification, SsiPole } from '../../../lib/oma/ssi/ssi.js';
+import { type DiagramPole, stabilizationDiagram } from '../../../lib/oma/ssi/stabilization.js';
+import { expectAtMost, testRandom } from '../support/assert-close.js';
 
 /** Factories for SSI poles and stable diagram poles with a real shape. */
 function ssiPole(order: number, frequency: number, damping: number, shape: readonly number[]): SsiPole {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { outputCorrelations } from '../../lib/oma/signal/correlation.js';
-import { blockToeplitz } from '../../lib/oma/ssi/toeplitz.js';
-import { EPS, expectArrayClose, randomArray } from './assert-close.js';
+import { outputCorrelations } from '../../../lib/oma/signal/correlation.js';
+import { blockToeplitz } from '../../../lib/oma/ssi/toeplitz.js';
+import { EPS, expectArrayClose, randomArray } from '../support/assert-close.js';
 
 describe('outputCorrelations (block FFT)', () => {
   it('equals the direct unbiased sums R_k[i][j] = Σ y_i[t+k] y_j[t] / (N-k), with reference channels', async () => {

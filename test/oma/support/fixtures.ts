@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** Reference values computed by scipy (see fixtures/make_fixtures.py). */
+/** Reference values computed by scipy (see test/oma/fixtures/make_fixtures.py). */
 export interface ScipyReference {
   readonly generator: string;
   readonly x: number[];
@@ -30,6 +30,6 @@ export interface ScipyReference {
 
 export function scipyReference(): ScipyReference {
   return JSON.parse(
-    readFileSync(new URL('./fixtures/scipy-reference.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../fixtures/scipy-reference.json', import.meta.url), 'utf8'),
   ) as ScipyReference;
 }

@@ -5,8 +5,8 @@ import {
   randomOrthonormalShapes,
   shearFrame,
   simulateResponse,
-} from '../../lib/oma/synthetic/synthetic.js';
-import { expectArrayClose, expectClose } from './assert-close.js';
+} from '../../../lib/oma/synthetic/synthetic.js';
+import { expectArrayClose, expectClose } from '../support/assert-close.js';
 
 describe('synthetic structures', () => {
   it('gives the analytic frequencies of a uniform shear frame and mass-normalised shapes', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pairIndex, welchCsd } from '../../lib/oma/signal/welch.js';
-import { expectArrayClose, expectClose, randomArray } from './assert-close.js';
-import { scipyReference } from './fixtures.js';
+import { pairIndex, welchCsd } from '../../../lib/oma/signal/welch.js';
+import { expectArrayClose, expectClose, randomArray } from '../support/assert-close.js';
+import { scipyReference } from '../support/fixtures.js';
 
 const ref = scipyReference().csd;
 

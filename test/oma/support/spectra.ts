@@ -1,6 +1,6 @@
-import { decomposeSpectrum } from '../../lib/oma/fdd/spectrum.js';
-import type { FddSpectrum } from '../../lib/oma/fdd/types.js';
-import { type CrossSpectralDensity, makeWindow, pairIndex } from '../../lib/oma/signal/welch.js';
+import { decomposeSpectrum } from '../../../lib/oma/fdd/spectrum.js';
+import type { FddSpectrum } from '../../../lib/oma/fdd/types.js';
+import { type CrossSpectralDensity, makeWindow, pairIndex } from '../../../lib/oma/signal/welch.js';
 
 /**
  * Factory for exact spectral matrices: G(f) = Σ_m a_m |H_m(f)|² φ_m φ_mᵀ + σ² I with the

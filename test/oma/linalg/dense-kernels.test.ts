@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { expm, multiply } from '../../lib/oma/linalg/expm.js';
-import { orthonormalize } from '../../lib/oma/linalg/gram-schmidt.js';
-import { jacobiSvd } from '../../lib/oma/linalg/jacobi-svd.js';
-import { luFactor, luSolve } from '../../lib/oma/linalg/lu.js';
-import { randomizedSvd } from '../../lib/oma/linalg/randomized-svd.js';
-import { EPS, expectArrayClose, expectAtMost, expectClose, randomArray, testRandom } from './assert-close.js';
+import { expm, multiply } from '../../../lib/oma/linalg/expm.js';
+import { orthonormalize } from '../../../lib/oma/linalg/gram-schmidt.js';
+import { jacobiSvd } from '../../../lib/oma/linalg/jacobi-svd.js';
+import { luFactor, luSolve } from '../../../lib/oma/linalg/lu.js';
+import { randomizedSvd } from '../../../lib/oma/linalg/randomized-svd.js';
+import {
+  EPS,
+  expectArrayClose,
+  expectAtMost,
+  expectClose,
+  randomArray,
+  testRandom,
+} from '../support/assert-close.js';
 
 /** Max |QᵀQ - I| for a column-major m×k panel. */
 function orthogonalityError(q: Float64Array, m: number, k: number): number {
