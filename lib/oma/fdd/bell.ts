@@ -29,6 +29,8 @@ export interface BellOptions {
 }
 
 export const DEFAULT_BELL_HALF_WIDTH = 5;
+/** Bell boundary: least share of the peak's shape in the kept singular subspace (test 1 above). */
+export const DEFAULT_BELL_MAC_THRESHOLD = 0.8;
 const VALLEY_RISE = 2;
 
 export interface SdofBell {

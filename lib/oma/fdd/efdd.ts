@@ -2,7 +2,7 @@ import { InvalidOptionError } from '../errors.js';
 import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from '../modal/modal.js';
 import type { Mode } from '../modal/types.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from '../signal/fft.js';
-import { type BellOptions, sdofBell } from './bell.js';
+import { type BellOptions, DEFAULT_BELL_MAC_THRESHOLD, sdofBell } from './bell.js';
 import { shapeAt } from './spectrum.js';
 import type { FddSpectrum, SpectralPeak } from './types.js';
 
@@ -43,7 +43,7 @@ export function efdd(
   peaks: readonly SpectralPeak[],
   options: EfddOptions = {},
 ): Mode[] {
-  const macThreshold = options.macThreshold ?? 0.8;
+  const macThreshold = options.macThreshold ?? DEFAULT_BELL_MAC_THRESHOLD;
   const upper = options.upperAmplitude ?? 0.9;
   const lower = options.lowerAmplitude ?? 0.3;
   if (!(lower > 0 && upper > lower && upper <= 1)) {

@@ -2,7 +2,7 @@ import type { Checkpoint, RunControl } from '../control.js';
 import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from '../modal/modal.js';
 import type { Mode } from '../modal/types.js';
 import type { WelchOptions } from '../signal/welch.js';
-import { halfPowerBandwidth, sdofBell } from './bell.js';
+import { DEFAULT_BELL_MAC_THRESHOLD, halfPowerBandwidth, sdofBell } from './bell.js';
 import { type PeakOptions, pickPeaks } from './peaks.js';
 import { fddSpectrum, shapeAt } from './spectrum.js';
 import type { FddSpectrum, SpectralPeak } from './types.js';
@@ -19,7 +19,11 @@ import type { FddSpectrum, SpectralPeak } from './types.js';
 export interface FddOptions extends WelchOptions, PeakOptions {}
 
 /** FDD modes from picked peaks: interpolated frequency, shape from the singular vector. */
-export function fddModes(spectrum: FddSpectrum, peaks: readonly SpectralPeak[], macThreshold = 0.8): Mode[] {
+export function fddModes(
+  spectrum: FddSpectrum,
+  peaks: readonly SpectralPeak[],
+  macThreshold = DEFAULT_BELL_MAC_THRESHOLD,
+): Mode[] {
   return peaks.map((p) => {
     const shape = shapeAt(spectrum, p.shapeLine ?? p.line, p.singularValue - 1);
     const bell = sdofBell(spectrum, p, macThreshold);

@@ -1,4 +1,11 @@
-export { type BellOptions, halfPowerBandwidth, type SdofBell, sdofBell } from './bell.js';
+export {
+  type BellOptions,
+  DEFAULT_BELL_HALF_WIDTH,
+  DEFAULT_BELL_MAC_THRESHOLD,
+  halfPowerBandwidth,
+  type SdofBell,
+  sdofBell,
+} from './bell.js';
 export { type EfddOptions, efdd } from './efdd.js';
 export { type FddOptions, fdd, fddModes } from './fdd.js';
 export { lowestSpectralPeak } from './lowest-peak.js';

@@ -12,8 +12,6 @@ import type { FddSpectrum } from './types.js';
  * whole space, i.e. one or two channels).
  */
 export class ShapeProjection {
-  /** p_φ at the line of the last `at` call. */
-  density = 0;
   /** Σ_i MAC(u_i, φ) at that line. */
   span = 0;
   /** φ (a copy, so it may come from anywhere). */
@@ -49,7 +47,7 @@ export class ShapeProjection {
     this.refNorm = n;
   }
 
-  /** Sets `density` and `span` at line k; returns `density`. */
+  /** p_φ at line k; sets `span` there. */
   at(k: number): number {
     const { l, vc, refRe, refIm } = this;
     const { vectorRe: re, vectorIm: im, values } = this.spectrum;
@@ -76,7 +74,6 @@ export class ShapeProjection {
         density += m * ((values[i] as Float64Array)[k] as number);
       }
     }
-    this.density = density;
     this.span = span;
     return density;
   }

@@ -44,13 +44,6 @@ export class Xoshiro128 {
     return result;
   }
 
-  /** Uniform double in [0, 1) with 53 random bits. */
-  nextDouble(): number {
-    const hi = this.nextUint32() >>> 5;
-    const lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
-  }
-
   /** Standard normal deviate. */
   nextGaussian(): number {
     if (this.hasSpare) {

@@ -37,11 +37,6 @@ export class RealEigenSolver {
     this.wi = new Float64Array(capacity);
   }
 
-  /** Size of the last decomposed matrix. */
-  get size(): number {
-    return this.n;
-  }
-
   /**
    * Computes the real Schur form of `a` (n×n, row-major, not modified). Eigenvalues land in
    * `wr`/`wi` (a complex pair occupies two consecutive slots, positive imaginary part first).

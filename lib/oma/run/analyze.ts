@@ -8,12 +8,20 @@ import { fddSpectrum } from '../fdd/spectrum.js';
 import type { Channel } from '../io/csv.js';
 import { macMatrix } from '../modal/mac.js';
 import type { Mode, OmaMethod, OmaResult } from '../modal/types.js';
-import { defaultNperseg } from '../signal/defaults.js';
+import { DEFAULT_OVERLAP, defaultNperseg } from '../signal/defaults.js';
 import type { DetrendMode } from '../signal/detrend.js';
 import { type ClusteringOptions, clusterPolesAsync } from '../ssi/clustering.js';
+import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from '../ssi/defaults.js';
 import { ssiCov } from '../ssi/ssi.js';
 import { type HardCriteria, type StabilityCriteria, stabilizationDiagram } from '../ssi/stabilization.js';
-import { checkBand, defaultBlockRows, defaultDecimation, defaultFmax, defaultOrderMax } from './defaults.js';
+import {
+  checkBand,
+  DEFAULT_ORDER_MAX,
+  defaultBlockRows,
+  defaultDecimation,
+  defaultFmax,
+  defaultOrderMax,
+} from './defaults.js';
 import { type ButterworthFilterOptions, preprocessRecord } from './preprocess.js';
 
 /**
@@ -125,7 +133,7 @@ export async function analyzeRecord(
         fminForBr = Math.min(fminForBr, lowest);
       }
     }
-    const orderMaxWanted = options.orderMax ?? 100;
+    const orderMaxWanted = options.orderMax ?? DEFAULT_ORDER_MAX;
     const br = options.br ?? defaultBlockRows(afs, fminForBr, l, orderMaxWanted);
     if (lowest !== undefined && (2 * br) / afs < 0.9 / lowest) {
       warnings.push(
@@ -137,11 +145,11 @@ export async function analyzeRecord(
       throw new InsufficientDataError(`${n} samples after decimation are too few for ${br} block rows`);
     Object.assign(parameters, {
       br,
-      orderMin: options.orderMin ?? 2,
+      orderMin: options.orderMin ?? DEFAULT_ORDER_MIN,
       orderMax,
-      orderStep: options.orderStep ?? 2,
+      orderStep: options.orderStep ?? DEFAULT_ORDER_STEP,
     });
-    const dampingMax = options.hardCriteria?.dampingMax ?? 0.2;
+    const dampingMax = options.hardCriteria?.dampingMax ?? DEFAULT_DAMPING_MAX;
     t0 = performance.now();
     const ident = await ssiCov(
       pre.channels,
@@ -185,7 +193,7 @@ export async function analyzeRecord(
     const nperseg = options.nperseg ?? defaultNperseg(n);
     if (nperseg > n)
       throw new InsufficientDataError(`nperseg ${nperseg} exceeds the ${n} samples after decimation`);
-    Object.assign(parameters, { nperseg, overlap: options.overlap ?? 0.5 });
+    Object.assign(parameters, { nperseg, overlap: options.overlap ?? DEFAULT_OVERLAP });
     t0 = performance.now();
     const spectrum = await fddSpectrum(
       pre.channels,

@@ -21,6 +21,8 @@ import { InvalidOptionError } from '../errors.js';
 export const DEFAULT_FMAX_HZ = 25;
 export const DEFAULT_ORDER_MAX = 100;
 export const MAX_TOEPLITZ_ROWS = 1500;
+/** Prototype order of the optional zero-phase Butterworth filter (applied forward and backward). */
+export const DEFAULT_FILTER_ORDER = 4;
 
 export function defaultFmax(fs: number): number {
   return Math.min(0.4 * fs, DEFAULT_FMAX_HZ);

@@ -1,6 +1,7 @@
 export { type AnalyzeOptions, analyzeRecord } from './analyze.js';
 export {
   checkBand,
+  DEFAULT_FILTER_ORDER,
   DEFAULT_FMAX_HZ,
   DEFAULT_ORDER_MAX,
   defaultBlockRows,

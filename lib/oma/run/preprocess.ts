@@ -2,9 +2,11 @@ import { type Checkpoint, type RunControl, toCheckpoint } from '../control.js';
 import { InsufficientDataError, InvalidOptionError, NonFiniteSampleError } from '../errors.js';
 import type { ProvenanceStep } from '../io/dataset.js';
 import { decimate } from '../signal/decimate.js';
+import { DECIMATION_FILTER } from '../signal/defaults.js';
 import { type DetrendMode, detrendInPlace } from '../signal/detrend.js';
 import { butterworth, type FilterType } from '../signal/iir-design.js';
 import { sosFiltFilt } from '../signal/sos-filter.js';
+import { DEFAULT_FILTER_ORDER } from './defaults.js';
 
 /**
  * Preprocessing of a multichannel record, channel by channel (so the extra memory is a few
@@ -55,7 +57,12 @@ export async function preprocessRecord(
   const sections =
     filter === undefined
       ? undefined
-      : butterworth({ type: filter.type, cutoff: filter.cutoff, order: filter.order ?? 4, fs: newFs });
+      : butterworth({
+          type: filter.type,
+          cutoff: filter.cutoff,
+          order: filter.order ?? DEFAULT_FILTER_ORDER,
+          fs: newFs,
+        });
   const checkpoint = toCheckpoint(control);
   const out: Float64Array[] = [];
   for (const [i, channel] of channels.entries()) {
@@ -74,9 +81,9 @@ export async function preprocessRecord(
     provenance.push({
       step: 'decimate',
       factor: q,
-      filter: 'chebyshev1',
-      order: 8,
-      rippleDb: 0.05,
+      filter: DECIMATION_FILTER.type,
+      order: DECIMATION_FILTER.order,
+      rippleDb: DECIMATION_FILTER.rippleDb,
       fsOut: newFs,
     });
   if (filter !== undefined) {
@@ -84,7 +91,7 @@ export async function preprocessRecord(
       step: 'butterworth',
       type: filter.type,
       cutoff: typeof filter.cutoff === 'number' ? filter.cutoff : [filter.cutoff[0], filter.cutoff[1]],
-      order: filter.order ?? 4,
+      order: filter.order ?? DEFAULT_FILTER_ORDER,
       zeroPhase: true,
     });
   }

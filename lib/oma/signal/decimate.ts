@@ -1,4 +1,5 @@
 import { InsufficientDataError, InvalidOptionError } from '../errors.js';
+import { DECIMATION_FILTER } from './defaults.js';
 import { butterworth, chebyshev1, type Section } from './iir-design.js';
 import { defaultPadLength, sosFiltFilt } from './sos-filter.js';
 
@@ -46,9 +47,14 @@ export function decimationStages(q: number): number[] {
 
 /** The anti-alias filter of one stage of factor q (fs normalised to 2 so Nyquist is 1). */
 export function antiAliasFilter(q: number, options: DecimationOptions = {}): Section[] {
-  const spec = { type: 'lowpass' as const, cutoff: 0.8 / q, order: options.order ?? 8, fs: 2 };
-  return (options.filter ?? 'chebyshev1') === 'chebyshev1'
-    ? chebyshev1(spec, options.rippleDb ?? 0.05)
+  const spec = {
+    type: 'lowpass' as const,
+    cutoff: 0.8 / q,
+    order: options.order ?? DECIMATION_FILTER.order,
+    fs: 2,
+  };
+  return (options.filter ?? DECIMATION_FILTER.type) === 'chebyshev1'
+    ? chebyshev1(spec, options.rippleDb ?? DECIMATION_FILTER.rippleDb)
     : butterworth(spec);
 }
 

@@ -1,6 +1,6 @@
 export { type CorrelationOptions, type OutputCorrelations, outputCorrelations } from './correlation.js';
 export { type DecimationOptions, decimate } from './decimate.js';
-export { defaultNperseg } from './defaults.js';
+export { DECIMATION_FILTER, DEFAULT_OVERLAP, defaultNperseg } from './defaults.js';
 export { type DetrendMode, detrendInPlace } from './detrend.js';
 export { BluesteinFft, ComplexFft, RealFft } from './fft.js';
 export {

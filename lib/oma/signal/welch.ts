@@ -1,5 +1,6 @@
 import { type Checkpoint, type RunControl, toCheckpoint } from '../control.js';
 import { InsufficientDataError, InvalidOptionError } from '../errors.js';
+import { DEFAULT_OVERLAP } from './defaults.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from './fft.js';
 
 /**
@@ -92,7 +93,7 @@ export async function welchCsd(
   if (n < nperseg) {
     throw new InsufficientDataError(`record of ${n} samples is shorter than one Welch segment (${nperseg})`);
   }
-  const overlap = options.overlap ?? 0.5;
+  const overlap = options.overlap ?? DEFAULT_OVERLAP;
   if (!(overlap >= 0 && overlap < 1))
     throw new InvalidOptionError('overlap', `overlap must be in [0, 1), got ${overlap}`);
   const step = Math.max(1, nperseg - Math.floor(overlap * nperseg));

@@ -4,6 +4,7 @@ export {
   clusterPoles,
   clusterPolesAsync,
 } from './clustering.js';
+export { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from './defaults.js';
 export { type SsiIdentification, type SsiOptions, type SsiPole, ssiCov } from './ssi.js';
 export {
   type DiagramPole,

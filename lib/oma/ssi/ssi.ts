@@ -6,6 +6,7 @@ import { randomizedSvd, type TruncatedSvd } from '../linalg/randomized-svd.js';
 import { RealEigenSolver } from '../linalg/real-eig.js';
 import { meanPhaseDeviation, modalPhaseCollinearity } from '../modal/modal.js';
 import { outputCorrelations } from '../signal/correlation.js';
+import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from './defaults.js';
 import { blockToeplitz } from './toeplitz.js';
 
 /**
@@ -77,8 +78,8 @@ export async function ssiCov(
   const { br } = options;
   const refs = options.references ?? Array.from({ length: l }, (_, i) => i);
   const r = refs.length;
-  const orderMin = options.orderMin ?? 2;
-  const step = options.orderStep ?? 2;
+  const orderMin = options.orderMin ?? DEFAULT_ORDER_MIN;
+  const step = options.orderStep ?? DEFAULT_ORDER_STEP;
   if (!Number.isInteger(br) || br < 2)
     throw new InvalidOptionError('br', `block rows must be an integer ≥ 2, got ${br}`);
   const maxOrder = Math.min((br - 1) * l, br * r);
@@ -225,7 +226,7 @@ function polesOfOrder(
   if (!solver.decompose(a, order)) return undefined;
   const fmin = options.fmin ?? 0;
   const fmax = options.fmax ?? fs / 2;
-  const dampingMax = options.dampingMax ?? 0.2;
+  const dampingMax = options.dampingMax ?? DEFAULT_DAMPING_MAX;
   const psiRe = new Float64Array(order);
   const psiIm = new Float64Array(order);
   const poles: SsiPole[] = [];

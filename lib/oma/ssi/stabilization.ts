@@ -1,5 +1,6 @@
 import { macArrays } from '../modal/mac.js';
 import type { StabilizationPole } from '../modal/types.js';
+import { DEFAULT_DAMPING_MAX } from './defaults.js';
 import type { SsiIdentification, SsiPole } from './ssi.js';
 
 /**
@@ -40,7 +41,7 @@ export function stabilizationDiagram(
   hard: HardCriteria = {},
   stability: StabilityCriteria = {},
 ): DiagramPole[] {
-  const dampingMax = hard.dampingMax ?? 0.2;
+  const dampingMax = hard.dampingMax ?? DEFAULT_DAMPING_MAX;
   const mpcMin = hard.mpcMin ?? 0.7;
   const mpdMax = hard.mpdMax ?? 30;
   const df = stability.frequency ?? 0.01;
