@@ -15,9 +15,14 @@ import { type OmaClient as Client, OmaClient, type ResultMode } from '../lib/cli
 import { ProgressBar, table } from '../lib/cli/oma-format.js';
 import { LiveClient, statusOf, watchAnalysis } from '../lib/cli/oma-live.js';
 import { DevRuntime } from '../lib/dev/runtime.js';
-import { writeCsv } from '../lib/oma/csv-writer.js';
-import { mac } from '../lib/oma/mac.js';
-import { modalModelFromMatrices, shearFrame, simulateResponse, type TrueMode } from '../lib/oma/synthetic.js';
+import {
+  mac,
+  modalModelFromMatrices,
+  shearFrame,
+  simulateResponse,
+  type TrueMode,
+  writeCsv,
+} from '../lib/oma/index.js';
 import type { AnalysisType } from '../lib/pipelines/oma/schemas.js';
 import { registry } from '../lib/pipelines/registry.js';
 

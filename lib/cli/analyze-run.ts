@@ -1,8 +1,25 @@
-import { InvalidParamError, StagecoachError, ValidationError } from '../core/ports/index.js';
-import { type AnalyzeOptions, analyzeRecord } from '../oma/analyze.js';
-import { readCsv } from '../oma/csv.js';
-import type { Mode, OmaResult } from '../oma/results.js';
-import type { AnalyzeFlags } from './analyze.js';
+import {
+  type AnalyzeOptions,
+  analyzeRecord,
+  InvalidOptionError,
+  type Mode,
+  OmaError,
+  type OmaResult,
+  readCsv,
+} from '../oma/index.js';
+
+/** The options of `stagecoach analyze`, as commander parsed them. */
+export interface AnalyzeFlags {
+  readonly fs?: number;
+  readonly method: string;
+  readonly decimate?: number | 'auto';
+  readonly br?: number;
+  readonly orderMax?: number;
+  readonly nperseg?: number;
+  readonly fmin?: number;
+  readonly fmax?: number;
+  readonly json?: boolean;
+}
 
 /** Runs the engine for `stagecoach analyze`; returns the exit code. */
 export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<number> {
@@ -44,11 +61,12 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<num
 }
 
 function report(error: unknown): number {
-  if (error instanceof InvalidParamError) {
+  // A bad option is a usage error (exit 2); bad data or a numerical failure is exit 1.
+  if (error instanceof InvalidOptionError) {
     console.error(`error: ${error.message}`);
     return 2;
   }
-  if (error instanceof ValidationError || error instanceof StagecoachError) {
+  if (error instanceof OmaError) {
     console.error(`error: ${error.message}`);
     return 1;
   }

@@ -1,21 +1,11 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import type { AnalyzeFlags } from './analyze-run.js';
 
 /**
  * `stagecoach analyze <file.csv>`: the OMA engine on a CSV file, without the pipeline.
  * Exit codes: 0 success, 2 usage (bad options), 1 bad data or failure. Errors are one line on
  * stderr, never a stack trace.
  */
-export interface AnalyzeFlags {
-  readonly fs?: number;
-  readonly method: string;
-  readonly decimate?: number | 'auto';
-  readonly br?: number;
-  readonly orderMax?: number;
-  readonly nperseg?: number;
-  readonly fmin?: number;
-  readonly fmax?: number;
-  readonly json?: boolean;
-}
 
 const positive =
   (name: string) =>

@@ -1,4 +1,4 @@
-import { CancelledError } from '../core/ports/index.js';
+import { OmaCancelledError } from './errors.js';
 
 /** Progress callback: `fraction` in [0, 1], never decreasing within one run. */
 export type ProgressCallback = (fraction: number, message: string) => void;
@@ -9,14 +9,16 @@ export interface RunControl {
   readonly onProgress?: ProgressCallback;
 }
 
-/** Throws {@link CancelledError} when the signal has fired. */
+/**
+ * Throws when the signal has fired: its reason when that is an Error (a framework aborts with its
+ * own cancellation error and expects it back, as `AbortSignal.throwIfAborted` does), else an
+ * {@link OmaCancelledError} carrying the reason as text.
+ */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError(reasonText(signal.reason));
-}
-
-function reasonText(reason: unknown): string {
-  if (reason instanceof Error) return reason.message;
-  return String(reason);
+  if (signal?.aborted !== true) return;
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) throw reason;
+  throw new OmaCancelledError(String(reason));
 }
 
 /** Milliseconds of synchronous work allowed between two yields to the event loop. */
@@ -63,7 +65,7 @@ export class Checkpoint {
 
   /**
    * Reports `fraction` (of this checkpoint's range) and, if enough time has passed, yields to the
-   * event loop; throws {@link CancelledError} if the signal fired.
+   * event loop; throws (see {@link throwIfAborted}) if the signal fired.
    */
   async tick(fraction?: number, message = ''): Promise<void> {
     throwIfAborted(this.control.signal);

@@ -1,35 +1,83 @@
-import { NonRetryableError, type StagecoachErrorOptions, ValidationError } from '../core/ports/index.js';
-
 /**
- * Errors raised by the OMA engine. Bad measurement data is a {@link ValidationError} (the job fails
- * at once: re-running cannot fix the file); a bad option is an {@link InvalidParamError}.
+ * Errors raised by the OMA engine. Every one is an {@link OmaError} with a stable `code`, the
+ * context needed to act on it and an optional `cause`. The engine knows nothing of the job
+ * framework: a service that runs it decides what each code means for a job (the OMA pipeline
+ * does so in lib/pipelines/oma/engine-errors.ts, the CLI in its exit codes).
+ *
+ * | code              | class                 | meaning                                              |
+ * | ----------------- | --------------------- | ---------------------------------------------------- |
+ * | INVALID_OPTION    | InvalidOptionError    | an option (or argument) has a value the engine refuses |
+ * | CSV_FORMAT        | CsvFormatError        | a CSV file is not a multichannel measurement         |
+ * | DATASET_FORMAT    | DatasetFormatError    | a binary dataset is not in the engine's format       |
+ * | INSUFFICIENT_DATA | InsufficientDataError | too few samples or channels for the analysis         |
+ * | NON_FINITE_SAMPLE | NonFiniteSampleError  | a NaN or ±Infinity in the record                     |
+ * | NOT_CONVERGED     | ConvergenceError      | an iterative decomposition did not converge          |
+ * | CANCELLED         | OmaCancelledError     | the caller's AbortSignal fired                       |
  */
+export type OmaErrorCode =
+  | 'INVALID_OPTION'
+  | 'CSV_FORMAT'
+  | 'DATASET_FORMAT'
+  | 'INSUFFICIENT_DATA'
+  | 'NON_FINITE_SAMPLE'
+  | 'NOT_CONVERGED'
+  | 'CANCELLED';
+
+export type OmaErrorContext = Readonly<Record<string, unknown>>;
+
+export interface OmaErrorOptions {
+  readonly cause?: unknown;
+  readonly context?: OmaErrorContext;
+}
+
+/** The root of every error the engine throws. */
+export class OmaError extends Error {
+  /** Stable, machine-readable identifier. */
+  readonly code: OmaErrorCode;
+  readonly context: OmaErrorContext;
+
+  constructor(code: OmaErrorCode, message: string, options: OmaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+/** An option or argument has a value the engine cannot use; `option` names it. */
+export class InvalidOptionError extends OmaError {
+  readonly option: string;
+  constructor(option: string, message: string, options: OmaErrorOptions = {}) {
+    super('INVALID_OPTION', message, { ...options, context: { option, ...options.context } });
+    this.option = option;
+  }
+}
 
 /** A CSV file that cannot be read as a multichannel measurement; names the line and column. */
-export class CsvFormatError extends ValidationError {
+export class CsvFormatError extends OmaError {
   /** 1-based line number in the file, or 0 when the problem is not tied to one line. */
   readonly line: number;
   /** 1-based column (field) number, or 0 when the problem is not tied to one field. */
   readonly column: number;
   constructor(line: number, column: number, problem: string) {
     const where = line > 0 ? (column > 0 ? `line ${line}, column ${column}: ` : `line ${line}: `) : '';
-    super(`${where}${problem}`, { code: 'CSV_FORMAT', context: { line, column } });
+    super('CSV_FORMAT', `${where}${problem}`, { context: { line, column } });
     this.line = line;
     this.column = column;
   }
 }
 
 /** The record is too short (or has too few channels) for the requested analysis. */
-export class InsufficientDataError extends ValidationError {
-  constructor(message: string) {
-    super(message, { code: 'INSUFFICIENT_DATA' });
+export class InsufficientDataError extends OmaError {
+  constructor(message: string, options: OmaErrorOptions = {}) {
+    super('INSUFFICIENT_DATA', message, options);
   }
 }
 
 /** A binary dataset that is not in the format `serializeDataset` writes. */
-export class DatasetFormatError extends ValidationError {
-  constructor(message: string, options: StagecoachErrorOptions = {}) {
-    super(message, { ...options, code: 'DATASET_FORMAT' });
+export class DatasetFormatError extends OmaError {
+  constructor(message: string, options: OmaErrorOptions = {}) {
+    super('DATASET_FORMAT', message, options);
   }
 }
 
@@ -37,13 +85,14 @@ export class DatasetFormatError extends ValidationError {
  * A sample that is NaN or ±Infinity: every spectrum and correlation it touches becomes NaN, so
  * the analysis would find nothing. Names the channel and sample (both 0-based).
  */
-export class NonFiniteSampleError extends ValidationError {
+export class NonFiniteSampleError extends OmaError {
   readonly channel: number;
   readonly sample: number;
   constructor(channel: number, sample: number, value: number) {
     super(
+      'NON_FINITE_SAMPLE',
       `channel ${channel + 1} (index ${channel}), sample ${sample}: ${value} — the record must hold finite numbers only; remove or interpolate the bad samples (or drop the channel)`,
-      { code: 'NON_FINITE_SAMPLE', context: { channel, sample } },
+      { context: { channel, sample } },
     );
     this.channel = channel;
     this.sample = sample;
@@ -51,8 +100,22 @@ export class NonFiniteSampleError extends ValidationError {
 }
 
 /** An iterative decomposition did not converge (a numerical failure, not bad input). */
-export class ConvergenceError extends NonRetryableError {
-  constructor(message: string) {
-    super(message, { code: 'NOT_CONVERGED' });
+export class ConvergenceError extends OmaError {
+  constructor(message: string, options: OmaErrorOptions = {}) {
+    super('NOT_CONVERGED', message, options);
+  }
+}
+
+/**
+ * The caller's AbortSignal fired with a reason that is not an Error (a string, or nothing). A
+ * reason that is an Error is thrown as it is instead (see `throwIfAborted` in control.ts), so a
+ * framework that aborts with its own cancellation error gets that error back.
+ */
+export class OmaCancelledError extends OmaError {
+  /** The signal's reason as text. */
+  readonly reason: string;
+  constructor(reason: string, options: OmaErrorOptions = {}) {
+    super('CANCELLED', `Cancelled: ${reason}`, { ...options, context: { reason, ...options.context } });
+    this.reason = reason;
   }
 }

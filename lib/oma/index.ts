@@ -1,75 +1,157 @@
-export { type AnalyzeOptions, analyzeRecord } from './analyze.js';
-export { type ClusteredModes, type ClusteringOptions, clusterPoles } from './clustering.js';
+/**
+ * The OMA engine: operational modal analysis of multichannel records (docs/oma.md). It imports
+ * nothing outside lib/oma but Node's built-ins, so it runs without the job framework.
+ *
+ * Folders by discipline; dependencies run one way, down this table (test/oma/layout.test.ts
+ * checks it, and that no import circle exists):
+ *
+ * | folder       | holds                                                          | may import                          |
+ * | ------------ | -------------------------------------------------------------- | ----------------------------------- |
+ * | `run/`       | analyzeRecord, preprocessRecord, defaults from the data        | io, fdd, ssi, modal, signal, linalg |
+ * | `fdd/`       | FDD spectrum, peak picking, SDOF bell, EFDD, lowest peak       | modal, signal, linalg               |
+ * | `ssi/`       | SSI-cov, block Toeplitz, stabilization diagram, clustering     | modal, signal, linalg               |
+ * | `synthetic/` | simulated structures and their responses                       | linalg                              |
+ * | `modal/`     | modes and results (types, JSON), MAC, MPC/MPD, real shapes     | linalg                              |
+ * | `io/`        | CSV reader and writer, binary dataset                          | —                                   |
+ * | `signal/`    | FFT, Welch, correlations, IIR design, filtering, decimation    | linalg                              |
+ * | `linalg/`    | eigen-solvers, SVDs, LU, Gram–Schmidt, expm, complex, PRNG     | —                                   |
+ * | root         | errors.ts (OmaError and its codes), control.ts (cancellation, progress) | —                          |
+ *
+ * Every folder may also import the root's errors.ts and control.ts. fdd/ and ssi/ do not import
+ * each other; nothing but this file imports run/. Each folder's index.ts only re-exports.
+ */
 export { Checkpoint, type ProgressCallback, type RunControl, throwIfAborted } from './control.js';
-export { type CorrelationOptions, type OutputCorrelations, outputCorrelations } from './correlation.js';
-export { type Channel, type CsvMeasurement, CsvReader, type CsvReadOptions, readCsv } from './csv.js';
-export type { CsvLayout, Delimiter } from './csv-detect.js';
-export { type CsvWriteOptions, writeCsv } from './csv-writer.js';
 export {
+  ConvergenceError,
+  CsvFormatError,
+  DatasetFormatError,
+  InsufficientDataError,
+  InvalidOptionError,
+  NonFiniteSampleError,
+  OmaCancelledError,
+  OmaError,
+  type OmaErrorCode,
+  type OmaErrorContext,
+  type OmaErrorOptions,
+} from './errors.js';
+export {
+  type BellOptions,
+  type EfddOptions,
+  efdd,
+  type FddOptions,
+  type FddSpectrum,
+  fdd,
+  fddModes,
+  fddSpectrum,
+  type PeakOptions,
+  pickPeaks,
+  type SdofBell,
+  type SpectralPeak,
+  sdofBell,
+} from './fdd/index.js';
+export {
+  type Channel,
+  type CsvLayout,
+  type CsvMeasurement,
+  CsvReader,
+  type CsvReadOptions,
+  type CsvWriteOptions,
   DATASET_MAGIC,
   DATASET_VERSION,
   type Dataset,
   type DatasetHeader,
+  type Delimiter,
   type Dtype,
   datasetChunks,
   deserializeDataset,
   type ProvenanceStep,
+  readCsv,
   serializeDataset,
-} from './dataset.js';
-export { type DecimationOptions, decimate } from './decimate.js';
+  writeCsv,
+} from './io/index.js';
 export {
+  HermitianEigenSolver,
+  RealEigenSolver,
+  randomizedSvd,
+  type TruncatedSvd,
+  Xoshiro128,
+} from './linalg/index.js';
+export {
+  type Mode,
+  mac,
+  macMatrix,
+  meanPhaseDeviation,
+  modalPhaseCollinearity,
+  normaliseInPlace,
+  type OmaMethod,
+  type OmaResult,
+  realShape,
+  resultToJson,
+  type ShapeNormalisation,
+  type ShapeVector,
+  type SingularValueSpectrum,
+  type StabilizationDiagram,
+  type StabilizationPole,
+  toJsonValue,
+} from './modal/index.js';
+export {
+  type AnalyzeOptions,
+  analyzeRecord,
+  type ButterworthFilterOptions,
+  checkBand,
+  DEFAULT_FILTER_ORDER,
   DEFAULT_FMAX_HZ,
   DEFAULT_ORDER_MAX,
   defaultBlockRows,
   defaultDecimation,
   defaultFmax,
-  defaultNperseg,
   defaultOrderMax,
-} from './defaults.js';
-export { type DetrendMode, detrendInPlace } from './detrend.js';
-export { type EfddOptions, efdd } from './efdd.js';
-export { CsvFormatError, DatasetFormatError, InsufficientDataError } from './errors.js';
-export { type FddOptions, type FddSpectrum, fdd, fddModes, fddSpectrum, sdofBell } from './fdd.js';
-export { BluesteinFft, ComplexFft, RealFft } from './fft.js';
-export { HermitianEigenSolver } from './hermitian-eig.js';
-export {
-  butterworth,
-  chebyshev1,
-  type FilterSpec,
-  type FilterType,
-  magnitudeResponse,
-  type Section,
-} from './iir-design.js';
-export { mac, macMatrix, type ShapeVector } from './mac.js';
-export {
-  meanPhaseDeviation,
-  modalPhaseCollinearity,
-  normaliseInPlace,
-  realShape,
-  type ShapeNormalisation,
-} from './modal.js';
-export { type PeakOptions, pickPeaks, type SpectralPeak } from './peaks.js';
-export {
-  type ButterworthFilterOptions,
+  MAX_TOEPLITZ_ROWS,
   type PreprocessedRecord,
   type PreprocessOptions,
   preprocessRecord,
-} from './preprocess.js';
-export { Xoshiro128 } from './random.js';
-export { randomizedSvd, type TruncatedSvd } from './randomized-svd.js';
-export { RealEigenSolver } from './real-eig.js';
-export type {
-  Mode,
-  OmaMethod,
-  OmaResult,
-  SingularValueSpectrum,
-  StabilizationDiagram,
-  StabilizationPole,
-} from './results.js';
-export { resultToJson, toJsonValue } from './results.js';
-export { sosFiltFilt } from './sos-filter.js';
-export { type SsiIdentification, type SsiOptions, type SsiPole, ssiCov } from './ssi.js';
-export { type HardCriteria, type StabilityCriteria, stabilizationDiagram } from './stabilization.js';
+} from './run/index.js';
+export {
+  BluesteinFft,
+  butterworth,
+  ComplexFft,
+  type CorrelationOptions,
+  type CrossSpectralDensity,
+  chebyshev1,
+  DECIMATION_FILTER,
+  DEFAULT_OVERLAP,
+  type DecimationOptions,
+  type DetrendMode,
+  decimate,
+  defaultNperseg,
+  detrendInPlace,
+  type FilterSpec,
+  type FilterType,
+  magnitudeResponse,
+  type OutputCorrelations,
+  outputCorrelations,
+  RealFft,
+  type Section,
+  sosFiltFilt,
+  type WelchOptions,
+  welchCsd,
+} from './signal/index.js';
+export {
+  blockToeplitz,
+  type ClusteredModes,
+  type ClusteringOptions,
+  clusterPoles,
+  DEFAULT_DAMPING_MAX,
+  DEFAULT_ORDER_MIN,
+  DEFAULT_ORDER_STEP,
+  type HardCriteria,
+  type SsiIdentification,
+  type SsiOptions,
+  type SsiPole,
+  type StabilityCriteria,
+  ssiCov,
+  stabilizationDiagram,
+} from './ssi/index.js';
 export {
   type ModalModel,
   modalModelFromMatrices,
@@ -81,6 +163,4 @@ export {
   simulateResponse,
   type TrueMode,
   trueModes,
-} from './synthetic.js';
-export { blockToeplitz } from './toeplitz.js';
-export { type CrossSpectralDensity, type WelchOptions, welchCsd } from './welch.js';
+} from './synthetic/index.js';

@@ -17,21 +17,21 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeRecord } from '../../lib/oma/analyze.js';
-import { readCsv } from '../../lib/oma/csv.js';
-import { writeCsv } from '../../lib/oma/csv-writer.js';
-import { defaultDecimation } from '../../lib/oma/defaults.js';
-import { mac } from '../../lib/oma/mac.js';
-import { preprocessRecord } from '../../lib/oma/preprocess.js';
-import type { Mode } from '../../lib/oma/results.js';
 import {
+  analyzeRecord,
+  defaultDecimation,
   type ModalModel,
+  type Mode,
+  mac,
   modalModelFromMatrices,
   modalModelFromModes,
+  preprocessRecord,
   randomOrthonormalShapes,
+  readCsv,
   shearFrame,
   simulateResponse,
-} from '../../lib/oma/synthetic.js';
+  writeCsv,
+} from '../../lib/oma/index.js';
 
 interface BenchCase {
   readonly name: string;

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeCsv } from '../../lib/oma/csv-writer.js';
-import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic.js';
+import { writeCsv } from '../../lib/oma/io/csv-writer.js';
+import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagecoach-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,15 +57,18 @@ describe('stagecoach analyze', () => {
     // Act
     const usage = run(['analyze', withTime, '--fs', 'fast']);
     const method = run(['analyze', withTime, '--method', 'modal']);
+    const band = run(['analyze', withTime, '--fmax', '80']);
     const data = run(['analyze', ragged, '--fs', '10']);
     const missing = run(['analyze', join(dir, 'nope.csv'), '--fs', '10']);
     // Assess
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/--fs must be a positive number/);
     expect(method.status).toBe(2);
+    expect(band.status).toBe(2);
+    expect(band.stderr).toBe('error: fmax must be in (0, 50] Hz (the Nyquist frequency), got 80\n');
     expect(data.status).toBe(1);
     expect(data.stderr).toMatch(/line 32, column 2: expected 2 columns, found 1/);
     expect(missing.status).toBe(1);
-    for (const r of [usage, method, data, missing]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    for (const r of [usage, method, band, data, missing]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

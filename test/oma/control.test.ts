@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../../lib/core/ports/index.js';
-import { analyzeRecord } from '../../lib/oma/analyze.js';
-import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic.js';
+import { OmaCancelledError } from '../../lib/oma/errors.js';
+import { analyzeRecord } from '../../lib/oma/run/analyze.js';
+import { modalModelFromMatrices, shearFrame, simulateResponse } from '../../lib/oma/synthetic/synthetic.js';
 
 /** A record heavy enough that FDD and SSI run for seconds. */
 async function heavyRecord(): Promise<Float64Array[]> {
@@ -15,7 +15,7 @@ const data = await heavyRecord();
 
 describe('cancellation and progress', () => {
   for (const method of ['fdd', 'ssi'] as const) {
-    it(`an abort stops ${method.toUpperCase()} promptly with CancelledError carrying the reason`, async () => {
+    it(`an abort stops ${method.toUpperCase()} promptly with OmaCancelledError carrying the reason`, async () => {
       // Prepare
       // Latency counts from the scheduled moment, so it includes any synchronous stretch the
       // timer had to wait for.
@@ -38,19 +38,29 @@ describe('cancellation and progress', () => {
       );
       const latency = performance.now() - scheduled;
       // Assess
-      expect(error).toBeInstanceOf(CancelledError);
-      expect(error instanceof CancelledError ? error.reason : '').toBe('user pressed stop');
+      expect(error).toBeInstanceOf(OmaCancelledError);
+      expect(error).toMatchObject({
+        code: 'CANCELLED',
+        reason: 'user pressed stop',
+        message: 'Cancelled: user pressed stop',
+      });
       expect(abortedAt).toBeGreaterThan(0);
       expect(latency, `abort latency ${latency.toFixed(0)} ms`).toBeLessThan(1000);
     });
   }
 
-  it('an already-aborted signal fails at once', async () => {
+  it('an already-aborted signal fails at once, with the reason itself when that is an Error', async () => {
+    // Prepare: a framework aborts with its own cancellation error and expects it back.
     const controller = new AbortController();
-    controller.abort(new Error('shutting down'));
-    await expect(analyzeRecord(data, 100, { method: 'efdd' }, { signal: controller.signal })).rejects.toThrow(
-      CancelledError,
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    // Act
+    const error = await analyzeRecord(data, 100, { method: 'efdd' }, { signal: controller.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
     );
+    // Assess
+    expect(error).toBe(reason);
   });
 
   it('reports monotonic progress from 0 to 1 with messages', async () => {

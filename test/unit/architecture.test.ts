@@ -45,7 +45,7 @@ interface Edge {
 }
 
 const IMPORT =
-  /(?:^|\s)(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(join(ROOT, dir), { recursive: true });
@@ -65,17 +65,17 @@ beforeAll(async () => {
   const files = [...(await sources('lib')), ...(await sources('functions'))];
   for (const file of files) {
     const text = await readFile(join(ROOT, file), 'utf8');
-    text.split('\n').forEach((line, i) => {
-      for (const match of line.matchAll(IMPORT)) {
-        const spec = match[1] ?? match[2] ?? '';
-        if (spec.startsWith('.')) {
-          const to = relative(ROOT, normalize(join(ROOT, dirname(file), spec))).replace(/\.js$/, '.ts');
-          relativeEdges.push({ from: file, to, line: i + 1 });
-        } else if (!spec.startsWith('node:')) {
-          packageEdges.push({ from: file, to: spec, line: i + 1 });
-        }
+    // Whole-file matching: an import's names may span many lines before its `from`.
+    for (const match of text.matchAll(IMPORT)) {
+      const spec = match[1] ?? match[2] ?? '';
+      const line = text.slice(0, match.index).split('\n').length;
+      if (spec.startsWith('.')) {
+        const to = relative(ROOT, normalize(join(ROOT, dirname(file), spec))).replace(/\.js$/, '.ts');
+        relativeEdges.push({ from: file, to, line });
+      } else if (!spec.startsWith('node:')) {
+        packageEdges.push({ from: file, to: spec, line });
       }
-    });
+    }
   }
   relativeEdges = relativeEdges.filter((e) => e.to.startsWith('lib/') || e.to.startsWith('functions/'));
   packageEdges = packageEdges.filter((e) => e.to !== '');

@@ -1,9 +1,13 @@
 import { InvalidParamError, ValidationError } from '../../core/ports/index.js';
 import { defineStage } from '../../core/sdk/index.js';
-import { type AnalyzeOptions, analyzeRecord } from '../../oma/analyze.js';
-import { deserializeDataset } from '../../oma/dataset.js';
-import { MAX_TOEPLITZ_ROWS } from '../../oma/defaults.js';
-import { resultToJson } from '../../oma/results.js';
+import {
+  type AnalyzeOptions,
+  analyzeRecord,
+  deserializeDataset,
+  MAX_TOEPLITZ_ROWS,
+  resultToJson,
+} from '../../oma/index.js';
+import { toStageError } from './engine-errors.js';
 import { datasetKey, resultKey } from './keys.js';
 import { type AnalysisParameters, FddParametersSchema, SsiParametersSchema } from './schemas.js';
 import { analysisInputs, existingKey, parametersInput } from './stage-inputs.js';
@@ -85,29 +89,37 @@ export const analyzeStage = defineStage({
   // One analysis per task: the engine is single-threaded, and 4 GB hold a one-hour 24-channel record.
   compute: { kind: 'fargate', cpu: 1024, memoryMb: 4096, concurrency: 1, batchSize: 1, maxTasks: 4 },
   async process({ structure_id, analysis_id, type, parameters, dataset_key }, ctx) {
-    const tenant = ctx.job.tenant_id;
-    const runId = ctx.job.job_id;
-    ctx.progress(0, 'loading the dataset');
-    const dataset = deserializeDataset(await ctx.storage.get(dataset_key));
-    const options = analyzeOptions(type, parameters, dataset_key === datasetKey(tenant, structure_id, runId));
-    checkToeplitzSize(options, dataset.channels.length);
-    const result = await analyzeRecord(dataset.channels, dataset.fs, options, {
-      signal: ctx.signal,
-      onProgress: (fraction, message) => ctx.progress(100 * fraction, message),
-    });
-    // An abort that arrived as the engine finished: store nothing.
-    ctx.signal.throwIfAborted();
-    const key = resultKey(tenant, structure_id, runId);
-    const json = {
-      structure_id,
-      analysis_id,
-      run_id: runId,
-      type,
-      channels: dataset.names,
-      dataset_key,
-      ...resultToJson(result),
-    };
-    await ctx.storage.put(key, JSON.stringify(json), { contentType: 'application/json' });
-    return { result_key: key, mode_count: result.modes.length };
+    try {
+      const tenant = ctx.job.tenant_id;
+      const runId = ctx.job.job_id;
+      ctx.progress(0, 'loading the dataset');
+      const dataset = deserializeDataset(await ctx.storage.get(dataset_key));
+      const options = analyzeOptions(
+        type,
+        parameters,
+        dataset_key === datasetKey(tenant, structure_id, runId),
+      );
+      checkToeplitzSize(options, dataset.channels.length);
+      const result = await analyzeRecord(dataset.channels, dataset.fs, options, {
+        signal: ctx.signal,
+        onProgress: (fraction, message) => ctx.progress(100 * fraction, message),
+      });
+      // An abort that arrived as the engine finished: store nothing.
+      ctx.signal.throwIfAborted();
+      const key = resultKey(tenant, structure_id, runId);
+      const json = {
+        structure_id,
+        analysis_id,
+        run_id: runId,
+        type,
+        channels: dataset.names,
+        dataset_key,
+        ...resultToJson(result),
+      };
+      await ctx.storage.put(key, JSON.stringify(json), { contentType: 'application/json' });
+      return { result_key: key, mode_count: result.modes.length };
+    } catch (error) {
+      throw toStageError(error);
+    }
   },
 });

@@ -1,12 +1,12 @@
 import { PassThrough } from 'node:stream';
-import { writeCsv } from '../../../../lib/oma/csv-writer.js';
-import { mac } from '../../../../lib/oma/mac.js';
 import {
+  mac,
   modalModelFromMatrices,
   shearFrame,
   simulateResponse,
   type TrueMode,
-} from '../../../../lib/oma/synthetic.js';
+  writeCsv,
+} from '../../../../lib/oma/index.js';
 
 /** Measurements of a generated five-storey shear frame with known modes, as the CSV a user uploads. */
 export interface Measurement {

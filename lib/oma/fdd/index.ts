@@ -1,0 +1,14 @@
+export {
+  type BellOptions,
+  DEFAULT_BELL_HALF_WIDTH,
+  DEFAULT_BELL_MAC_THRESHOLD,
+  halfPowerBandwidth,
+  type SdofBell,
+  sdofBell,
+} from './bell.js';
+export { type EfddOptions, efdd } from './efdd.js';
+export { type FddOptions, fdd, fddModes } from './fdd.js';
+export { lowestSpectralPeak } from './lowest-peak.js';
+export { type PeakOptions, pickPeaks } from './peaks.js';
+export { decomposeSpectrum, fddSpectrum, shapeAt } from './spectrum.js';
+export type { FddSpectrum, SpectralPeak } from './types.js';
