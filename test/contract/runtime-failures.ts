@@ -128,26 +128,28 @@ export function describeRuntimeFailures(f: RuntimeFixture): void {
 
     it('fails at once, naming the param, when a required input is missing or invalid', async () => {
       let runs = 0;
-      const pipeline = definePipeline({
-        name: 'inputs',
-        stages: [
-          defineStage({
-            name: 'only',
-            inputs: { image_id: required, threshold: z.number().max(1) },
-            outputs: ['ok'],
-            async process() {
-              runs += 1;
-              return { ok: 1 };
-            },
-          }),
-        ],
+      const only = defineStage({
+        name: 'only',
+        inputs: { image_id: required, threshold: z.number().max(1) },
+        outputs: ['ok'],
+        async process() {
+          runs += 1;
+          return { ok: 1 };
+        },
       });
-      const rt = await runtime([pipeline]);
+      // An earlier stage can hand on a value the next stage's schema refuses.
+      const first = defineStage({
+        name: 'first',
+        inputs: {},
+        outputs: ['threshold'],
+        process: () => ({ threshold: 3 }),
+      });
+      const rt = await runtime([
+        definePipeline({ name: 'inputs', stages: [only] }),
+        definePipeline({ name: 'handed', stages: [first, only] }),
+      ]);
       const missing = await rt.jobs.submit({ pipeline: 'inputs', params: { threshold: 0.5 } }, tenant);
-      const invalid = await rt.jobs.submit(
-        { pipeline: 'inputs', params: { image_id: 'i', threshold: 3 } },
-        tenant,
-      );
+      const invalid = await rt.jobs.submit({ pipeline: 'handed', params: { image_id: 'i' } }, tenant);
       const [m, i] = await Promise.all([
         rt.jobs.waitFor(missing.job_id, tenant),
         rt.jobs.waitFor(invalid.job_id, tenant),
@@ -155,8 +157,38 @@ export function describeRuntimeFailures(f: RuntimeFixture): void {
       expect(runs).toBe(0);
       expect(m.error).toMatchObject({ code: 'MISSING_PARAM' });
       expect(m.error?.message).toMatch(/missing required param image_id/);
-      expect(i.error).toMatchObject({ code: 'INVALID_PARAM' });
+      expect(i.error).toMatchObject({ code: 'INVALID_PARAM', stage: 'only' });
       expect(i.error?.message).toMatch(/threshold: Too big/i);
+    });
+
+    it('refuses at submit the params the entry stage schemas refuse, naming each, and creates nothing', async () => {
+      const rt = await runtime([
+        definePipeline({
+          name: 'checked',
+          stages: [
+            defineStage({
+              name: 'only',
+              inputs: { image_id: required, threshold: z.number().max(1), label: z.string() },
+              outputs: [],
+              process: () => ({}),
+            }),
+          ],
+        }),
+      ]);
+      const refused = rt.jobs.submit(
+        { pipeline: 'checked', job_id: 'refused-1', params: { threshold: 3 } },
+        tenant,
+      );
+      await expect(refused).rejects.toMatchObject({
+        code: 'INVALID_PARAMS',
+        context: {
+          details: { stage: 'only', missing: ['label'], invalid: [expect.stringMatching(/^threshold: /)] },
+        },
+      });
+      await expect(refused).rejects.toThrow(
+        /Pipeline 'checked' cannot start at stage 'only': missing required param label; threshold: Too big/,
+      );
+      await expect(rt.jobs.get('refused-1', tenant)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
     });
 
     it('fails at once when process() returns other keys than it declares', async () => {

@@ -124,7 +124,14 @@ export class HttpApi {
       }
       const body =
         error instanceof StagecoachError && status < 500
-          ? { error: { code: error.code, message: error.message } }
+          ? {
+              error: {
+                code: error.code,
+                message: error.message,
+                // Structured details a client can act on (e.g. the params a submit lacks).
+                ...(error.context.details === undefined ? {} : { details: error.context.details }),
+              },
+            }
           : error instanceof StagecoachError && error.code === 'BACKEND_UNAVAILABLE'
             ? { error: { code: error.code, message: 'A backing service is unavailable; try again shortly.' } }
             : {

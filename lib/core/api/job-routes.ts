@@ -103,6 +103,11 @@ export function jobRoutes(jobs: JobService): Route[] {
     },
     {
       method: 'GET',
+      path: '/pipelines',
+      handler: async () => ({ status: 200, body: { items: jobs.pipelines() } }),
+    },
+    {
+      method: 'GET',
       path: '/holds',
       handler: async (req) => ({ status: 200, body: { items: await jobs.listHolds(req.caller) } }),
     },

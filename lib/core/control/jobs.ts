@@ -29,7 +29,9 @@ import {
 } from '../ports/job.js';
 import { MAX_DELAY_MS } from '../ports/job-queue.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import { checkInputs, describePipeline, type PipelineDescription } from '../sdk/describe.js';
 import { findStage, stageIndex } from '../sdk/pipeline.js';
+import type { Stage } from '../sdk/stage.js';
 import {
   type Caller,
   type HoldRequest,
@@ -108,6 +110,7 @@ export class JobService {
         },
       );
     }
+    await this.#checkParams(pipeline.name, findStage(pipeline, entry), req.params, 'cannot start at');
     const now = this.#iso();
     const jobId = req.job_id ?? randomUUID();
     const envelope: JobEnvelope = {
@@ -158,6 +161,11 @@ export class JobService {
       tenant_id: caller.tenantId,
     });
     return job;
+  }
+
+  /** The pipelines this deployment runs, with each stage's inputs as JSON Schema. */
+  pipelines(): readonly PipelineDescription[] {
+    return [...this.#o.topology.pipelines.values()].map(describePipeline);
   }
 
   async get(jobId: string, caller: Caller): Promise<JobRecord> {
@@ -274,6 +282,17 @@ export class JobService {
   /** Re-runs a failed, aborted or finished job from its last stage (or a chosen one). */
   async replay(jobId: string, caller: Caller, input: ReplayRequest = {}): Promise<JobRecord> {
     const req = parseInput(ReplayRequestSchema, input, 'replay request');
+    const before = await this.get(jobId, caller);
+    const pipeline = this.#o.topology.pipelines.get(before.pipeline);
+    const from = req.from_stage ?? before.stage;
+    if (pipeline !== undefined) {
+      await this.#checkParams(
+        pipeline.name,
+        findStage(pipeline, from),
+        { ...before.params, ...req.params },
+        'cannot replay from',
+      );
+    }
     const job = await this.#mutate(jobId, caller, (current, now) => {
       if (!isTerminal(current.status)) {
         throw new InvalidTransitionError(
@@ -405,6 +424,28 @@ export class JobService {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Refuses params the stage's own schemas refuse, naming every problem (400 over HTTP). */
+  async #checkParams(
+    pipeline: string,
+    stage: Stage | undefined,
+    params: Readonly<Record<string, unknown>>,
+    verb: string,
+  ): Promise<void> {
+    if (stage === undefined) return;
+    const { missing, invalid } = await checkInputs(stage, params);
+    if (missing.length === 0 && invalid.length === 0) return;
+    const parts = [
+      ...(missing.length > 0
+        ? [`missing required param${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`]
+        : []),
+      ...invalid,
+    ];
+    throw new ValidationError(`Pipeline '${pipeline}' ${verb} stage '${stage.name}': ${parts.join('; ')}.`, {
+      code: 'INVALID_PARAMS',
+      context: { details: { stage: stage.name, missing, invalid } },
+    });
+  }
 
   /** The transition back to QUEUED that resume, replay and hold release share (hop + 1). */
   #requeue(job: JobRecord, now: number, type: JobEvent['type'], data: Record<string, unknown>): JobChange {

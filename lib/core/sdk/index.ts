@@ -7,6 +7,7 @@ export * from '../ports/errors.js';
 export type { JobEvent, JobEventType, JobStatus } from '../ports/job.js';
 export type { Logger } from '../ports/logger.js';
 export type { RecordCondition, RecordStore, StoredRecord } from '../ports/record-store.js';
+export * from './describe.js';
 export * from './listener.js';
 export * from './pipeline.js';
 export * from './retry.js';
