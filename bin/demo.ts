@@ -10,10 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { ApiError } from '../lib/cli/api-client.js';
-import { type OmaClient as Client, OmaClient, type ResultMode } from '../lib/cli/oma-client.js';
+import { openNodeSocket } from '../lib/cli/node-socket.js';
 import { ProgressBar, table } from '../lib/cli/oma-format.js';
-import { LiveClient, statusOf, watchAnalysis } from '../lib/cli/oma-live.js';
+import { uploadMeasurement } from '../lib/cli/upload.js';
+import { ApiError } from '../lib/client/http.js';
+import { type OmaClient as Client, OmaClient, type ResultMode } from '../lib/client/oma.js';
+import { LiveClient, statusOf, watchAnalysis } from '../lib/client/oma-live.js';
 import { DevRuntime } from '../lib/dev/runtime.js';
 import {
   mac,
@@ -62,7 +64,7 @@ async function analyse(client: Client, live: LiveClient, type: AnalysisType, csv
     parameters: type === 'FDD' ? { method: 'efdd' } : {},
   });
   if (csv !== undefined) {
-    const target = await client.upload(STRUCTURE, created.analysis_id, csv);
+    const target = await uploadMeasurement(client, STRUCTURE, created.analysis_id, csv);
     console.log(
       `${elapsed()}  uploaded ${(csv.length / 1e6).toFixed(1)} MB through a presigned PUT → ${target.key}`,
     );
@@ -126,7 +128,7 @@ async function main(): Promise<boolean> {
     port: 0,
     tokensFile: join(dir, 'tokens.json'),
   });
-  const live = await LiveClient.connect(runtime.wsUrl, TOKEN);
+  const live = await LiveClient.connect(runtime.wsUrl, TOKEN, openNodeSocket);
   try {
     console.log(
       `${elapsed()}  dev runtime (embedded backend): HTTP ${runtime.url}, WebSocket ${runtime.wsUrl}`,

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ApiError } from './api-client.js';
-import { defaultWsUrl } from './live-client.js';
+import { ApiError } from '../client/http.js';
+import { defaultWsUrl } from '../client/live.js';
 
 /** What the API commands share: where the API is, who calls it, and how failures exit. */
 

@@ -1,8 +1,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { ApiClient } from './api-client.js';
+import { ApiClient } from '../client/http.js';
+import { LiveClient } from '../client/live.js';
 import { action, connectionOf, connectionOptions, parameter } from './command-kit.js';
-import { LiveClient } from './live-client.js';
+import { openNodeSocket } from './node-socket.js';
 
 /**
  * `stagecoach jobs …` and `stagecoach holds …`: the job API from a terminal. Exit codes: 0
@@ -67,7 +68,7 @@ function eventLine(event: z.output<typeof EventSchema>): string {
  * (each shown once); the job is also polled, as live events may be lost or come out of order.
  */
 async function watchJob(api: ApiClient, wsUrl: string, token: string, jobId: string): Promise<number> {
-  const live = await LiveClient.connect(wsUrl, token);
+  const live = await LiveClient.connect(wsUrl, token, openNodeSocket);
   const shown = new Set<string>();
   const show = (event: {
     event_id?: string;

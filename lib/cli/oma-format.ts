@@ -1,5 +1,5 @@
+import type { ResultsAnswer } from '../client/oma.js';
 import type { AnalysisRecord } from '../pipelines/oma/schemas.js';
-import type { ResultsAnswer } from './oma-client.js';
 
 /** Terminal output of `stagecoach oma` and the demo: tables, and a live progress bar. */
 

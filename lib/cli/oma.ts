@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { OmaClient } from '../client/oma.js';
+import { LiveClient, type WatchCallbacks, watchAnalysis } from '../client/oma-live.js';
 import {
   ANALYSIS_TYPES,
   type AnalysisRecord,
@@ -6,9 +8,9 @@ import {
   isFinished,
 } from '../pipelines/oma/schemas.js';
 import { action, connectionOf, connectionOptions, parameter } from './command-kit.js';
-import { OmaClient } from './oma-client.js';
+import { openNodeSocket } from './node-socket.js';
 import { analysesTable, analysisDetails, modesTable, ProgressBar } from './oma-format.js';
-import { LiveClient, type WatchCallbacks, watchAnalysis } from './oma-live.js';
+import { uploadMeasurement } from './upload.js';
 
 /**
  * `stagecoach oma create|upload|run|status|watch|results|abort`: the OMA analyses API from a
@@ -36,7 +38,7 @@ async function watch(
   start?: () => Promise<AnalysisRecord>,
 ): Promise<number> {
   const { client, wsUrl, token } = clientOf(command);
-  const live = await LiveClient.connect(wsUrl, token);
+  const live = await LiveClient.connect(wsUrl, token, openNodeSocket);
   const bar = new ProgressBar(analysis.slice(0, 12));
   try {
     const callbacks: WatchCallbacks = {
@@ -126,7 +128,7 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
     .description("upload the analysis's measurement CSV (PUT to a presigned URL)")
     .action(
       action(async (structure: string, analysis: string, file: string, _flags: unknown, command: Command) => {
-        const target = await clientOf(command).client.upload(structure, analysis, file);
+        const target = await uploadMeasurement(clientOf(command).client, structure, analysis, file);
         console.log(`uploaded ${file} → ${target.key}`);
         return 0;
       }),

@@ -28,7 +28,16 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'lib/adapters/aws/tables.ts',
     'lib/infra',
   ],
-  'lib/cli': ['lib/core', 'lib/oma', 'lib/pipelines', 'lib/dev', 'lib/shells/config.ts', 'lib/cli'],
+  'lib/client': ['lib/pipelines/oma/schemas.ts', 'lib/pipelines/oma/keys.ts', 'lib/client'],
+  'lib/cli': [
+    'lib/client',
+    'lib/core',
+    'lib/oma',
+    'lib/pipelines',
+    'lib/dev',
+    'lib/shells/config.ts',
+    'lib/cli',
+  ],
   functions: ['lib/shells'],
 };
 
@@ -36,6 +45,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 const PACKAGES: Readonly<Record<string, readonly string[]>> = {
   'lib/core': ['zod'],
   'lib/oma': [],
+  // Runs in browsers too: no node: built-ins either (checked below).
+  'lib/client': ['zod'],
 };
 
 interface Edge {
@@ -109,6 +120,15 @@ describe('architecture', () => {
         return !(PACKAGES[from] ?? []).includes(name ?? '');
       })
       .map((e) => `${e.from}:${e.line} → ${e.to}`);
+    expect(offending).toEqual([]);
+  });
+
+  it('lib/client runs in a browser: no node: built-in, no Node-only package', async () => {
+    const offending: string[] = [];
+    for (const file of await sources('lib/client')) {
+      const text = await readFile(join(ROOT, file), 'utf8');
+      if (/from\s+['"]node:/.test(text)) offending.push(file);
+    }
     expect(offending).toEqual([]);
   });
 

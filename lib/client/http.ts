@@ -1,22 +1,23 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
 import { z } from 'zod';
 
 /**
- * The HTTP side of the command line: calls the Stagecoach API with a bearer token, parses every
- * answer with the caller's schema, and turns failures into an {@link ApiError} carrying the HTTP
- * status and the API's own message.
+ * The typed client of the Stagecoach API that the command line and the web console share: calls
+ * the API with a bearer token over fetch (Node 20 and browsers alike), parses every answer with the
+ * caller's schema, and turns failures into an {@link ApiError} carrying the HTTP status, the API's
+ * code and message, and its structured details when it gives some.
  */
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** What the API said beyond the message (e.g. the params a submit lacks), when it said it. */
+  readonly details: unknown;
+  constructor(status: number, code: string, message: string, details?: unknown) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 
   /** One line for a terminal: `HTTP 404 NOT_FOUND: Analysis 'x' of structure 'y' was not found.` */
@@ -25,7 +26,9 @@ export class ApiError extends Error {
   }
 }
 
-const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const ErrorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
 
 export interface ApiClientOptions {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8787. */
@@ -71,7 +74,12 @@ export class ApiClient {
     if (!response.ok) {
       const error = ErrorBodySchema.safeParse(json);
       throw error.success
-        ? new ApiError(response.status, error.data.error.code, error.data.error.message)
+        ? new ApiError(
+            response.status,
+            error.data.error.code,
+            error.data.error.message,
+            error.data.error.details,
+          )
         : new ApiError(response.status, 'HTTP_ERROR', `${method} ${path} failed: ${text.slice(0, 200)}`);
     }
     const parsed = schema.safeParse(json);
@@ -93,35 +101,4 @@ export function unreachable(url: string, error: unknown): ApiError {
     'UNREACHABLE',
     `cannot reach ${url} (${cause}); is the API running (stagecoach dev), and is --url right?`,
   );
-}
-
-/**
- * A streaming PUT with a Content-Length, as presigned S3 URLs require (no chunked encoding), on
- * node:http so a large CSV is never held in memory.
- */
-export function put(url: string, body: Readable, size: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(target, { method: 'PUT', headers: { 'content-length': String(size) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve();
-        else {
-          const text = Buffer.concat(chunks).toString('utf8').slice(0, 300);
-          reject(
-            new ApiError(status, 'UPLOAD_FAILED', `the upload was refused: ${text || res.statusMessage}`),
-          );
-        }
-      });
-    });
-    req.on('error', (error) => reject(unreachable(`${target.protocol}//${target.host}`, error)));
-    body.on('error', (error) => {
-      req.destroy();
-      reject(error);
-    });
-    body.pipe(req);
-  });
 }

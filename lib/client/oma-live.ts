@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { STATUS_EVENT_TYPE } from '../pipelines/oma/keys.js';
 import { type AnalysisRecord, AnalysisStatusSchema, isFinished } from '../pipelines/oma/schemas.js';
-import { ApiError } from './api-client.js';
-import type { LiveClient, LiveMessage } from './live-client.js';
-import type { OmaClient } from './oma-client.js';
+import { ApiError } from './http.js';
+import type { LiveClient, LiveMessage } from './live.js';
+import type { OmaClient } from './oma.js';
 
 /**
  * The OMA side of the live client: the service's `oma.analysis.status` events, and
@@ -115,4 +115,4 @@ export async function watchAnalysis(
   }
 }
 
-export { defaultWsUrl, LiveClient, type LiveMessage } from './live-client.js';
+export { defaultWsUrl, LiveClient, type LiveMessage } from './live.js';

@@ -1,21 +1,11 @@
-import WebSocket from 'ws';
 import { z } from 'zod';
-import { ApiError } from './api-client.js';
+import { ApiError } from './http.js';
+import { JobEventSchema } from './jobs.js';
 
 /**
- * The live side of the command line: a WebSocket to the API's live endpoint (a job's events and
+ * The live side of the client: a WebSocket to the API's live endpoint (a job's events and
  * progress, the tenant's stream, service events), with subscriptions confirmed before they count.
  */
-
-export const JobEventSchema = z.object({
-  event_id: z.string().optional(),
-  time: z.string().optional(),
-  type: z.string(),
-  job_id: z.string(),
-  stage: z.string(),
-  status: z.string(),
-  data: z.record(z.string(), z.unknown()).optional(),
-});
 
 export const LiveMessageSchema = z.union([
   z.object({ type: z.literal('event'), event: JobEventSchema }),
@@ -38,16 +28,53 @@ export type LiveMessage = z.output<typeof LiveMessageSchema>;
 export const defaultWsUrl = (httpUrl: string): string =>
   `${httpUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`;
 
+/**
+ * The part of a WebSocket the live client uses: the browser's WebSocket has it, and so has Node's
+ * `ws` (lib/cli/node-socket.ts opens one with the errors a terminal should see).
+ */
+export interface LiveSocket {
+  send(data: string): void;
+  close(code?: number): void;
+  addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: () => void): void;
+}
+
+/** Opens a socket to `url`; resolves once it is open, rejects with an {@link ApiError}. */
+export type SocketOpener = (url: string, wsUrl: string) => Promise<LiveSocket>;
+
+interface BrowserWebSocket extends LiveSocket {
+  addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  addEventListener(type: 'open' | 'error' | 'close', listener: () => void): void;
+}
+type BrowserWebSocketConstructor = new (url: string) => BrowserWebSocket;
+
+const isConstructor = (value: unknown): value is BrowserWebSocketConstructor => typeof value === 'function';
+
+/** The platform's own WebSocket (browsers; Node 22 and later). */
+export const openPlatformSocket: SocketOpener = (url, wsUrl) =>
+  new Promise((resolve, reject) => {
+    const WebSocketClass: unknown = Reflect.get(globalThis, 'WebSocket');
+    if (!isConstructor(WebSocketClass)) {
+      reject(new ApiError(0, 'UNSUPPORTED', 'this platform has no WebSocket; pass a socket opener'));
+      return;
+    }
+    const socket = new WebSocketClass(url);
+    socket.addEventListener('open', () => resolve(socket));
+    socket.addEventListener('error', () =>
+      reject(new ApiError(0, 'UNREACHABLE', `cannot open the WebSocket at ${wsUrl}`)),
+    );
+  });
+
 export class LiveClient {
-  readonly #ws: WebSocket;
+  readonly #ws: LiveSocket;
   readonly #handlers = new Set<(message: LiveMessage) => void>();
 
-  private constructor(ws: WebSocket) {
+  private constructor(ws: LiveSocket) {
     this.#ws = ws;
-    ws.on('message', (data) => {
+    ws.addEventListener('message', (event) => {
       let json: unknown;
       try {
-        json = JSON.parse(String(data));
+        json = JSON.parse(String(event.data));
       } catch {
         return;
       }
@@ -57,29 +84,18 @@ export class LiveClient {
     });
   }
 
-  static connect(wsUrl: string, token: string): Promise<LiveClient> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${wsUrl}?token=${encodeURIComponent(token)}`);
-      ws.once('open', () => resolve(new LiveClient(ws)));
-      ws.once('unexpected-response', (_req, res) => {
-        reject(
-          new ApiError(
-            res.statusCode ?? 0,
-            'WEBSOCKET_REFUSED',
-            `the WebSocket at ${wsUrl} refused the connection (check --token)`,
-          ),
-        );
-      });
-      ws.once('error', (error) =>
-        reject(
-          new ApiError(
-            0,
-            'UNREACHABLE',
-            `cannot reach the WebSocket at ${wsUrl} (${error.message}); check --ws-url`,
-          ),
-        ),
-      );
-    });
+  /** Connects with a token (`?token=`, as API Gateway's WebSocket authorizer reads it). */
+  static async connect(
+    wsUrl: string,
+    token: string,
+    open: SocketOpener = openPlatformSocket,
+  ): Promise<LiveClient> {
+    return new LiveClient(await open(`${wsUrl}?token=${encodeURIComponent(token)}`, wsUrl));
+  }
+
+  /** Called once when the server or the network closes the socket. */
+  onClose(handler: () => void): void {
+    this.#ws.addEventListener('close', handler);
   }
 
   onMessage(handler: (message: LiveMessage) => void): () => void {
