@@ -106,25 +106,28 @@ export class LiveClient {
   }
 
   subscribeJob(jobId: string): Promise<void> {
-    return this.#subscribe({ action: 'subscribe', job_id: jobId }, `job:${jobId}`);
+    return this.#subscribe(
+      { action: 'subscribe', job_id: jobId },
+      (topic) => topic.startsWith('job:') && topic.endsWith(`/${jobId}`),
+    );
   }
 
   subscribeTenant(): Promise<void> {
-    return this.#subscribe({ action: 'subscribe', stream: 'tenant' }, 'tenant:');
+    return this.#subscribe({ action: 'subscribe', stream: 'tenant' }, (topic) => topic.startsWith('tenant:'));
   }
 
   close(): void {
     this.#ws.close();
   }
 
-  #subscribe(request: Record<string, string>, topic: string): Promise<void> {
+  #subscribe(request: Record<string, string>, matches: (topic: string) => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
         reject(new ApiError(0, 'TIMEOUT', 'the WebSocket did not confirm the subscription within 10 s'));
       }, 10_000);
       const off = this.onMessage((message) => {
-        if (message.type === 'subscribed' && message.topic.startsWith(topic)) {
+        if (message.type === 'subscribed' && matches(message.topic)) {
           clearTimeout(timer);
           off();
           resolve();

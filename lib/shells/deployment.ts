@@ -3,8 +3,10 @@ import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout } from '../
 import { JobService } from '../core/control/index.js';
 import {
   DeadLetterHandler,
+  EventPolicy,
   HoldCache,
   newWorkerId,
+  type StageEvents,
   StageRunner,
   Topology,
   WorkerPool,
@@ -32,6 +34,11 @@ export interface DeploymentOptions {
    * deployment). In AWS the listeners function receives them from EventBridge instead. @default false
    */
   readonly inProcessListeners?: boolean;
+  /**
+   * Every pipeline's stage-level events to the bus always (as when each pipeline says so), or
+   * each pipeline's own choice. @default each pipeline's `stageEvents`
+   */
+  readonly stageEvents?: StageEvents;
   /** Runner settings shared by every stage of this process. */
   readonly runner?: {
     readonly progressIntervalMs?: number;
@@ -61,6 +68,8 @@ export class Deployment {
   readonly listeners: readonly Listener[];
   readonly topology: Topology;
   readonly holds: HoldCache;
+  /** Which events go to the bus, shared by the job service and every runner of this process. */
+  readonly events: EventPolicy;
   readonly jobs: JobService;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -85,12 +94,19 @@ export class Deployment {
         : options.backend;
     this.topology = new Topology(this.pipelines, options.prefix);
     this.holds = new HoldCache(this.backend.store, this.clock, options.holdCacheMs);
+    this.events = new EventPolicy({
+      store: this.backend.store,
+      clock: this.clock,
+      stageEvents:
+        options.stageEvents === 'always' ? () => 'always' : stageEventsOf(this.pipelines, this.listeners),
+    });
     this.jobs = new JobService({
       backend: this.backend,
       topology: this.topology,
       clock: this.clock,
       logger: this.logger,
       holds: this.holds,
+      events: this.events,
       ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
     });
   }
@@ -122,6 +138,7 @@ export class Deployment {
       clock: this.clock,
       logger: this.logger,
       holds: this.holds,
+      events: this.events,
       ...this.#runnerOptions(),
     });
   }
@@ -135,6 +152,7 @@ export class Deployment {
       backend: this.backend,
       topology: this.topology,
       holds: this.holds,
+      events: this.events,
       clock: this.clock,
       logger: this.logger,
       ...(maintenanceMs === undefined || maintenanceMs <= 0
@@ -172,6 +190,7 @@ export class Deployment {
       topology: this.topology,
       clock: this.clock,
       logger: this.logger,
+      ...(this.#o.retentionS === undefined ? {} : { retentionS: this.#o.retentionS }),
     });
   }
 
@@ -196,4 +215,18 @@ export class Deployment {
       ...(this.#o.retentionS === undefined ? {} : { retentionS: this.#o.retentionS }),
     };
   }
+}
+
+/** A pipeline's stage events go to the bus always when it says so, or when a listener follows them. */
+function stageEventsOf(
+  pipelines: readonly Pipeline[],
+  listeners: readonly Listener[],
+): (pipeline: string) => StageEvents {
+  const always = new Set(pipelines.filter((p) => p.stageEvents === 'always').map((p) => p.name));
+  for (const listener of listeners) {
+    const types = listener.types;
+    const followsStages = types === undefined || types.some((type) => type.startsWith('stage.'));
+    if (followsStages) for (const name of listener.pipelines) always.add(name);
+  }
+  return (pipeline) => (always.has(pipeline) ? 'always' : 'watched');
 }

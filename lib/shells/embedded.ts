@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   readonly listeners?: readonly Listener[];
   /** How long finished jobs are kept (store TTL). @default 90 days */
   readonly retentionS?: number;
+  /** Stage-level events to the bus always, for every pipeline. @default each pipeline's choice */
+  readonly stageEvents?: 'always' | 'watched';
 }
 
 /**
@@ -48,6 +50,7 @@ export class Runtime {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.holdCacheMs === undefined ? {} : { holdCacheMs: options.holdCacheMs }),
       ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
+      ...(options.stageEvents === undefined ? {} : { stageEvents: options.stageEvents }),
     });
     const { holdSweepMs, ...pool } = options.pool ?? {};
     this.pool = this.deployment.pool({ ...pool, maintenanceMs: holdSweepMs ?? 5_000 });

@@ -8,6 +8,7 @@ import { uploadMeasurement } from '../../lib/cli/upload.js';
 import { ApiError } from '../../lib/client/http.js';
 import { OmaClient } from '../../lib/client/oma.js';
 import { LiveClient, type LiveMessage, type StatusDetail, statusOf } from '../../lib/client/oma-live.js';
+import { tenantBlobs } from '../../lib/core/ports/index.js';
 import { DevRuntime } from '../../lib/dev/runtime.js';
 import { DEFAULT_TOKENS } from '../../lib/dev/tokens.js';
 import { runPrefix } from '../../lib/pipelines/oma/keys.js';
@@ -178,16 +179,18 @@ function describeOmaService(backend: 'memory' | 'moto', timeoutMs: number): void
       expect(foreign).toMatchObject({ status: 404 });
       expect(stillRunning.status).toBe('RUNNING');
       // On the embedded backend the API answers at once, so the abort lands while the analysis
-    // computes and its stage is cancelled; on moto each API call waits for the engine to yield
-    // (the analysis runs in the API's process here), and the stage may finish first.
-    if (backend === 'memory') {
-      expect(attempts.filter((x) => x.stage === 'analyze').map((x) => x.outcome)).toEqual(['aborted']);
-    }
-    expect(attempts.filter((x) => x.stage === 'publish' && x.outcome === 'completed')).toEqual([]);
+      // computes and its stage is cancelled; on moto each API call waits for the engine to yield
+      // (the analysis runs in the API's process here), and the stage may finish first.
+      if (backend === 'memory') {
+        expect(attempts.filter((x) => x.stage === 'analyze').map((x) => x.outcome)).toEqual(['aborted']);
+      }
+      expect(attempts.filter((x) => x.stage === 'publish' && x.outcome === 'completed')).toEqual([]);
       expect(final.status).toBe('ABORTED');
       await expect(alice.results(structure, created.analysis_id)).rejects.toMatchObject({ status: 409 });
       await eventually(
-        async () => (await runtime.backend.blobs.list(runPrefix('tenant-a', structure, runId))).length === 0,
+        async () =>
+          (await tenantBlobs(runtime.backend.blobs, 'tenant-a').list(runPrefix('tenant-a', structure, runId)))
+            .length === 0,
         "the run's outputs to be deleted",
       );
       const statuses = await eventually(() => {

@@ -96,7 +96,8 @@ export class LiveApi {
     }
     if (request.action === 'ping') return { type: 'pong' };
     const caller: Caller = { tenantId: connection.tenant_id };
-    const topic = 'job_id' in request ? jobTopic(request.job_id) : tenantTopic(caller.tenantId);
+    const topic =
+      'job_id' in request ? jobTopic(caller.tenantId, request.job_id) : tenantTopic(caller.tenantId);
     try {
       if ('job_id' in request) await this.#jobs.get(request.job_id, caller);
       if (request.action === 'subscribe') {

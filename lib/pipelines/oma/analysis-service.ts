@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Caller, JobService } from '../../core/control/index.js';
 import type { Backend } from '../../core/ports/index.js';
 import {
+  type BlobStore,
   formatIssues,
   InvalidTransitionError,
   JobNotFoundError,
@@ -9,6 +10,8 @@ import {
   RecordConflictError,
   StagecoachError,
   silentLogger,
+  tenantBlobs,
+  tenantRecords,
   ValidationError,
 } from '../../core/ports/index.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
@@ -78,7 +81,7 @@ export class AnalysisService {
     this.#log = (options.logger ?? silentLogger).child({ component: 'oma-analyses' });
     this.#jobs = options.jobs;
     this.#backend = options.backend;
-    this.#store = new AnalysisStore(options.backend.records);
+    this.#store = new AnalysisStore((t) => tenantRecords(options.backend.records, t));
     this.#uploadExpiresInS = options.uploadExpiresInS ?? 900;
   }
 
@@ -150,7 +153,7 @@ export class AnalysisService {
     if (isInFlight(value.status)) {
       throw conflict(`Analysis '${analysisId}' is ${value.status}; upload its CSV when the run has ended.`);
     }
-    const url = await this.#backend.blobs.presign(value.csv_key, {
+    const url = await this.#blobs(caller).presign(value.csv_key, {
       method: 'PUT',
       expiresInS: this.#uploadExpiresInS,
     });
@@ -245,17 +248,17 @@ export class AnalysisService {
     if (value.type === 'PREPROCESSING' || value.result_key === undefined) {
       return { ...base, dataset: value.dataset ?? null, result: null };
     }
-    const info = await this.#backend.blobs.head(value.result_key);
+    const info = await this.#blobs(caller).head(value.result_key);
     const inline = info !== undefined && info.size <= INLINE_RESULT_BYTES;
     const result: unknown = inline
-      ? JSON.parse(Buffer.from(await this.#backend.blobs.get(value.result_key)).toString('utf8'))
+      ? JSON.parse(Buffer.from(await this.#blobs(caller).get(value.result_key)).toString('utf8'))
       : null;
     return {
       ...base,
       result_id: value.result_id,
       result_key: value.result_key,
       summary: value.summary,
-      ...(await this.#downloadUrl(value.result_key)),
+      ...(await this.#downloadUrl(caller, value.result_key)),
       result,
       ...(inline ? {} : { truncated: true }),
     };
@@ -273,10 +276,19 @@ export class AnalysisService {
     }
   }
 
+  /** The tenant's storage: the OMA keys are relative to the tenant's prefix, like a stage's. */
+  #blobs(caller: Caller): BlobStore {
+    return this.#blobsOf(caller.tenantId);
+  }
+
+  #blobsOf(tenant: string): BlobStore {
+    return tenantBlobs(this.#backend.blobs, tenant);
+  }
+
   /** A presigned GET, where the store can sign (an embedded store without an HTTP server cannot). */
-  async #downloadUrl(key: string): Promise<{ download_url?: string }> {
+  async #downloadUrl(caller: Caller, key: string): Promise<{ download_url?: string }> {
     try {
-      return { download_url: await this.#backend.blobs.presign(key, { method: 'GET', expiresInS: 900 }) };
+      return { download_url: await this.#blobs(caller).presign(key, { method: 'GET', expiresInS: 900 }) };
     } catch (error) {
       if (error instanceof StagecoachError && !error.retryable) return {};
       throw error;
@@ -293,7 +305,7 @@ export class AnalysisService {
 
   /** PREPROCESSING: preprocess only. FDD/SSI: preprocess their own CSV, else reuse the structure's dataset. */
   async #plan(tenant: string, record: AnalysisRecord): Promise<RunPlan> {
-    const csv = await this.#backend.blobs.head(record.csv_key);
+    const csv = await this.#blobsOf(tenant).head(record.csv_key);
     if (record.type === 'PREPROCESSING') {
       return { entry_stage: 'preprocess', exit_stage: 'preprocess', csv_key: record.csv_key };
     }

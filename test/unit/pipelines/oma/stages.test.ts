@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../../../lib/adapters/memory/index.js';
 import type { Caller } from '../../../../lib/core/control/index.js';
+import { tenantBlobs, tenantRecords } from '../../../../lib/core/ports/index.js';
 import { AnalysisService } from '../../../../lib/pipelines/oma/analysis-service.js';
 import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
 import { omaStatusListener } from '../../../../lib/pipelines/oma/listener.js';
@@ -43,7 +44,7 @@ async function analyse(
   parameters: Record<string, unknown> = {},
 ): Promise<AnalysisRecord> {
   const created = await service.create(caller, structure, { type, parameters });
-  if (csv !== undefined) await backend.blobs.put(created.csv_key, csv);
+  if (csv !== undefined) await tenantBlobs(backend.blobs, caller.tenantId).put(created.csv_key, csv);
   await service.run(caller, structure, created.analysis_id);
   return eventually(
     async () => {
@@ -141,7 +142,7 @@ describe('OMA stages on good input', () => {
       expect(Math.max(...errors), `${done.type} errors ${errors.join(', ')}`).toBeLessThan(0.02);
       expect(done.summary?.modes.length).toBe(result.modes.length);
       expect(result.channels).toEqual(['ch1', 'ch2', 'ch3', 'ch4', 'ch5']);
-      const stored = await new AnalysisStore(backend.records).getResult(
+      const stored = await new AnalysisStore((t) => tenantRecords(backend.records, t)).getResult(
         'tenant-a',
         'frame',
         done.result_id ?? '',
