@@ -171,6 +171,8 @@ export class StagecoachStack extends Stack {
     // Services' routes presign uploads and downloads and read stored results (the OMA analyses).
     this.storage.grantReadWrite(api);
     for (const deployed of allStages) deployed.queues.grantSend(api);
+    // GET /queues reads every stage's depths, the dead-letter queues' included.
+    for (const deployed of allStages) deployed.queues.grantReadDepth(api);
 
     // WebSocket API and the fan-out from the bus to its connections.
     this.liveApi = new LiveWebSocketApi(this, 'LiveApi', {

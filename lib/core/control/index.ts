@@ -1,3 +1,4 @@
 // The control layer's entry point: it only re-exports.
 export * from './job-requests.js';
 export * from './jobs.js';
+export * from './operations.js';
