@@ -46,6 +46,10 @@ export function axis(t: Theme, extra: uPlot.Axis = {}): uPlot.Axis {
   };
 }
 
+/** Tick labels of a log axis: 1e-6, 1e-5 … (uPlot's default rounds small values to 0). */
+export const logValues = (_u: uPlot, splits: number[]): string[] =>
+  splits.map((v) => (v == null ? '' : v.toExponential(0)));
+
 /** Creates the chart at the container's width and keeps it so. */
 export function mount(
   container: HTMLElement,

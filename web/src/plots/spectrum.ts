@@ -1,5 +1,5 @@
 import uPlot from 'uplot';
-import { axis, drawLabels, mount, nearest, PALETTE, positive, theme } from './base.js';
+import { axis, drawLabels, logValues, mount, nearest, PALETTE, positive, theme } from './base.js';
 import type { PlotResult, Spectrum } from './results.js';
 
 /**
@@ -52,7 +52,10 @@ export function drawSpectrum(container: HTMLElement, result: PlotResult, spectru
     {
       height: 340,
       scales: { x: { time: false }, y: { distr: 3 } },
-      axes: [axis(t, { label: 'frequency [Hz]' }), axis(t, { label: 'singular value', size: 70 })],
+      axes: [
+        axis(t, { label: 'frequency [Hz]' }),
+        axis(t, { label: 'singular value', size: 70, values: logValues }),
+      ],
       series,
       cursor: { focus: { prox: 16 } },
       hooks: {

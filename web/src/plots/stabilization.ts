@@ -1,5 +1,5 @@
 import uPlot from 'uplot';
-import { axis, mount, PALETTE, positive, theme } from './base.js';
+import { axis, logValues, mount, PALETTE, positive, theme } from './base.js';
 import type { PlotResult, Pole, Spectrum } from './results.js';
 
 /**
@@ -103,7 +103,7 @@ export function drawStabilization(
         ...(spectrum === undefined
           ? [axis(t, { scale: 'order', label: 'model order', size: 60 })]
           : [
-              axis(t, { scale: 'sv', label: 'first singular value', size: 70 }),
+              axis(t, { scale: 'sv', label: 'first singular value', size: 70, values: logValues }),
               axis(t, { scale: 'order', label: 'model order', side: 1, size: 60, grid: { show: false } }),
             ]),
       ],
