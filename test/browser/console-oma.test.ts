@@ -9,6 +9,7 @@ import { DevRuntime } from '../../lib/dev/runtime.js';
 import type { AnalysisType } from '../../lib/pipelines/oma/schemas.js';
 import { omaService } from '../../lib/pipelines/oma/service.js';
 import { browserMissing, launchBrowser } from '../support/browser.js';
+import { stagecoach } from '../support/cli.js';
 import { eventually } from '../support/wait.js';
 import { frameMeasurement } from '../unit/pipelines/oma/fixtures.js';
 
@@ -140,5 +141,40 @@ describe.skipIf(skip !== undefined)('the console: an SSI analysis drawn as PyOMA
     expect(await spectrum.getAttribute('data-marked-modes')).toBe(String(modes));
     expect(Number(await spectrum.getAttribute('data-singular-values'))).toBe(5);
     expect(await page.locator('#stabilization').count()).toBe(0);
+  });
+
+  it('writes a self-contained HTML report with the same plots (stagecoach oma report)', async () => {
+    // Prepare
+    const file = join(dir, 'report.html');
+    const modes = (await oma.results(STRUCTURE, ids.SSI ?? '')).result?.modes.length ?? 0;
+
+    // Act
+    const cli = await stagecoach([
+      'oma',
+      'report',
+      STRUCTURE,
+      ids.SSI ?? '',
+      '-o',
+      file,
+      '--url',
+      runtime.url,
+      '--token',
+      TOKEN,
+    ]);
+
+    // Assess: it opens from disk, with no server, and draws what the console draws
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`${modes} modes`);
+    const report = await browser.newPage();
+    await report.goto(`file://${file}`);
+    await report.getByRole('heading', { name: /SSI analysis console SSI/ }).waitFor();
+    const stabilization = report.locator('#stabilization .plot-area');
+    await stabilization.locator('canvas').waitFor();
+    expect(await stabilization.getAttribute('data-marked-modes')).toBe(String(modes));
+    expect(await report.locator('#spectrum .plot-area').getAttribute('data-marked-modes')).toBe(
+      String(modes),
+    );
+    await expect.poll(() => report.locator('table.modes tbody tr').count()).toBe(modes);
+    await report.close();
   });
 });
