@@ -2,7 +2,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { OmaClient, type ResultsAnswer } from '../client/oma.js';
-import { consoleDir } from '../dev/console-files.js';
 import type { AnalysisRecord } from '../pipelines/oma/schemas.js';
 import { action, connectionOf } from './command-kit.js';
 
@@ -116,6 +115,8 @@ export function registerOmaReport(oma: Command): void {
           const full: unknown = await (await fetch(results.download_url)).json();
           Object.assign(results, { result: Reflect.get(Object(full), 'method') === undefined ? null : full });
         }
+        // Loaded when the command runs (the entry keeps lib/dev out of every other command).
+        const { consoleDir } = await import('../dev/console-files.js');
         const dir = consoleDir();
         if (dir === undefined) throw new Error('the console is not built (web/dist); run npm run build');
         const [script, styles] = await Promise.all([
