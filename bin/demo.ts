@@ -4,7 +4,9 @@
  * HTTP and WebSocket servers, and then, as any client would, over HTTP: creates a PREPROCESSING
  * analysis, uploads the CSV through a presigned URL and runs it; runs an SSI and an FDD analysis
  * that reuse the structure's dataset, with live progress from the WebSocket; and prints the
- * identified modes beside the true ones. Exits 0 when both methods found every mode.
+ * identified modes beside the true ones. Exits 0 when both methods found every mode. It ends by
+ * printing the web console's URL; with `--serve` it keeps the runtime up (Ctrl-C stops it) so the
+ * analyses can be looked at there.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,7 @@ const FS = 100;
 const DURATION_S = 300;
 const STRUCTURE = 'demo-frame';
 const TOKEN = 'dev-token-tenant-a';
+const SERVE = process.argv.slice(2).includes('--serve');
 const started = performance.now();
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s`;
 
@@ -180,6 +183,16 @@ async function main(): Promise<boolean> {
         ? `\nBoth methods found all ${truth.length} modes (within 1 % in frequency, MAC ≥ 0.9). Done in ${elapsed().trim()}.`
         : '\nSome modes were not found; see the table above.',
     );
+    console.log(
+      `\nConsole: ${runtime.url}/#/oma/${STRUCTURE}  (sign in with ${TOKEN})${SERVE ? '' : ' — run `npm run demo -- --serve` to keep it open'}`,
+    );
+    if (SERVE) {
+      console.log('Serving until Ctrl-C...');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
     return ok;
   } finally {
     live.close();

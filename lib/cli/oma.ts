@@ -10,6 +10,7 @@ import {
 import { action, connectionOf, connectionOptions, parameter } from './command-kit.js';
 import { openNodeSocket } from './node-socket.js';
 import { analysesTable, analysisDetails, modesTable, ProgressBar } from './oma-format.js';
+import { registerOmaReport } from './oma-report.js';
 import { uploadMeasurement } from './upload.js';
 
 /**
@@ -216,4 +217,6 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
         return 0;
       }),
     );
+
+  registerOmaReport(oma);
 }

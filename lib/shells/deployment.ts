@@ -1,5 +1,5 @@
 import type { Service, ServiceContext } from '../core/api/index.js';
-import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout } from '../core/api/index.js';
+import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout, opsRoutes } from '../core/api/index.js';
 import { JobService } from '../core/control/index.js';
 import {
   DeadLetterHandler,
@@ -165,7 +165,11 @@ export class Deployment {
   httpApi(): HttpApi {
     const context: ServiceContext = { jobs: this.jobs, backend: this.backend, logger: this.logger };
     return new HttpApi(
-      [...jobRoutes(this.jobs), ...this.services.flatMap((s) => s.routes?.(context) ?? [])],
+      [
+        ...jobRoutes(this.jobs),
+        ...opsRoutes({ backend: this.backend, topology: this.topology, jobs: this.jobs, clock: this.clock }),
+        ...this.services.flatMap((s) => s.routes?.(context) ?? []),
+      ],
       { logger: this.logger },
     );
   }
