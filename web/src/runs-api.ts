@@ -1,19 +1,11 @@
 import { z } from 'zod';
-import { ApiError } from '../../lib/client/http.js';
 import { JOB_STATUSES, type Job, JobSchema, type JobStatus, pageOf } from '../../lib/client/jobs.js';
 import type { Session } from './session.js';
 
 /**
- * The runs list's talk with the API, in one place. The listing contract has two levels:
- *
- * - today's: `GET /jobs?status=&pipeline=&limit=&cursor=` (newest first);
- * - the next one: also `stage`, `tag=<k>:<v>`, `since`, `until` (ISO, on created_at), `q` (job id
- *   prefix), and `GET /jobs/counts?pipeline=` → `{ counts: { QUEUED: n, … } }`.
- *
- * A server of the first level ignores the query parameters it does not know, so the console asks
- * `GET /jobs/counts` once: when that answers, every filter is the server's; when it is a 404, the
- * console sends what the server understands and applies the rest itself to the pages it loaded,
- * and counts statuses from what it has seen — and says so on the page.
+ * The runs list's talk with the API, in one place: `GET /jobs` filters by pipeline, status, stage,
+ * tag (`key:value`), creation time (`since`, `until`) and job id prefix (`q`), newest first, page
+ * by page; `GET /jobs/counts` counts the tenant's jobs per status (finished ones of the last day).
  */
 
 export interface RunFilters {
@@ -33,21 +25,6 @@ export type Counts = Partial<Record<JobStatus, number>>;
 
 const CountsSchema = z.object({ counts: z.partialRecord(z.enum(JOB_STATUSES), z.number()) }).loose();
 
-let serverFilters: Promise<boolean> | undefined;
-
-/** Whether the server filters by stage, tag, time and id (it answers GET /jobs/counts). */
-export function serverFiltersEverything(session: Session): Promise<boolean> {
-  serverFilters ??= session.api
-    .call('GET', '/jobs/counts', CountsSchema)
-    .then(() => true)
-    .catch((error: unknown) => {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 400)) return false;
-      serverFilters = undefined; // a network failure says nothing: ask again next time
-      return false;
-    });
-  return serverFilters;
-}
-
 const query = (params: Readonly<Record<string, string | number | undefined>>): string => {
   const q = new URLSearchParams();
   for (const [key, value] of Object.entries(params))
@@ -56,7 +33,7 @@ const query = (params: Readonly<Record<string, string | number | undefined>>): s
   return text === '' ? '' : `?${text}`;
 };
 
-/** Whether a job passes the filters the server did not apply (all of them, to be safe). */
+/** Whether a job passes the filters, for jobs that change or arrive on the live stream. */
 export function matches(job: Job, f: RunFilters): boolean {
   if (f.pipeline && job.pipeline !== f.pipeline) return false;
   if (f.status && job.status !== f.status) return false;
@@ -77,8 +54,6 @@ export function matches(job: Job, f: RunFilters): boolean {
 export interface RunsPage {
   readonly items: readonly Job[];
   readonly cursor?: string | undefined;
-  /** False when some filters were applied here, to the loaded page only. */
-  readonly serverFiltered: boolean;
 }
 
 export async function listRuns(
@@ -87,20 +62,15 @@ export async function listRuns(
   cursor?: string,
   limit = 50,
 ): Promise<RunsPage> {
-  const full = await serverFiltersEverything(session);
-  const params = full
-    ? { ...filters, limit, cursor }
-    : { pipeline: filters.pipeline, status: filters.status, limit, cursor };
-  const page = await session.api.call('GET', `/jobs${query(params)}`, pageOf(JobSchema));
-  return {
-    items: full ? page.items : page.items.filter((job) => matches(job, filters)),
-    cursor: page.cursor,
-    serverFiltered: full || !(filters.stage || filters.tag || filters.since || filters.until || filters.q),
-  };
+  const page = await session.api.call(
+    'GET',
+    `/jobs${query({ ...filters, limit, cursor })}`,
+    pageOf(JobSchema),
+  );
+  return { items: page.items, cursor: page.cursor };
 }
 
-/** Counts per status from the server, or undefined when it cannot count (then the page counts). */
-export async function countRuns(session: Session, pipeline?: string): Promise<Counts | undefined> {
-  if (!(await serverFiltersEverything(session))) return undefined;
+/** Counts per status from the server. */
+export async function countRuns(session: Session, pipeline?: string): Promise<Counts> {
   return (await session.api.call('GET', `/jobs/counts${query({ pipeline })}`, CountsSchema)).counts;
 }

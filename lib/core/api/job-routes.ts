@@ -10,11 +10,39 @@ export function jobView(job: JobRecord): Record<string, unknown> {
   return Object.fromEntries(Object.entries(view).filter(([, value]) => value !== undefined));
 }
 
+/** `key:value[,key:value…]` — every pair must match. */
+const TagFilterSchema = z
+  .string()
+  .max(1_000)
+  .transform((text, ctx) => {
+    const tags: Record<string, string> = {};
+    for (const pair of text.split(',').filter(Boolean)) {
+      const at = pair.indexOf(':');
+      if (at <= 0) {
+        ctx.addIssue({ code: 'custom', message: `tag filters are key:value pairs, got '${pair}'` });
+        return z.NEVER;
+      }
+      tags[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    return tags;
+  });
+
 const ListQuerySchema = z.object({
   status: z.enum(JOB_STATUSES).optional(),
-  pipeline: z.string().optional(),
+  pipeline: z.string().max(64).optional(),
+  stage: z.string().max(64).optional(),
+  tag: TagFilterSchema.optional(),
+  since: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional(),
+  until: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional(),
+  /** Job ids starting with this. */
+  q: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).optional(),
-  cursor: z.string().optional(),
+  cursor: z.string().max(2_000).optional(),
+});
+
+const CountsQuerySchema = z.object({
+  pipeline: z.string().max(64).optional(),
+  since: z.iso.datetime({ error: 'must be an ISO-8601 time such as 2026-12-01T00:00:00Z' }).optional(),
 });
 
 const PageQuerySchema = z.object({
@@ -39,13 +67,25 @@ export function jobRoutes(jobs: JobService): Route[] {
       method: 'GET',
       path: '/jobs',
       handler: async (req) => {
-        const query = parseWith(ListQuerySchema, req.query, 'query');
-        const page = await jobs.list(req.caller, query);
+        const { tag, q, ...query } = parseWith(ListQuerySchema, req.query, 'query');
+        const page = await jobs.list(req.caller, {
+          ...query,
+          ...(tag === undefined ? {} : { tags: tag }),
+          ...(q === undefined ? {} : { idPrefix: q }),
+        });
         return {
           status: 200,
           body: { items: page.items.map(jobView), ...(page.cursor ? { cursor: page.cursor } : {}) },
         };
       },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/counts',
+      handler: async (req) => ({
+        status: 200,
+        body: await jobs.counts(req.caller, parseWith(CountsQuerySchema, req.query, 'query')),
+      }),
     },
     {
       method: 'GET',

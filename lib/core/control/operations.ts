@@ -1,3 +1,4 @@
+import { attemptsOf } from '../engine/history.js';
 import type { Topology } from '../engine/topology.js';
 import type { Backend } from '../ports/backend.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -151,7 +152,9 @@ export class OperationsService {
     return Promise.all(
       letters.map(async (letter) => {
         const job =
-          letter.job_id === undefined ? undefined : await this.#o.backend.store.getJob(letter.job_id);
+          letter.job_id === undefined
+            ? undefined
+            : await this.#o.backend.store.getJob(caller.tenantId, letter.job_id);
         const { body: _body, tenant_id: _tenant, ...view } = letter;
         return job === undefined ? view : { ...view, job_status: job.status };
       }),
@@ -164,7 +167,7 @@ export class OperationsService {
    * not finished is a 409, exactly as a replay would be. Another tenant's letter is not found.
    */
   async redrive(caller: Caller, deadLetterId: string): Promise<{ dead_letter_id: string; job: JobRecord }> {
-    const letter = (await this.#letters(caller)).find((l) => l.dead_letter_id === deadLetterId);
+    const letter = await this.#o.backend.store.getDeadLetter(caller.tenantId, deadLetterId);
     if (letter === undefined) throw new NotFoundError(`Dead letter '${deadLetterId}' was not found.`);
     if (letter.job_id === undefined) {
       throw new ValidationError(
@@ -196,8 +199,11 @@ export class OperationsService {
   }
 
   async #letters(caller: Caller): Promise<DeadLetterRecord[]> {
-    const all = await this.#o.backend.store.listDeadLetters({ limit: DEAD_LETTER_SCAN });
-    return all.filter((l) => l.tenant_id === caller.tenantId);
+    const page = await this.#o.backend.store.listDeadLetters({
+      tenant_id: caller.tenantId,
+      limit: DEAD_LETTER_SCAN,
+    });
+    return [...page.items];
   }
 
   /** The caller's jobs in an active status, up to {@link COUNT_CAP} per status. */
@@ -237,20 +243,17 @@ export class OperationsService {
       return true;
     });
     const out = new Map<string, number[]>();
-    for (let i = 0; i < candidates.length; i += 10) {
-      const batch = candidates.slice(i, i + 10);
-      const attempts = await Promise.all(batch.map((job) => this.#o.backend.store.listAttempts(job.job_id)));
-      batch.forEach((job, j) => {
-        for (const attempt of attempts[j] ?? []) {
-          const ended = Date.parse(attempt.ended_at);
-          if (attempt.outcome !== 'completed' || ended < start || ended > now) continue;
-          const key = `${job.pipeline}/${attempt.stage}`;
-          const buckets = out.get(key) ?? new Array<number>(window).fill(0);
-          const minute = Math.min(window - 1, Math.floor((ended - start) / 60_000));
-          buckets[minute] = (buckets[minute] ?? 0) + 1;
-          out.set(key, buckets);
-        }
-      });
+    // A job's attempts are part of its record: nothing more to read.
+    for (const job of candidates) {
+      for (const attempt of attemptsOf(job)) {
+        const ended = Date.parse(attempt.ended_at);
+        if (attempt.outcome !== 'completed' || ended < start || ended > now) continue;
+        const key = `${job.pipeline}/${attempt.stage}`;
+        const buckets = out.get(key) ?? new Array<number>(window).fill(0);
+        const minute = Math.min(window - 1, Math.floor((ended - start) / 60_000));
+        buckets[minute] = (buckets[minute] ?? 0) + 1;
+        out.set(key, buckets);
+      }
     }
     return out;
   }

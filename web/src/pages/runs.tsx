@@ -1,11 +1,6 @@
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import {
-  JOB_STATUSES,
-  type Job,
-  type JobStatus,
-  type PipelineDescription,
-} from '../../../lib/client/jobs.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { JOB_STATUSES, type Job, type PipelineDescription } from '../../../lib/client/jobs.js';
 import { type Counts, countRuns, listRuns, matches, type RunFilters } from '../runs-api.js';
 import { ErrorBox, fmtTime, Progress, Status, shortId, useConsole, useLive, useLoad } from '../ui.js';
 
@@ -16,25 +11,28 @@ export function RunsPage(): JSX.Element {
   const [filters, setFilters] = useState<RunFilters>({});
   const [jobs, setJobs] = useState<Job[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
-  const [serverFiltered, setServerFiltered] = useState(true);
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
-  const [serverCounts, setServerCounts] = useState<Counts | undefined>();
-  /** Every job this page has seen (loaded or live), for counts when the server cannot count. */
-  const seen = useRef(new Map<string, JobStatus>());
-  const [seenTick, setSeenTick] = useState(0);
+  const [counts, setCounts] = useState<Counts>({});
+  /** A pending recount: live status changes ask the server again, at most once a second. */
+  const recount = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const scheduleRecount = (): void => {
+    if (recount.current !== undefined) return;
+    recount.current = setTimeout(() => {
+      recount.current = undefined;
+      countRuns(session, filters.pipeline).then(setCounts, () => undefined);
+    }, 1000);
+  };
+  useEffect(() => () => clearTimeout(recount.current), []);
 
   const load = async (more: boolean): Promise<void> => {
     setLoading(true);
     setError(undefined);
     try {
       const page = await listRuns(session, filters, more ? cursor : undefined);
-      for (const job of page.items) seen.current.set(job.job_id, job.status);
       setJobs((current) => (more ? [...current, ...page.items] : [...page.items]));
       setCursor(page.cursor);
-      setServerFiltered(page.serverFiltered);
-      setServerCounts(await countRuns(session, filters.pipeline));
-      setSeenTick((t) => t + 1);
+      setCounts(await countRuns(session, filters.pipeline));
     } catch (e) {
       setError(e);
     } finally {
@@ -65,8 +63,7 @@ export function RunsPage(): JSX.Element {
     }
     const status = JOB_STATUSES.find((s) => s === event.status);
     if (status === undefined) return;
-    seen.current.set(event.job_id, status);
-    setSeenTick((t) => t + 1);
+    scheduleRecount();
     setJobs((current) => {
       if (current.some((job) => job.job_id === event.job_id)) {
         return current
@@ -89,21 +86,12 @@ export function RunsPage(): JSX.Element {
       void session.jobs.get(event.job_id).then(
         (job) => {
           if (!matches(job, filters)) return;
-          seen.current.set(job.job_id, job.status);
           setJobs((current) => (current.some((j) => j.job_id === job.job_id) ? current : [job, ...current]));
-          setSeenTick((t) => t + 1);
         },
         () => undefined,
       );
     }
   });
-
-  const localCounts = useMemo(() => {
-    const counts: Counts = {};
-    for (const status of seen.current.values()) counts[status] = (counts[status] ?? 0) + 1;
-    return counts;
-  }, [seenTick]);
-  const counts = serverCounts ?? localCounts;
 
   return (
     <section aria-labelledby="runs-title">
@@ -122,18 +110,8 @@ export function RunsPage(): JSX.Element {
             <Status status={status} /> <span data-count={status}>{counts[status] ?? 0}</span>
           </button>
         ))}
-        <span class="hint">
-          {serverCounts === undefined
-            ? `counted from the ${seen.current.size} jobs loaded or seen live on this page`
-            : 'counted by the server'}
-        </span>
+        <span class="hint">finished jobs of the last day</span>
       </fieldset>
-      {serverFiltered ? null : (
-        <p class="hint" role="note">
-          This server filters by pipeline and status only; stage, tag, time and id are applied here, to the
-          pages loaded so far.
-        </p>
-      )}
       <ErrorBox error={error} />
       <table class="runs">
         <caption class="sr-only">Jobs, newest first</caption>
