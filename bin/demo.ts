@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { openNodeSocket } from '../lib/cli/node-socket.js';
-import { ProgressBar, table } from '../lib/cli/oma-format.js';
+import { table } from '../lib/cli/oma-format.js';
+import { Output } from '../lib/cli/output.js';
+import { createRenderer } from '../lib/cli/progress.js';
+import { StageBoard } from '../lib/cli/stage-board.js';
 import { uploadMeasurement } from '../lib/cli/upload.js';
 import { ApiError } from '../lib/client/http.js';
 import { type OmaClient as Client, OmaClient, type ResultMode } from '../lib/client/oma.js';
@@ -69,16 +72,21 @@ async function analyse(client: Client, live: LiveClient, type: AnalysisType, csv
       `${elapsed()}  uploaded ${(csv.length / 1e6).toFixed(1)} MB through a presigned PUT → ${target.key}`,
     );
   }
-  const bar = new ProgressBar(() => `${elapsed()}  ${type.padEnd(13)}`);
+  // The command line's progress renderer: a bar per stage, in the order of the events' sequence.
+  const board = new StageBoard(
+    type === 'PREPROCESSING' ? ['preprocess', 'analyze', 'publish'] : ['analyze', 'publish'],
+  );
+  const renderer = createRenderer({ output: new Output(), label: type.padEnd(13) });
   const final = await watchAnalysis(
     client,
     live,
     STRUCTURE,
     created.analysis_id,
-    { onProgress: (stage, percent, message) => bar.update(stage, percent, message) },
+    { onEvent: (event) => renderer.update(board, event.stage, board.apply(event)) },
     { start: () => client.run(STRUCTURE, created.analysis_id) },
   );
-  bar.line(
+  renderer.stop(board);
+  console.log(
     `${elapsed()}  ${type.padEnd(13)} ${final.status}${final.error === undefined ? '' : `: ${final.error.message}`}`,
   );
   if (final.status !== 'DONE') throw new Error(`the ${type} analysis ended ${final.status}`);
