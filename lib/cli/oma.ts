@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { action, choice, connectionOptions, paramText } from './command-kit.js';
+import { action, choice, connectionOptions, integer, paramText, positiveNumber } from './command-kit.js';
 import type * as Run from './oma-run.js';
-import { ANALYSIS_TYPES } from './vocabulary.js';
+import type { SimulateFlags } from './oma-simulate.js';
+import { ANALYSIS_TYPES, SIMULATION_PRESETS } from './vocabulary.js';
 
 /**
- * `stagecoach oma …`: the OMA analyses API from a terminal. This file defines the commands;
- * their work loads when they run (lib/cli/oma-run.ts).
+ * `stagecoach oma …`: the OMA analyses API from a terminal, and `oma simulate`, which writes a
+ * record with known modes to try it on. This file defines the commands; their work loads when
+ * they run (lib/cli/oma-run.ts, lib/cli/oma-simulate.ts).
  */
 
 const run = () => import('./oma-run.js');
@@ -17,6 +19,7 @@ export function registerOmaCommand(program: Command): void {
     'after',
     `
 Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
+  stagecoach oma simulate record.csv --preset bridge          # a record, and its true modes
   ID=$(stagecoach oma create bridge-7 --type PREPROCESSING)
   stagecoach oma upload bridge-7 "$ID" record.csv
   stagecoach oma run bridge-7 "$ID" --watch
@@ -101,6 +104,33 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
     .action(
       action(async (structure: string, analysis: string, flags: Run.AbortFlags, command: Command) =>
         (await run()).abort(structure, analysis, flags, command),
+      ),
+    );
+
+  oma
+    .command('simulate <out.csv>')
+    .description(
+      "write a structure's simulated accelerations (a CSV with a time column) and its true modes (<out>.modes.json)",
+    )
+    .option(
+      '--preset <preset>',
+      'frame: 5-storey building, 5 ch, 100 Hz · tower: 60 m mast, 4 ch, 50 Hz · bridge: 3-span girder, 8 ch, 100 Hz',
+      choice(SIMULATION_PRESETS),
+      'bridge',
+    )
+    .option('--minutes <n>', "record length (default: the preset's, 5-20 min)", positiveNumber)
+    .option('--seed <n>', 'random seed, for another record of the same structure', integer(1, 2 ** 31 - 1), 7)
+    .option('--json', 'print the true modes as JSON')
+    .addHelpText(
+      'after',
+      `
+Then analyse it, locally or through the service:
+  stagecoach analyze record.csv --method ssi
+  stagecoach oma upload bridge-7 <analysis> record.csv`,
+    )
+    .action(
+      action(async (file: string, flags: SimulateFlags) =>
+        (await import('./oma-simulate.js')).simulate(file, flags),
       ),
     );
 }

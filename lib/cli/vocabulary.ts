@@ -18,3 +18,6 @@ export const JOB_STATUSES = [
 
 /** lib/pipelines/oma/schemas.ts ANALYSIS_TYPES */
 export const ANALYSIS_TYPES = ['PREPROCESSING', 'FDD', 'SSI'] as const;
+
+/** lib/cli/oma-simulate.ts PRESETS */
+export const SIMULATION_PRESETS = ['frame', 'tower', 'bridge'] as const;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,76 @@ import { DevRuntime } from '../../../lib/dev/runtime.js';
 import { omaService } from '../../../lib/pipelines/oma/service.js';
 import { stagecoach } from '../../support/cli.js';
 
-// The OMA service's parameters checked before any request (issue 7).
+// Sample data (issue 6) and the OMA service's parameters checked before any request (issue 7).
+
+describe('stagecoach oma simulate', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stagecoach-simulate-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a record with a time column and its true modes beside it, and prints the modes', async () => {
+    // Act
+    const file = join(dir, 'frame.csv');
+    const result = await stagecoach(['oma', 'simulate', file, '--preset', 'frame', '--minutes', '0.5']);
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    const truth = JSON.parse(await readFile(join(dir, 'frame.modes.json'), 'utf8')) as {
+      fs: number;
+      samples: number;
+      channels: string[];
+      modes: { frequency: number; damping: number; shape: number[] }[];
+    };
+    expect(truth).toMatchObject({
+      fs: 100,
+      samples: 3000,
+      channels: ['floor1', 'floor2', 'floor3', 'floor4', 'floor5'],
+    });
+    expect(truth.modes[0]?.frequency).toBeCloseTo(3, 6);
+    expect(truth.modes.every((m) => m.shape.length === 5)).toBe(true);
+    const csv = await readFile(file, 'utf8');
+    expect(csv.split('\n')[0]).toBe('time,floor1,floor2,floor3,floor4,floor5');
+    expect(csv.trim().split('\n')).toHaveLength(3001);
+    // Piped, the modes print as rows: mode, frequency [Hz], damping ratio.
+    expect(result.stdout.split('\n')[0]).toBe('1\t3\t0.01');
+    expect(result.stdout.trim().split('\n')).toHaveLength(truth.modes.length);
+  });
+
+  it('has tower and bridge presets of realistic size, and refuses a bad preset or length (exit 2)', async () => {
+    // Act
+    const [tower, bridge, preset, minutes] = await Promise.all([
+      stagecoach([
+        'oma',
+        'simulate',
+        join(dir, 'tower.csv'),
+        '--preset',
+        'tower',
+        '--minutes',
+        '0.5',
+        '--json',
+      ]),
+      stagecoach(['oma', 'simulate', join(dir, 'bridge.csv'), '--minutes', '0.5', '--json']),
+      stagecoach(['oma', 'simulate', join(dir, 'x.csv'), '--preset', 'dam']),
+      stagecoach(['oma', 'simulate', join(dir, 'x.csv'), '--minutes', '0']),
+    ]);
+    // Assess
+    expect(JSON.parse(tower.stdout)).toMatchObject({
+      preset: 'tower',
+      fs: 50,
+      channels: ['z18m', 'z30m', 'z48m', 'z60m'],
+    });
+    expect(JSON.parse(tower.stdout).modes[0].frequency).toBeCloseTo(0.85, 3);
+    expect(JSON.parse(bridge.stdout)).toMatchObject({ preset: 'bridge', fs: 100 });
+    expect(JSON.parse(bridge.stdout).modes).toHaveLength(8);
+    expect((await stat(join(dir, 'bridge.csv'))).size).toBeGreaterThan(100_000);
+    expect(preset.code).toBe(2);
+    expect(preset.stderr).toContain('Expected one of frame, tower, bridge');
+    expect(minutes.code).toBe(2);
+  });
+});
 
 describe('stagecoach oma: parameters', () => {
   let runtime: DevRuntime;

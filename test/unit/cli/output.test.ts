@@ -1,9 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../../../lib/cli/oma-simulate.js';
 import { age, colorEnabled, duration, Output } from '../../../lib/cli/output.js';
 import {
   ANALYSIS_TYPES as CLI_ANALYSIS_TYPES,
   JOB_STATUSES as CLI_JOB_STATUSES,
+  SIMULATION_PRESETS,
 } from '../../../lib/cli/vocabulary.js';
 import { JOB_STATUSES } from '../../../lib/client/jobs.js';
 import { ANALYSIS_TYPES } from '../../../lib/pipelines/oma/schemas.js';
@@ -104,5 +106,6 @@ describe('the command line’s vocabulary', () => {
   it('spells the flags’ values as their sources do (it is kept apart only to start fast)', () => {
     expect(CLI_JOB_STATUSES).toEqual(JOB_STATUSES);
     expect(CLI_ANALYSIS_TYPES).toEqual(ANALYSIS_TYPES);
+    expect(SIMULATION_PRESETS).toEqual(Object.keys(PRESETS));
   });
 });
