@@ -91,6 +91,7 @@ export async function dev(flags: DevFlags): Promise<number> {
         : 'stagecoach jobs list'
     }`,
   );
+  banner(`  ${' '.repeat(10)} stagecoach watch                 # every event, live`);
   banner('');
   banner('Ctrl-C to stop.');
   await new Promise<void>((resolve) => {

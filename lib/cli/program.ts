@@ -6,6 +6,7 @@ import { registerDevCommand } from './dev.js';
 import { registerHoldsCommand } from './holds.js';
 import { registerJobsCommand } from './jobs.js';
 import { registerOmaCommand } from './oma.js';
+import { registerWatchCommand } from './watch.js';
 
 /**
  * The `stagecoach` command line: each command is defined in its own file under lib/cli, and its
@@ -31,6 +32,7 @@ Exit codes: 0 ok, 1 failure (an API error; a watched job that did not end DONE),
   registerJobsCommand(program);
   registerHoldsCommand(program);
   registerOmaCommand(program);
+  registerWatchCommand(program);
   return program;
 }
 
