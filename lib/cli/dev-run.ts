@@ -1,6 +1,7 @@
-import { JsonLogger, type LogLevel } from '../core/ports/logger.js';
+import { JsonLogger, type Logger, type LogLevel } from '../core/ports/logger.js';
 import type { DevBackend } from '../dev/runtime.js';
 import { DEFAULT_URL, UsageError } from './command-kit.js';
+import { PrettyLogger } from './dev-log.js';
 import { Output } from './output.js';
 
 /** The work of `stagecoach dev` (defined in lib/cli/dev.ts). */
@@ -13,6 +14,7 @@ export interface DevFlags {
   readonly data: string;
   readonly services?: string[];
   readonly logLevel: LogLevel;
+  readonly logFormat?: 'pretty' | 'json';
 }
 
 /** What a restart keeps, said plainly in the banner. */
@@ -31,9 +33,13 @@ function stateLines(flags: DevFlags): string[] {
 }
 
 export async function dev(flags: DevFlags): Promise<number> {
+  const json = flags.logFormat === 'json' || (flags.logFormat === undefined && process.stdout.isTTY !== true);
   const out = new Output();
-  const banner = (text: string) => out.line(text);
-  const logger = new JsonLogger({ level: flags.logLevel });
+  // JSON logs own stdout; the banner then goes to stderr so the log stays one JSON object a line.
+  const banner = json ? (text: string) => out.note(text) : (text: string) => out.line(text);
+  const logger: Logger = json
+    ? new JsonLogger({ level: flags.logLevel })
+    : new PrettyLogger({ level: flags.logLevel, colors: out.c });
   // The runtime, the adapters and every service's code load only for this command.
   const [{ DevRuntime }, { registry }] = await Promise.all([
     import('../dev/runtime.js'),
@@ -60,7 +66,7 @@ export async function dev(flags: DevFlags): Promise<number> {
       `stagecoach dev: ${inUse ? `port ${flags.port} is in use; pass another with --port` : error instanceof Error ? error.message : String(error)}`,
     );
   });
-  const c = out.c;
+  const c = json ? out.ce : out.c;
   const pipelines = services.flatMap((s) => s.pipelines);
   const tokens = runtime.tokens.list();
   const [state, ...more] = stateLines(flags);

@@ -39,5 +39,11 @@ export function registerDevCommand(program: Command): void {
         .choices(['debug', 'info', 'warn', 'error', 'silent'])
         .default('info'),
     )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'pretty lines for a person, or JSON lines (default: pretty on a terminal)',
+      ).choices(['pretty', 'json']),
+    )
     .action(action(async (flags: DevFlags) => (await import('./dev-run.js')).dev(flags)));
 }
