@@ -1,7 +1,7 @@
 import type { ResultsAnswer } from '../client/oma.js';
 import type { AnalysisRecord } from '../pipelines/oma/schemas.js';
 
-/** Terminal output of `stagecoach oma` and the demo: tables, and a live progress bar. */
+/** Terminal output of `stagecoach oma` and the demo: tables of analyses and of modes. */
 
 /** Columns of numbers are right-aligned, others left-aligned. */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -91,55 +91,4 @@ export function modesTable(answer: ResultsAnswer): string {
   }
   for (const warning of result.warnings) parts.push(`warning: ${warning}`);
   return parts.join('\n');
-}
-
-/**
- * A progress bar on one line: redrawn in place on a terminal, otherwise printed only when the
- * stage changes or a quarter more is done, so logs stay readable.
- */
-export class ProgressBar {
-  readonly #write: (text: string) => void;
-  readonly #tty: boolean;
-  readonly #label: () => string;
-  #stage = '';
-  #lastPrinted = -1;
-  #open = false;
-
-  constructor(
-    label: string | (() => string),
-    options: { readonly write?: (text: string) => void; readonly tty?: boolean } = {},
-  ) {
-    this.#label = typeof label === 'string' ? () => label : label;
-    this.#write = options.write ?? ((text) => process.stdout.write(text));
-    this.#tty = options.tty ?? process.stdout.isTTY === true;
-  }
-
-  update(stage: string, percent: number, message: string): void {
-    const p = Math.max(0, Math.min(100, percent));
-    const width = 24;
-    const filled = Math.round((p / 100) * width);
-    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    const text = `${this.#label()} ${stage.padEnd(10)} ${bar} ${p.toFixed(0).padStart(3)}%  ${message}`.slice(
-      0,
-      110,
-    );
-    if (this.#tty) {
-      this.#write(`\r\x1b[2K${text}`);
-      this.#open = true;
-      return;
-    }
-    const step = Math.floor(p / 25);
-    if (stage !== this.#stage || step > this.#lastPrinted) {
-      this.#stage = stage;
-      this.#lastPrinted = step;
-      this.#write(`${text}\n`);
-    }
-  }
-
-  /** Ends the bar's line (on a terminal) and prints `text` under it. */
-  line(text: string): void {
-    if (this.#open) this.#write('\n');
-    this.#open = false;
-    this.#write(`${text}\n`);
-  }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { OmaClient, type ResultsAnswer } from '../client/oma.js';
 import type { AnalysisRecord } from '../pipelines/oma/schemas.js';
-import { action, connectionOf } from './command-kit.js';
+import { connectionOf } from './command-kit.js';
 
 /**
  * `stagecoach oma report <structure> <analysis> -o report.html`: one analysis as a single HTML file
@@ -101,43 +101,41 @@ async function companionSpectrum(
     : { values, source: `FDD analysis '${fdd.name ?? fdd.analysis_id}' of the same dataset` };
 }
 
-export function registerOmaReport(oma: Command): void {
-  oma
-    .command('report <structure> <analysis>')
-    .description('write one analysis as a self-contained HTML report (the console’s plots, offline)')
-    .requiredOption('-o, --output <file>', 'where to write the HTML')
-    .action(
-      action(async (structure: string, analysisId: string, flags: { output: string }, command: Command) => {
-        const client = new OmaClient(connectionOf(command));
-        const analysis = await client.getAnalysis(structure, analysisId);
-        const results = await client.results(structure, analysisId);
-        if (results.result === null && results.download_url !== undefined) {
-          const full: unknown = await (await fetch(results.download_url)).json();
-          Object.assign(results, { result: Reflect.get(Object(full), 'method') === undefined ? null : full });
-        }
-        // Loaded when the command runs (the entry keeps lib/dev out of every other command).
-        const { consoleDir } = await import('../dev/console-files.js');
-        const dir = consoleDir();
-        if (dir === undefined) throw new Error('the console is not built (web/dist); run npm run build');
-        const [script, styles] = await Promise.all([
-          readFile(join(dir, 'report.js'), 'utf8'),
-          readFile(join(dir, 'report.css'), 'utf8'),
-        ]);
-        const needsSpectrum =
-          results.result !== null && Reflect.get(results.result, 'singularValues') === undefined;
-        const spectrum = needsSpectrum ? await companionSpectrum(client, analysis) : undefined;
-        const html = buildReport({
-          analysis,
-          results,
-          script,
-          styles,
-          ...(spectrum === undefined ? {} : { spectrum }),
-        });
-        await writeFile(flags.output, html);
-        console.log(
-          `wrote ${flags.output} (${(html.length / 1024).toFixed(0)} KiB): ${results.result?.modes.length ?? 0} modes of ${analysis.type} analysis ${analysis.name ?? analysis.analysis_id}`,
-        );
-        return 0;
-      }),
-    );
+/** `oma report`: fetches the analysis and its results and writes the report. */
+export async function writeReport(
+  structure: string,
+  analysisId: string,
+  flags: { readonly output: string },
+  command: Command,
+): Promise<number> {
+  const client = new OmaClient(connectionOf(command));
+  const analysis = await client.getAnalysis(structure, analysisId);
+  const results = await client.results(structure, analysisId);
+  if (results.result === null && results.download_url !== undefined) {
+    const full: unknown = await (await fetch(results.download_url)).json();
+    Object.assign(results, { result: Reflect.get(Object(full), 'method') === undefined ? null : full });
+  }
+  // Loaded when the command runs (the entry keeps lib/dev out of every other command).
+  const { consoleDir } = await import('../dev/console-files.js');
+  const dir = consoleDir();
+  if (dir === undefined) throw new Error('the console is not built (web/dist); run npm run build');
+  const [script, styles] = await Promise.all([
+    readFile(join(dir, 'report.js'), 'utf8'),
+    readFile(join(dir, 'report.css'), 'utf8'),
+  ]);
+  const needsSpectrum =
+    results.result !== null && Reflect.get(results.result, 'singularValues') === undefined;
+  const spectrum = needsSpectrum ? await companionSpectrum(client, analysis) : undefined;
+  const html = buildReport({
+    analysis,
+    results,
+    script,
+    styles,
+    ...(spectrum === undefined ? {} : { spectrum }),
+  });
+  await writeFile(flags.output, html);
+  console.log(
+    `wrote ${flags.output} (${(html.length / 1024).toFixed(0)} KiB): ${results.result?.modes.length ?? 0} modes of ${analysis.type} analysis ${analysis.name ?? analysis.analysis_id}`,
+  );
+  return 0;
 }

@@ -142,12 +142,38 @@ export type ParametersOf<T extends AnalysisType> = T extends 'PREPROCESSING'
 export function parametersSchema(type: AnalysisType): z.ZodType<AnalysisParameters> {
   switch (type) {
     case 'PREPROCESSING':
-      return PreprocessingParametersSchema;
+      return namingUnknown(PreprocessingParametersSchema);
     case 'FDD':
-      return FddParametersSchema;
+      return namingUnknown(FddParametersSchema);
     case 'SSI':
-      return SsiParametersSchema;
+      return namingUnknown(SsiParametersSchema);
   }
+}
+
+/**
+ * Refuses an unknown parameter by its name, listing the valid ones (zod alone says "Unrecognized
+ * key"), together with every other problem of the parameters.
+ */
+function namingUnknown<T extends z.ZodObject>(schema: T) {
+  const valid = Object.keys(schema.shape);
+  return z
+    .record(z.string(), z.unknown())
+    .superRefine((value, ctx) => {
+      const unknown = Object.keys(value).filter((k) => !valid.includes(k));
+      if (unknown.length === 0) return; // the type's own schema checks the rest
+      for (const key of unknown) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown parameter (valid: ${valid.join(', ')})`,
+        });
+      }
+      const known = schema.safeParse(
+        Object.fromEntries(Object.entries(value).filter(([k]) => valid.includes(k))),
+      );
+      for (const issue of known.error?.issues ?? []) ctx.addIssue({ ...issue, code: 'custom' });
+    })
+    .pipe(schema);
 }
 
 // ---------------------------------------------------------------------------------------------
