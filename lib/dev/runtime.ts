@@ -23,8 +23,8 @@ import {
   BusEnvelopeSchema,
   createDeadLetterHandler,
   createFanoutHandler,
-  createHoldSweeper,
   createListenersHandler,
+  createSweeper,
 } from '../shells/lambda/bus-handlers.js';
 import { createHttpHandler } from '../shells/lambda/http-handler.js';
 import { createStageHandler } from '../shells/lambda/stage-handler.js';
@@ -236,9 +236,9 @@ export class DevRuntime {
     );
     running.push(await startFanout(memory, backend, awsConfig, deployment.fanout(live), logger));
     running.push(await startListeners(deployment.listeners, memory, backend, awsConfig, logger));
-    const sweep = createHoldSweeper(deployment);
+    const sweep = createSweeper(deployment);
     const sweeper = setInterval(() => {
-      sweep().catch((error: unknown) => logger.warn('hold sweep failed', { error }));
+      sweep().catch((error: unknown) => logger.warn('upkeep failed (hold sweep, reconciler)', { error }));
     }, 5_000);
     sweeper.unref();
     running.push({ stop: async () => clearInterval(sweeper) });

@@ -106,6 +106,8 @@ export interface Execution {
   claim: Claim | undefined;
   /** Why the heartbeat stopped the stage, when it did. */
   stopped: ControlReason | undefined;
+  /** Claim the stage once it has run this long. @default the stage's heartbeat interval */
+  readonly claimAfterMs?: number | undefined;
 }
 
 export const delete_ = (outcome: Outcome, settled?: Promise<void>): Disposition => ({

@@ -156,6 +156,9 @@ export class StageRunner {
           const parked = await this.#park(env, job, hold, log);
           if (parked !== undefined) return parked;
         }
+        // A stage is claimed (RUNNING, its start stored and published) once it outlives its first
+        // heartbeat — or at once while someone watches the tenant, so a live view shows it running.
+        const watched = await k.events.watched(env.tenant_id);
         return this.#execute({
           env,
           message,
@@ -165,6 +168,7 @@ export class StageRunner {
           log,
           claim: undefined,
           stopped: undefined,
+          claimAfterMs: watched ? 0 : undefined,
         });
       }
     }
@@ -361,7 +365,7 @@ export class StageRunner {
       exec: x,
       leaseMs: stage.leaseMs,
       heartbeatMs: stage.heartbeatMs,
-      claimAfterMs: stage.heartbeatMs,
+      claimAfterMs: x.claimAfterMs ?? stage.heartbeatMs,
       progress: () => progress?.latest(),
       onClaimed: (job, run) => k.publish(job, k.runEvents(job, run), log),
       onStop: (reason: ControlReason) => cancel(new CancelledError(reason, controlMessage(reason))),

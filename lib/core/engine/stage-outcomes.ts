@@ -87,7 +87,7 @@ export class StageOutcomes {
           finished_at: iso(now),
           expires_at: k.expiry(now),
         },
-        unset: ['lease', 'progress', 'error', 'pause_requested', 'retry_at'],
+        unset: ['lease', 'progress', 'error', 'pause_requested', 'abort_requested', 'retry_at'],
         ...k.withRun(x, run),
       };
     }
