@@ -59,7 +59,7 @@ export function analysisDetails(r: AnalysisRecord): string {
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-/** The identified modes: frequency, damping, their scatter (SSI), MPC, and the shapes. */
+/** The identified modes: frequency, damping, their standard deviations (uncertainty), MPC, and the shapes. */
 export function modesTable(answer: ResultsAnswer): string {
   const result = answer.result;
   if (result === null) {
@@ -72,9 +72,9 @@ export function modesTable(answer: ResultsAnswer): string {
   const rows = modes.map((m, i) => [
     String(i + 1),
     fixed(m.frequency, 4),
-    fixed(m.frequencyStd, 4),
+    fixed(m.uncertainty?.frequency_std, 4),
     fixed(m.damping, 2, 100),
-    fixed(m.dampingStd, 2, 100),
+    fixed(m.uncertainty?.damping_std, 2, 100),
     fixed(m.mpc, 3),
     m.error ?? '',
   ]);

@@ -27,8 +27,10 @@ import type { DiagramPole } from './stabilization.js';
  *    at the sensors (spatial aliasing; the 24-storey frame's 10.78 and 12.63 Hz modes with 6
  *    sensors, 17 % apart, damping ratio 0.88–1.07 over 9 records), and a rule on shape and a
  *    ±30 % span alone deleted the weaker of them;
- *  - the mode's frequency and damping are the means over the cluster with their standard
- *    deviations; its shape is that of the pole nearest the median frequency.
+ *  - the mode's frequency and damping are the means over the cluster, with their standard
+ *    deviations as `orderSpread` (how steady the poles are over the orders — not the statistical
+ *    uncertainty, which uncertainty.ts computes); its shape is that of the pole nearest the
+ *    median frequency, its `representative`.
  */
 export interface ClusteringOptions {
   /** @default 0.04 */
@@ -47,6 +49,8 @@ export interface ClusteredModes {
   readonly modes: Mode[];
   /** For each diagram pole, the index of its mode or -1. */
   readonly assignment: Int32Array;
+  /** For each mode, the pole its shape and order come from (nearest the median frequency). */
+  readonly representatives: DiagramPole[];
 }
 
 export function clusterPoles(
@@ -121,6 +125,7 @@ function* clusterSteps(
     damping: options.shadowDamping ?? SHADOW_DAMPING,
   });
   kept.sort((a, b) => mean(a.members.map((m) => m.p.frequency)) - mean(b.members.map((m) => m.p.frequency)));
+  const representatives: DiagramPole[] = [];
   const modes = kept.map(({ members }, index) => {
     for (const m of members) assignment[m.i] = index;
     const freqs = members.map((m) => m.p.frequency);
@@ -128,13 +133,13 @@ function* clusterSteps(
     const med = median(freqs);
     let rep = members[0] as (typeof stable)[number];
     for (const m of members) if (Math.abs(m.p.frequency - med) < Math.abs(rep.p.frequency - med)) rep = m;
+    representatives.push(rep.p);
     const shape = { re: rep.p.source.shapeRe, im: rep.p.source.shapeIm };
     const mode: Mode = {
       frequency: mean(freqs),
       damping: mean(damps),
       shape: realShape(shape),
-      frequencyStd: std(freqs),
-      dampingStd: std(damps),
+      orderSpread: { frequency: std(freqs), damping: std(damps) },
       order: rep.p.order,
       poles: members.length,
       mpc: modalPhaseCollinearity(shape),
@@ -142,7 +147,7 @@ function* clusterSteps(
     };
     return mode;
   });
-  return { modes, assignment };
+  return { modes, assignment, representatives };
 }
 
 const SHADOW_MAC = 0.9;

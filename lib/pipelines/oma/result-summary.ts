@@ -8,12 +8,23 @@ import type { ResultSummary } from './schemas.js';
  */
 const num = z.number().nullable();
 
+/** A mode's statistical uncertainty (engine `uncertainty`, snake_case in JSON). */
+export const ResultUncertaintySchema = z.object({
+  frequency_std: num,
+  damping_std: num,
+  shape_std: z.array(num).optional(),
+  mac_interval: z.tuple([num, num]).optional(),
+  method: z.enum(['perturbation', 'segments']),
+  blocks: z.number().optional(),
+});
+
 export const ResultModeSchema = z.object({
   frequency: z.number(),
   damping: num,
   shape: z.array(num),
-  frequencyStd: num.optional(),
-  dampingStd: num.optional(),
+  /** SSI: spread of the stabilization cluster over the model orders (not an uncertainty). */
+  order_spread: z.object({ frequency: num, damping: num }).optional(),
+  uncertainty: ResultUncertaintySchema.optional(),
   order: num.optional(),
   poles: num.optional(),
   mpc: num.optional(),
@@ -49,8 +60,9 @@ export function summarize(result: ResultFile): ResultSummary {
     modes: result.modes.map((m) => ({
       frequency: m.frequency,
       damping: m.damping,
-      ...(m.frequencyStd === undefined ? {} : { frequency_std: m.frequencyStd }),
-      ...(m.dampingStd === undefined ? {} : { damping_std: m.dampingStd }),
+      ...(m.uncertainty === undefined
+        ? {}
+        : { frequency_std: m.uncertainty.frequency_std, damping_std: m.uncertainty.damping_std }),
       ...(m.mpc === undefined ? {} : { mpc: m.mpc }),
     })),
     warnings: result.warnings.slice(0, MAX_WARNINGS).map((w) => w.slice(0, 300)),
@@ -80,8 +92,8 @@ export function resultsRecord(
     modes: result.modes.map((m) => ({
       frequency: m.frequency,
       damping: m.damping,
-      frequency_std: m.frequencyStd ?? null,
-      damping_std: m.dampingStd ?? null,
+      order_spread: m.order_spread ?? null,
+      uncertainty: m.uncertainty ?? null,
       mpc: m.mpc ?? null,
       mpd: m.mpd ?? null,
       order: m.order ?? null,

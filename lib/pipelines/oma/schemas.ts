@@ -187,6 +187,7 @@ export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
 export const ModeSummarySchema = z.object({
   frequency: z.number(),
   damping: z.number().nullable(),
+  /** The statistical standard deviations (the mode's `uncertainty`), when the method gave them. */
   frequency_std: z.number().nullable().optional(),
   damping_std: z.number().nullable().optional(),
   mpc: z.number().nullable().optional(),

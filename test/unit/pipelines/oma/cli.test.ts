@@ -108,7 +108,15 @@ describe('oma output', () => {
         method: 'ssi',
         fs: 100,
         channels: ['top', 'bottom'],
-        modes: [{ frequency: 3.0012, damping: 0.0101, shape: [1, 0.5], frequencyStd: 0.0004, mpc: 0.999 }],
+        modes: [
+          {
+            frequency: 3.0012,
+            damping: 0.0101,
+            shape: [1, 0.5],
+            uncertainty: { frequency_std: 0.0004, damping_std: null, method: 'perturbation' },
+            mpc: 0.999,
+          },
+        ],
         macMatrix: [[1]],
         warnings: [],
         timings: {},
