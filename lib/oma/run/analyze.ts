@@ -12,6 +12,7 @@ import { DEFAULT_OVERLAP, defaultNperseg } from '../signal/defaults.js';
 import type { DetrendMode } from '../signal/detrend.js';
 import { type ClusteringOptions, clusterPolesAsync } from '../ssi/clustering.js';
 import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from '../ssi/defaults.js';
+import { ssiEstimates } from '../ssi/estimates.js';
 import { ssiCov } from '../ssi/ssi.js';
 import { type HardCriteria, type StabilityCriteria, stabilizationDiagram } from '../ssi/stabilization.js';
 import {
@@ -21,6 +22,8 @@ import {
   defaultDecimation,
   defaultFmax,
   defaultOrderMax,
+  defaultUncertaintyBlocks,
+  MIN_UNCERTAINTY_BLOCKS,
 } from './defaults.js';
 import { type ButterworthFilterOptions, preprocessRecord } from './preprocess.js';
 
@@ -58,6 +61,10 @@ export interface AnalyzeOptions {
   readonly hardCriteria?: HardCriteria;
   readonly stability?: StabilityCriteria;
   readonly clustering?: ClusteringOptions;
+  /** Statistical uncertainty of each mode (docs/oma.md, "Uncertainty"). @default true */
+  readonly uncertainty?: boolean;
+  /** Blocks (SSI) the record is cut into to estimate the covariances. @default see defaultUncertaintyBlocks */
+  readonly uncertaintyBlocks?: number;
 }
 
 export async function analyzeRecord(
@@ -150,6 +157,7 @@ export async function analyzeRecord(
       orderStep: options.orderStep ?? DEFAULT_ORDER_STEP,
     });
     const dampingMax = options.hardCriteria?.dampingMax ?? DEFAULT_DAMPING_MAX;
+    const blocks = uncertaintyBlocks(options, n, br, warnings);
     t0 = performance.now();
     const ident = await ssiCov(
       pre.channels,
@@ -163,8 +171,9 @@ export async function analyzeRecord(
         fmin: options.fmin ?? 0,
         fmax,
         dampingMax,
+        ...(blocks === undefined ? {} : { uncertaintyBlocks: blocks }),
       },
-      analysis.child(0.1, 1),
+      analysis.child(0.1, 0.9),
     );
     Object.assign(timings, ident.timings);
     warnings.push(...(ident.warnings ?? []));
@@ -179,9 +188,21 @@ export async function analyzeRecord(
       warnings.push(
         'SSI with a single channel has no mode shapes to separate modes from noise; check the modes against FDD or add sensors',
       );
-    const clustered = await clusterPolesAsync(diagram, ident.orders.length, clustering, analysis);
+    const clustered = await clusterPolesAsync(
+      diagram,
+      ident.orders.length,
+      clustering,
+      analysis.child(0.9, 0.95),
+    );
     timings.clustering = seconds(t0);
-    modes = clustered.modes;
+    t0 = performance.now();
+    const estimates = await ssiEstimates(ident, diagram, clustered, afs, analysis.child(0.95, 1));
+    modes = estimates.modes;
+    warnings.push(...estimates.warnings);
+    if (ident.model !== undefined) {
+      timings.uncertainty = seconds(t0);
+      parameters.uncertaintyBlocks = (ident.model.correlations.blockStarts?.length ?? 1) - 1;
+    }
     const poles = diagram.map(({ source: _source, ...pole }, i) => ({
       ...pole,
       mode: clustered.assignment[i] ?? -1,
@@ -264,6 +285,22 @@ function closePairWarnings(modes: readonly Mode[]): string[] {
     }
   }
   return out;
+}
+
+/** SSI's covariance blocks, or undefined (no uncertainty: off, or the record is too short). */
+function uncertaintyBlocks(
+  options: AnalyzeOptions,
+  n: number,
+  br: number,
+  warnings: string[],
+): number | undefined {
+  if (options.uncertainty === false) return undefined;
+  const blocks = options.uncertaintyBlocks ?? defaultUncertaintyBlocks(n, br);
+  if (blocks >= MIN_UNCERTAINTY_BLOCKS) return blocks;
+  warnings.push(
+    `no uncertainty: ${n} samples make ${blocks} blocks of ${20 * br} samples (ten lag spans of br = ${br}); at least ${MIN_UNCERTAINTY_BLOCKS} are needed for a standard deviation worth reporting — a longer record, or a smaller br`,
+  );
+  return undefined;
 }
 
 function seconds(t0: number): number {

@@ -30,7 +30,7 @@ import type { DiagramPole } from './stabilization.js';
  *  - the mode's frequency and damping are the means over the cluster, with their standard
  *    deviations as `orderSpread` (how steady the poles are over the orders — not the statistical
  *    uncertainty, which uncertainty.ts computes); its shape is that of the pole nearest the
- *    median frequency, its `representative`.
+ *    median frequency. (SSI reports each mode at one pole of its cluster: estimates.ts.)
  */
 export interface ClusteringOptions {
   /** @default 0.04 */
@@ -49,8 +49,6 @@ export interface ClusteredModes {
   readonly modes: Mode[];
   /** For each diagram pole, the index of its mode or -1. */
   readonly assignment: Int32Array;
-  /** For each mode, the pole its shape and order come from (nearest the median frequency). */
-  readonly representatives: DiagramPole[];
 }
 
 export function clusterPoles(
@@ -125,7 +123,6 @@ function* clusterSteps(
     damping: options.shadowDamping ?? SHADOW_DAMPING,
   });
   kept.sort((a, b) => mean(a.members.map((m) => m.p.frequency)) - mean(b.members.map((m) => m.p.frequency)));
-  const representatives: DiagramPole[] = [];
   const modes = kept.map(({ members }, index) => {
     for (const m of members) assignment[m.i] = index;
     const freqs = members.map((m) => m.p.frequency);
@@ -133,7 +130,6 @@ function* clusterSteps(
     const med = median(freqs);
     let rep = members[0] as (typeof stable)[number];
     for (const m of members) if (Math.abs(m.p.frequency - med) < Math.abs(rep.p.frequency - med)) rep = m;
-    representatives.push(rep.p);
     const shape = { re: rep.p.source.shapeRe, im: rep.p.source.shapeIm };
     const mode: Mode = {
       frequency: mean(freqs),
@@ -147,7 +143,7 @@ function* clusterSteps(
     };
     return mode;
   });
-  return { modes, assignment, representatives };
+  return { modes, assignment };
 }
 
 const SHADOW_MAC = 0.9;
