@@ -1,5 +1,6 @@
 /**
- * OMA engine benchmark: `npm run bench:oma` (options: --case <name> to run one case).
+ * OMA engine benchmark: `npm run bench:oma` (options: --case <name> to run one case;
+ * --coverage for the uncertainty coverage over many records, oma-coverage.ts).
  *
  * For every case the parent process generates a synthetic structure's response and writes it as
  * CSV to a temporary file (untimed), then runs the analysis in a fresh child process so that its
@@ -32,6 +33,7 @@ import {
   simulateResponse,
   writeCsv,
 } from '../../lib/oma/index.js';
+import { runCoverage } from './oma-coverage.js';
 
 interface BenchCase {
   readonly name: string;
@@ -262,6 +264,10 @@ function printCase(r: CaseResult): void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--coverage')) {
+    await runCoverage(args);
+    return;
+  }
   const childAt = args.indexOf('--child');
   if (childAt >= 0) {
     await runChild(args[childAt + 1] ?? '', args[childAt + 2] ?? '', args[childAt + 3] ?? '');

@@ -5,6 +5,7 @@ import { fddModes } from '../fdd/fdd.js';
 import { lowestSpectralPeak } from '../fdd/lowest-peak.js';
 import { type PeakOptions, pickPeaks } from '../fdd/peaks.js';
 import { fddSpectrum } from '../fdd/spectrum.js';
+import { DEFAULT_JACKKNIFE_GROUPS, fddUncertainty, MIN_JACKKNIFE_GROUPS } from '../fdd/uncertainty.js';
 import type { Channel } from '../io/csv.js';
 import { macMatrix } from '../modal/mac.js';
 import type { Mode, OmaMethod, OmaResult } from '../modal/types.js';
@@ -247,6 +248,29 @@ export async function analyzeRecord(
         if (m.error !== undefined) warnings.push(`mode at ${m.frequency.toFixed(3)} Hz: ${m.error}`);
     } else {
       modes = fddModes(spectrum, peaks);
+    }
+    if (options.uncertainty !== false && modes.length > 0) {
+      t0 = performance.now();
+      const segments = { method, ...(options.overlap === undefined ? {} : { overlap: options.overlap }) };
+      const found = await fddUncertainty(
+        pre.channels,
+        spectrum,
+        peaks,
+        modes,
+        options.efdd === undefined ? segments : { ...segments, efdd: options.efdd },
+        analysis.child(0.95, 1),
+      );
+      modes = modes.map((m, i) => {
+        const u = found[i];
+        return u === undefined ? m : { ...m, uncertainty: u };
+      });
+      timings.uncertainty = seconds(t0);
+      const groups = Math.min(spectrum.csd.segments, DEFAULT_JACKKNIFE_GROUPS);
+      if (groups < MIN_JACKKNIFE_GROUPS)
+        warnings.push(
+          `no uncertainty: the spectrum averages ${spectrum.csd.segments} segments, and at least ${MIN_JACKKNIFE_GROUPS} are needed for a standard deviation worth reporting — a longer record, or a smaller nperseg`,
+        );
+      else parameters.uncertaintyBlocks = groups;
     }
     warnings.push(...closePairWarnings(modes));
     result = { singularValues: { frequencies: spectrum.frequencies, values: spectrum.values } };

@@ -1,6 +1,7 @@
 import { type Checkpoint, type RunControl, toCheckpoint } from '../control.js';
 import { ComplexLu } from '../linalg/complex-lu.js';
 import { RealEigenSolver } from '../linalg/real-eig.js';
+import { shapeStatistics } from '../modal/shape-statistics.js';
 import type { ModalUncertainty } from '../modal/types.js';
 import { type SsiModel, stateMatrix } from './ssi.js';
 import { BlockToeplitzOperator } from './toeplitz-operator.js';
@@ -36,9 +37,8 @@ import { BlockToeplitzOperator } from './toeplitz-operator.js';
  *  4. λ = fs ln μ: Δλ = fs Δμ/μ; f = |λ|/2π → Δf = Re(λ̄Δλ)/(2π|λ|);
  *     ζ = −Re λ/|λ| → Δζ = −Re Δλ/|λ| + Re λ · Re(λ̄Δλ)/|λ|³ (Reynders et al. 2008, eqs. 39–41).
  *  5. Shape normalised by its largest component φ_m: Δ(φ/φ_m) = (Δφ − (φ/φ_m) Δφ_m)/φ_m; its
- *     real part is the σ of the reported unit-max shape. MAC interval: 1 − MAC(φ̂, φ) ≈
- *     ‖Δφ_⊥‖²/‖φ‖², a Gaussian quadratic form with mean tr Σ_⊥ and variance 2 tr Σ_⊥²; the interval
- *     is its mean ± 2 standard deviations.
+ *     real part gives the σ of the reported unit-max shape and its MAC interval
+ *     (modal/shape-statistics.ts).
  * Cost per block: the l·r transforms of ΔR_g; per block and mode two FFT products and O(br·l·n).
  */
 export interface UncertaintyTarget {
@@ -424,24 +424,24 @@ class BlockSamples {
 
   result(): ModalUncertainty {
     const { nb, m, df, dz, dshape } = this;
-    const l = m.l;
     let sf = 0;
     let sz = 0;
     for (let g = 0; g < nb; g++) {
       sf += (df[g] as number) ** 2;
       sz += (dz[g] as number) ** 2;
     }
-    const shapeStd = new Float64Array(l);
-    for (let c = 0; c < l; c++) {
-      let s = 0;
-      for (let g = 0; g < nb; g++) s += (dshape[g * l + c] as number) ** 2;
-      shapeStd[c] = Math.sqrt(s);
-    }
+    // The real unit-max shape: φ/φ_m (real part; φ_m the largest component).
+    const fr = m.phi.re[this.ref] as number;
+    const fi = m.phi.im[this.ref] as number;
+    const f2 = fr * fr + fi * fi;
+    const shape = Float64Array.from(
+      { length: m.l },
+      (_, c) => ((m.phi.re[c] as number) * fr + (m.phi.im[c] as number) * fi) / f2,
+    );
     return {
       frequencyStd: Math.sqrt(sf),
       dampingStd: Math.sqrt(sz),
-      shapeStd,
-      macInterval: macInterval(m.phi, this.ref, dshape, nb),
+      ...shapeStatistics(shape, dshape, nb),
       method: 'perturbation',
       blocks: nb,
     };
@@ -462,43 +462,4 @@ function solveNormal(r: Float64Array, nMax: number, n: number, d: Cvec): void {
       x[i] = s / (r[i * nMax + i] as number);
     }
   }
-}
-
-/**
- * ±2σ range of MAC(estimate, truth) for the real unit-max shape: 1 − MAC ≈ ‖δ_⊥‖²/‖φ‖² with δ the
- * shape's error and ⊥ its part orthogonal to φ; mean tr Σ_⊥, variance 2 tr Σ_⊥² (Gaussian
- * quadratic form), both from the block samples (tr Σ_⊥² = ‖G‖_F², G their Gram matrix).
- */
-function macInterval(phi: Cvec, ref: number, dshape: Float64Array, nb: number): [number, number] {
-  const l = phi.re.length;
-  const fr = phi.re[ref] as number;
-  const fi = phi.im[ref] as number;
-  const f2 = fr * fr + fi * fi;
-  const shape = Float64Array.from(
-    { length: l },
-    (_, c) => ((phi.re[c] as number) * fr + (phi.im[c] as number) * fi) / f2,
-  );
-  let norm2 = 0;
-  for (const s of shape) norm2 += s * s;
-  const perp = new Float64Array(nb * l);
-  for (let g = 0; g < nb; g++) {
-    let dot = 0;
-    for (let c = 0; c < l; c++) dot += (shape[c] as number) * (dshape[g * l + c] as number);
-    for (let c = 0; c < l; c++)
-      perp[g * l + c] = (dshape[g * l + c] as number) - (dot / norm2) * (shape[c] as number);
-  }
-  let mean = 0;
-  let frob = 0;
-  for (let g = 0; g < nb; g++) {
-    for (let h = 0; h <= g; h++) {
-      let s = 0;
-      for (let c = 0; c < l; c++) s += (perp[g * l + c] as number) * (perp[h * l + c] as number);
-      if (g === h) mean += s;
-      frob += (g === h ? 1 : 2) * s * s;
-    }
-  }
-  const sd = Math.sqrt(2 * frob);
-  const lo = Math.max(0, 1 - (mean + 2 * sd) / norm2);
-  const hi = Math.min(1, 1 - Math.max(0, mean - 2 * sd) / norm2);
-  return [lo, hi];
 }
