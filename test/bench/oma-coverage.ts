@@ -1,6 +1,6 @@
 /**
  * Coverage of the modal uncertainty: `npm run bench:oma -- --coverage` (or `npm run
- * bench:oma-coverage`), options --seeds <n> (default 50), --duration <s> (default 600),
+ * bench:oma-coverage`), options --seeds <n> (default 50), --duration <s> (default 1800),
  * --structure frame|close (default frame).
  *
  * The same structure is simulated with independent excitation and noise (seeds 1..n), each record
@@ -85,7 +85,7 @@ function parseArgs(args: readonly string[]): { seeds: number; duration: number; 
   };
   return {
     seeds: Number(value('--seeds', '50')),
-    duration: Number(value('--duration', '600')),
+    duration: Number(value('--duration', '1800')),
     structure: value('--structure', 'frame'),
   };
 }

@@ -29,6 +29,36 @@ export interface Mode {
   readonly singularValue?: number;
   /** EFDD: why damping could not be estimated for this mode (damping is then NaN). */
   readonly error?: string;
+  /** Multi-setup (PoSER): the mode as each setup identified it (JSON `setups`). */
+  readonly setups?: readonly SetupEstimate[];
+}
+
+/** One setup's estimate of a merged mode (multi-setup PoSER). */
+export interface SetupEstimate {
+  readonly setup: string;
+  readonly frequency: number;
+  readonly damping: number;
+  /** MAC between this setup's reference components and the merged ones. */
+  readonly referenceMac: number;
+  /** The factor this setup's shape was scaled by to fit the references. */
+  readonly scale: number;
+}
+
+/** How a multi-setup result was assembled (JSON `multi_setup`). */
+export interface MultiSetupInfo {
+  /** 'poser': identified per setup, shapes rescaled on the references; 'preger': one SSI on merged data. */
+  readonly merge: 'poser' | 'preger';
+  /** The merged shapes' degrees of freedom: the references, then each setup's other channels. */
+  readonly dofs: readonly string[];
+  readonly setups: readonly {
+    readonly name: string;
+    /** The rate the setup was analysed at, and the rate it came at (they differ when resampled). */
+    readonly fs: number;
+    readonly fsInput: number;
+    readonly samples: number;
+    readonly references: readonly string[];
+    readonly rovers: readonly string[];
+  }[];
 }
 
 /** Spread of a stabilization cluster over the model orders (JSON `order_spread`). */
@@ -104,4 +134,6 @@ export interface OmaResult {
   /** The parameters actually used (defaults resolved), for the record. */
   readonly parameters: Readonly<Record<string, number | string | boolean | readonly number[]>>;
   readonly warnings: readonly string[];
+  /** Multi-setup analyses: the setups and the merged degrees of freedom (shapes follow `dofs`). */
+  readonly multiSetup?: MultiSetupInfo;
 }

@@ -258,7 +258,7 @@ export function stateMatrix(model: ShiftModel, order: number, a: Float64Array): 
  * Poles of the order-n model (none above the usable rank); undefined when the eigenvalue
  * iteration did not converge. `a` is a workspace of at least n_max² entries.
  */
-function polesOfOrder(
+export function polesOfOrder(
   model: ShiftModel,
   order: number,
   fs: number,
