@@ -68,7 +68,8 @@ export function modesTable(answer: ResultsAnswer): string {
       : `${answer.type} analyses have no modes (the dataset is ready for FDD and SSI analyses).`;
   }
   const modes = result.modes;
-  const head = `${result.method.toUpperCase()} at ${result.fs.toFixed(3)} Hz: ${modes.length} modes`;
+  const merged = multiSetupOf(result);
+  const head = `${result.method.toUpperCase()} at ${result.fs.toFixed(3)} Hz: ${modes.length} modes${merged === undefined ? '' : `, ${merged.setups} setups merged by ${merged.merge === 'preger' ? 'PreGER' : 'PoSER'}`}`;
   const rows = modes.map((m, i) => [
     String(i + 1),
     fixed(m.frequency, 4),
@@ -91,6 +92,14 @@ export function modesTable(answer: ResultsAnswer): string {
   }
   for (const warning of result.warnings) parts.push(`warning: ${warning}`);
   return parts.join('\n');
+}
+
+/** A merged result's `multi_setup`, as far as the table needs it. */
+function multiSetupOf(result: Record<string, unknown>): { merge: string; setups: number } | undefined {
+  const info = result.multi_setup;
+  if (info === null || typeof info !== 'object' || !('setups' in info) || !Array.isArray(info.setups))
+    return undefined;
+  return { merge: 'merge' in info ? String(info.merge) : 'poser', setups: info.setups.length };
 }
 
 /**

@@ -22,10 +22,24 @@ function clientOf(command: Command): { client: OmaClient; wsUrl: string; token: 
 }
 
 function analysisType(value: string): AnalysisType {
-  const type = ANALYSIS_TYPES.find((t) => t === value.toUpperCase());
+  const type = ANALYSIS_TYPES.find((t) => t === value.toUpperCase().replaceAll('-', '_'));
   if (type === undefined)
     throw new InvalidArgumentError(`--type must be one of ${ANALYSIS_TYPES.join(', ')}, got '${value}'`);
   return type;
+}
+
+/** `--setup <analysis>=<ref>,<ref>`: one setup of a MULTI_SETUP analysis (integers are indices). */
+export function setupOption(value: string, previous: unknown[] = []): unknown[] {
+  const at = value.indexOf('=');
+  const refs = value
+    .slice(at + 1)
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  if (at <= 0 || refs.length === 0)
+    throw new InvalidArgumentError(`--setup wants <analysis>=<reference>,<reference>…, got '${value}'`);
+  const reference_channels = refs.map((r) => (/^\d+$/.test(r) ? Number(r) : r));
+  return [...previous, { analysis_id: value.slice(0, at), reference_channels }];
 }
 
 /** Follows a run (started by `start`, or the current one) with a progress bar; 0 when it ends DONE. */
@@ -77,7 +91,8 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
   stagecoach oma upload bridge-7 <analysis> record.csv
   stagecoach oma run bridge-7 <analysis> --watch
   stagecoach oma create bridge-7 --type SSI --param fmax=20      # reuses the structure's dataset
-  stagecoach oma results bridge-7 <analysis>`,
+  stagecoach oma results bridge-7 <analysis>
+  stagecoach oma create deck --type MULTI_SETUP --setup s1=R1,R2 --setup s2=R1,R2 --param merge=preger`,
     );
 
   oma
@@ -89,6 +104,11 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
       'an analysis parameter (repeatable), e.g. fs=200, fmax=20, decimate=auto',
       parameter,
     )
+    .option(
+      '--setup <analysis=refs>',
+      'MULTI_SETUP: a setup (a DONE PREPROCESSING analysis) and its reference channels, e.g. s1=R1,R2 (repeatable, in order)',
+      setupOption,
+    )
     .option('--id <analysis>', 'choose the analysis id (default: generated)')
     .option('--name <name>', 'a label')
     .option('--json', 'print the analysis as JSON')
@@ -99,6 +119,7 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
           flags: {
             type: AnalysisType;
             param?: Record<string, unknown>;
+            setup?: unknown[];
             id?: string;
             name?: string;
             json?: boolean;
@@ -107,7 +128,7 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
         ) => {
           const created = await clientOf(command).client.createAnalysis(structure, {
             type: flags.type,
-            parameters: flags.param ?? {},
+            parameters: { ...flags.param, ...(flags.setup === undefined ? {} : { setups: flags.setup }) },
             ...(flags.id === undefined ? {} : { analysis_id: flags.id }),
             ...(flags.name === undefined ? {} : { name: flags.name }),
           });

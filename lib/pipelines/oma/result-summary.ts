@@ -25,6 +25,10 @@ export const ResultModeSchema = z.object({
   /** SSI: spread of the stabilization cluster over the model orders (not an uncertainty). */
   order_spread: z.object({ frequency: num, damping: num }).optional(),
   uncertainty: ResultUncertaintySchema.optional(),
+  /** MULTI_SETUP (PoSER): each setup's estimate of the mode. */
+  setups: z
+    .array(z.object({ setup: z.string(), frequency: num, damping: num, reference_mac: num, scale: num }))
+    .optional(),
   order: num.optional(),
   poles: num.optional(),
   mpc: num.optional(),
@@ -45,6 +49,8 @@ export const ResultFileSchema = z.object({
   warnings: z.array(z.string()).default([]),
   timings: z.record(z.string(), num).default({}),
   parameters: z.record(z.string(), z.unknown()).default({}),
+  /** MULTI_SETUP: the setups and the merged DOFs (`channels` are the DOFs). */
+  multi_setup: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResultFile = z.output<typeof ResultFileSchema>;
 
@@ -93,17 +99,26 @@ export function resultsRecord(
       frequency: m.frequency,
       damping: m.damping,
       order_spread: m.order_spread ?? null,
-      uncertainty: m.uncertainty ?? null,
+      // σ per shape component only where the shapes themselves are in the record.
+      uncertainty:
+        m.uncertainty === undefined ? null : shapes ? m.uncertainty : withoutShapeStd(m.uncertainty),
       mpc: m.mpc ?? null,
       mpd: m.mpd ?? null,
       order: m.order ?? null,
       ...(shapes ? { shape: m.shape } : {}),
+      ...(m.setups === undefined ? {} : { setups: m.setups }),
       ...(m.error === undefined ? {} : { error: m.error }),
     })),
+    ...(result.multi_setup === undefined ? {} : { multi_setup: result.multi_setup }),
     mac_matrix: result.macMatrix,
     shapes_in: shapes ? 'record' : 'result_key',
     result_key: resultKey,
     timings: result.timings,
     created_at: createdAt,
   };
+}
+
+function withoutShapeStd<T extends { shape_std?: unknown }>(u: T): Omit<T, 'shape_std'> {
+  const { shape_std: _dropped, ...rest } = u;
+  return rest;
 }
