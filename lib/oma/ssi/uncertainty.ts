@@ -140,6 +140,9 @@ interface ModeSensitivity {
   readonly phi: Cvec;
   /** LU of the bordered eigenvector system. */
   readonly bordered: ComplexLu;
+  /** G↓ = U↑ᵀ U↓ and G↑ = U↑ᵀ U↑ (n×n row-major; U↑, U↓ without the last / first block row). */
+  readonly gDown: Float64Array;
+  readonly gUp: Float64Array;
 }
 
 interface Cvec {
@@ -237,9 +240,24 @@ function prepareMode(
   }
   const bordered = new ComplexLu(bre, bim, m);
   if (!bordered.nonSingular) return undefined;
+  const gDown = new Float64Array(n * n);
+  const gUp = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    for (let j = 0; j < n; j++) {
+      let down = 0;
+      let up = 0;
+      for (let i = 0; i < p - l; i++) {
+        const uk = svd.u[k * p + i] as number;
+        down += uk * (svd.u[j * p + i + l] as number);
+        up += uk * (svd.u[j * p + i] as number);
+      }
+      gDown[k * n + j] = down;
+      gUp[k * n + j] = up;
+    }
+  }
   const lnAbs = Math.log(Math.hypot(mu[0], mu[1]));
   const lambda = [lnAbs * fs, Math.atan2(mu[1], mu[0]) * fs] as const;
-  return { n, p, q, l, fs, model, mu, lambda, psi, a: left, w, x, phi, bordered };
+  return { n, p, q, l, fs, model, mu, lambda, psi, a: left, w, x, phi, bordered, gDown, gUp };
 }
 
 /** The slot (positive imaginary part) whose pole is nearest the target's frequency and damping. */
@@ -304,7 +322,14 @@ class BlockSamples {
   /** Real part of Δ(φ/φ_m), block-major (g·l + c). */
   private readonly dshape: Float64Array;
   private readonly ref: number;
+  /** t = ΔT w (its projection β is formed only where needed), c = U_nᵀ t, d = U↑ᵀ t↓, e = U↑ᵀ t↑. */
   private readonly beta: Cvec;
+  private readonly cRe: Float64Array;
+  private readonly cIm: Float64Array;
+  private readonly dRe: Float64Array;
+  private readonly dIm: Float64Array;
+  private readonly eRe: Float64Array;
+  private readonly eIm: Float64Array;
   private readonly tq: Cvec;
   private readonly alpha: Cvec;
   private readonly rhs: Cvec;
@@ -326,6 +351,12 @@ class BlockSamples {
     }
     this.ref = ref;
     this.beta = cvec(m.p);
+    this.cRe = new Float64Array(m.n);
+    this.cIm = new Float64Array(m.n);
+    this.dRe = new Float64Array(m.n);
+    this.dIm = new Float64Array(m.n);
+    this.eRe = new Float64Array(m.n);
+    this.eIm = new Float64Array(m.n);
     this.tq = cvec(m.q);
     this.alpha = cvec(m.n);
     this.rhs = cvec(m.n + 1);
@@ -336,9 +367,40 @@ class BlockSamples {
     const { m, beta, tq, alpha, rhs } = this;
     const { n, p, l, model } = m;
     const { u, v, sigma } = model.svd;
-    // 1. β = (I − P) ΔT w, α = S^{-½} V_nᵀ ΔTᵀ x'.
+    // 1. t = ΔT w and, in one pass over U_n, e = U↑ᵀ t↑, c = U_nᵀ t = e + U_lastᵀ t_last and
+    //    d = U↑ᵀ t↓. With β = (I − P)t = t − U c:
+    //    U↑ᵀ(β↓ − μβ↑) = d − μ e − (G↓ − μ G↑) c, G↓ = U↑ᵀU↓ and G↑ = U↑ᵀU↑ precomputed — so β
+    //    itself is needed only in its first block row.
     op.times(m.w.re, m.w.im, beta.re, beta.im);
-    projectOut(u, p, n, beta);
+    const { cRe, cIm, dRe, dIm, eRe, eIm } = this;
+    for (let k = 0; k < n; k++) {
+      let cr = 0;
+      let ci = 0;
+      let dr = 0;
+      let di = 0;
+      const col = k * p;
+      for (let i = 0; i < p - l; i++) {
+        const uu = u[col + i] as number;
+        cr += uu * (beta.re[i] as number);
+        ci += uu * (beta.im[i] as number);
+        dr += uu * (beta.re[i + l] as number);
+        di += uu * (beta.im[i + l] as number);
+      }
+      let lr = 0;
+      let li = 0;
+      for (let i = p - l; i < p; i++) {
+        const uu = u[col + i] as number;
+        lr += uu * (beta.re[i] as number);
+        li += uu * (beta.im[i] as number);
+      }
+      eRe[k] = cr;
+      eIm[k] = ci;
+      cRe[k] = cr + lr;
+      cIm[k] = ci + li;
+      dRe[k] = dr;
+      dIm[k] = di;
+    }
+    // α = S^{-½} V_nᵀ ΔTᵀ x'.
     op.transposeTimes(m.x.re, m.x.im, tq.re, tq.im);
     for (let k = 0; k < n; k++) {
       let sr = 0;
@@ -353,18 +415,21 @@ class BlockSamples {
       alpha.re[k] = sr * s;
       alpha.im[k] = si * s;
     }
-    // 2. y = α + O↑ᵀ(β↓ − μβ↑), O↑ᵀ = S^½ U↑ᵀ; then d = ΔAψ = R_n⁻¹ R_n⁻ᵀ y.
+    // 2. y = α + S^½ U↑ᵀ(β↓ − μβ↑); then d = ΔAψ = R_n⁻¹ R_n⁻ᵀ y.
     const [mr, mi] = m.mu;
     for (let k = 0; k < n; k++) {
-      let sr = 0;
-      let si = 0;
-      const col = k * p;
-      for (let i = 0; i < p - l; i++) {
-        const br = (beta.re[i + l] as number) - (mr * (beta.re[i] as number) - mi * (beta.im[i] as number));
-        const bi = (beta.im[i + l] as number) - (mr * (beta.im[i] as number) + mi * (beta.re[i] as number));
-        const uu = u[col + i] as number;
-        sr += uu * br;
-        si += uu * bi;
+      const er = eRe[k] as number;
+      const ei = eIm[k] as number;
+      let sr = (dRe[k] as number) - (mr * er - mi * ei);
+      let si = (dIm[k] as number) - (mr * ei + mi * er);
+      for (let j = 0; j < n; j++) {
+        const gd = m.gDown[k * n + j] as number;
+        const gu = m.gUp[k * n + j] as number;
+        const cr = cRe[j] as number;
+        const ci = cIm[j] as number;
+        // − (G↓ − μ G↑) c
+        sr -= gd * cr - gu * (mr * cr - mi * ci);
+        si -= gd * ci - gu * (mr * ci + mi * cr);
       }
       const s = Math.sqrt(sigma[k] as number);
       rhs.re[k] = (alpha.re[k] as number) + s * sr;
@@ -398,9 +463,10 @@ class BlockSamples {
       let sr = beta.re[c] as number;
       let si = beta.im[c] as number;
       for (let k = 0; k < n; k++) {
-        const cc = (u[k * p + c] as number) * Math.sqrt(sigma[k] as number);
-        sr += cc * (rhs.re[k] as number);
-        si += cc * (rhs.im[k] as number);
+        const uc = u[k * p + c] as number;
+        const cc = uc * Math.sqrt(sigma[k] as number);
+        sr += cc * (rhs.re[k] as number) - uc * (cRe[k] as number);
+        si += cc * (rhs.im[k] as number) - uc * (cIm[k] as number);
       }
       dphi.re[c] = sr;
       dphi.im[c] = si;
