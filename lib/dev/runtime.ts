@@ -198,14 +198,16 @@ export class DevRuntime {
     for (const pipeline of deployment.pipelines) {
       for (const stage of pipeline.stages.filter((s) => s.compute.kind === 'lambda')) {
         const queues = deployment.topology.stageQueues(pipeline.name, stage.name);
+        const runner = stages.runner(pipeline, stage);
         running.push(
           started(
             new SqsEventSource({
               name: `${pipeline.name}-${stage.name}`,
               queue: backend.queue,
               queues: [...queues.lanes].reverse(),
+              interrupt: () => runner.interrupt('The dev runtime is stopping.'),
               handler: createStageHandler({
-                runner: stages.runner(pipeline, stage),
+                runner,
                 queue: backend.queue,
                 events: stages.backend.events,
                 logger,

@@ -194,6 +194,7 @@ export class Deployment {
       jobs: this.jobs,
       clock: this.clock,
       logger: this.logger,
+      onSubscribed: (tenantId) => this.events.invalidate(tenantId),
     });
   }
 
