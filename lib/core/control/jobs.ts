@@ -228,7 +228,7 @@ export class JobService {
     };
     // The message first: if the create then fails, it is an orphan the runner drops.
     await this.#o.backend.queue.send(this.#o.topology.queueFor(pipeline.name, entry, req.priority), [
-      { body },
+      { body, group: caller.tenantId },
     ]);
     try {
       await this.#o.backend.store.createJob(job);
@@ -555,7 +555,7 @@ export class JobService {
     const pipeline = this.#o.topology.pipelines.get(job.pipeline);
     const { retry_at: _stale, ...clean } = next;
     await this.#o.backend.queue.send(this.#o.topology.queueFor(job.pipeline, stage, job.priority), [
-      { body: serializeEnvelope(envelopeOf(clean), pipeline?.contractLimitBytes) },
+      { body: serializeEnvelope(envelopeOf(clean), pipeline?.contractLimitBytes), group: job.tenant_id },
     ]);
     const store = this.#o.backend.store;
     const result =
