@@ -45,6 +45,7 @@ import {
   SubmitRequestSchema,
   WaitTimeoutError,
 } from './job-requests.js';
+import { type LimitsConfig, SubmitLimiter } from './limits.js';
 import { Reconciler, type ReconcilerOptions } from './reconciler.js';
 
 export interface JobServiceOptions {
@@ -60,6 +61,8 @@ export interface JobServiceOptions {
   readonly retentionS?: number;
   /** The reconciler's knobs. */
   readonly reconcile?: ReconcilerOptions;
+  /** Per-tenant limits (submit rate). @default none */
+  readonly limits?: LimitsConfig;
 }
 
 function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -114,6 +117,7 @@ export class JobService {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #events: EventPolicy;
+  readonly #limiter: SubmitLimiter;
   readonly holdControl: HoldControl;
   readonly reconciler: Reconciler;
 
@@ -122,6 +126,7 @@ export class JobService {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger).child({ component: 'jobs' });
     this.#events = options.events ?? new EventPolicy({ store: options.backend.store, clock: this.#clock });
+    this.#limiter = new SubmitLimiter(options.backend.store, this.#clock, options.limits);
     this.holdControl = new HoldControl({
       store: options.backend.store,
       clock: this.#clock,
@@ -197,6 +202,7 @@ export class JobService {
         return { job: repeated, created: false };
       }
     }
+    await this.#limiter.take(caller.tenantId);
     const now = this.#clock.now();
     const jobId = req.job_id ?? randomUUID();
     const envelope: JobEnvelope = {
