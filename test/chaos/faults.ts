@@ -62,6 +62,7 @@ export class FaultInjector {
   /** The calls faults hit. */
   readonly fired: string[] = [];
   #crashed = false;
+  #armed = true;
   readonly #plan: FaultPlan;
   readonly #onCrash: () => void;
 
@@ -72,6 +73,11 @@ export class FaultInjector {
 
   get crashed(): boolean {
     return this.#crashed;
+  }
+
+  /** No more faults from now on (a crashed worker stays dead). */
+  disarm(): void {
+    this.#armed = false;
   }
 
   /** The backend as this worker sees it. */
@@ -123,7 +129,7 @@ export class FaultInjector {
 
   #due(label: string): FaultKind | undefined {
     this.calls.push(label);
-    return this.#plan(this.calls.length, label);
+    return this.#armed ? this.#plan(this.calls.length, label) : undefined;
   }
 
   #fail(label: string, kind: FaultKind): never {

@@ -140,6 +140,10 @@ export async function judge(
     v.stuck++;
     v.details.push(`stuck: ${unsettled}`);
   }
+  for (const anomaly of world.anomalies) {
+    v.stuck++;
+    v.details.push(anomaly);
+  }
   const onBus = new Set(world.bus.map((e) => e.event_id));
   for (const jobId of expected.keys()) {
     const job = await world.job(jobId);

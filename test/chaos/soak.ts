@@ -78,7 +78,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       // Keep the backlog bounded, as a producer behind an API would be.
       while ((await world.messagesLeft()) > 4 * width) await sleep(20);
     }
-    const unsettled = await world.settle(expected);
+    // Faults stop, then the system must heal on its own.
+    const unsettled = await world.settle(expected, { calm: true });
     const verdict = await judge(world, expected, unsettled);
     for (const line of verdict.details.slice(0, 20)) options.onProgress?.(`  FAIL ${line}`);
     const fired = world.fired;

@@ -86,11 +86,14 @@ export class World {
   readonly effects: Effects = new Map();
   readonly injectors: FaultInjector[] = [];
   readonly #first: FaultPlan;
-  readonly #later: FaultPlan;
+  #later: FaultPlan;
   readonly #pipeline: Pipeline;
   #current: Runtime | undefined;
   #replacing: Promise<void> | undefined;
   readonly #retired: Runtime[] = [];
+  readonly #stopping: Promise<boolean>[] = [];
+  /** What went wrong in the harness's own view (a worker that would not stop). */
+  readonly anomalies: string[] = [];
   /** The deployment read without faults, to judge a run (as an operator's console would). */
   readonly observer: Deployment;
 
@@ -161,16 +164,30 @@ export class World {
     return runtime;
   }
 
-  /** A worker died: stop what is left of it and, if it was serving, start another. */
+  /** A worker died: if it was serving, another starts at once; what is left of it is stopped. */
   #crashed(dead: Runtime | undefined): void {
     if (dead === undefined) return;
     this.#retired.push(dead);
     const previous = this.#replacing ?? Promise.resolve();
     this.#replacing = previous.then(async () => {
-      await dead.stop({ timeoutMs: 50 }).catch(() => undefined);
       if (this.#current === dead || this.#current === undefined)
         this.#current = await this.#runtime(this.#later);
     });
+    // A dead worker's stop must end (its calls all fail at once); one that hangs is reported.
+    const stopped = dead.stop({ timeoutMs: 50 }).then(
+      () => true,
+      () => true,
+    );
+    this.#stopping.push(stopped);
+    const timer = setTimeout(() => this.anomalies.push('a crashed worker did not stop within 10 s'), 10_000);
+    timer.unref();
+    void stopped.then(() => clearTimeout(timer));
+  }
+
+  /** Faults stop: no worker, present or future, fails a call any more. */
+  calm(): void {
+    this.#later = atPoint(undefined);
+    for (const injector of this.injectors) injector.disarm();
   }
 
   /** An API client's call: retried while it fails for a transient reason (as the typed client does). */
@@ -218,7 +235,11 @@ export class World {
    * Lets the system heal: runs the upkeep (reconciler, hold sweep) until every job is in one of
    * its expected states and no message is left, or the bound passes.
    */
-  async settle(expected: ReadonlyMap<string, readonly JobStatus[]>): Promise<string | undefined> {
+  async settle(
+    expected: ReadonlyMap<string, readonly JobStatus[]>,
+    options: { readonly calm?: boolean } = {},
+  ): Promise<string | undefined> {
+    if (options.calm === true) this.calm();
     await this.#replacing;
     const deadline = Date.now() + SETTLE_BOUND_MS;
     let why = 'not checked';
@@ -244,9 +265,8 @@ export class World {
 
   async stop(): Promise<void> {
     await this.#replacing;
-    for (const runtime of [...this.#retired, this.#current]) {
-      await runtime?.stop({ timeoutMs: 100 }).catch(() => undefined);
-    }
+    await this.#current?.stop({ timeoutMs: 100 }).catch(() => undefined);
+    await Promise.race([Promise.all(this.#stopping), sleep(10_000)]);
     await this.inner.events.flush().catch(() => undefined);
   }
 }
