@@ -25,6 +25,7 @@ import { ServiceFunction } from './service-function.js';
 import type { DeployedStage, ServiceResources } from './service-resources.js';
 import { JobsState } from './state.js';
 import { Storage } from './storage.js';
+import { TenantAccess } from './tenant-access.js';
 import { WorkerCluster } from './worker-cluster.js';
 
 export interface StagecoachStackProps extends StackProps {
@@ -42,7 +43,7 @@ export interface StagecoachStackProps extends StackProps {
  * One Stagecoach deployment: a queue, DLQ and consumer per stage of every pipeline (Lambda or
  * Fargate by the stage's compute), the jobs and connections tables, the event bus with its archive
  * and the WebSocket fan-out, the HTTP and WebSocket APIs behind Cognito, the storage bucket, the
- * dead-letter handler, the hold sweeper, and alarms with a dashboard. Environment-agnostic: no
+ * dead-letter handler, the upkeep (hold sweeper and reconciler), and alarms with a dashboard. Environment-agnostic: no
  * account or region is looked up.
  */
 export class StagecoachStack extends Stack {
@@ -67,6 +68,8 @@ export class StagecoachStack extends Stack {
   readonly cluster: ecs.Cluster | undefined;
   /** The VPC, cluster and endpoints of the Fargate stages, when there are any. */
   readonly workers: WorkerCluster | undefined;
+  /** The role of tenant-scoped sessions (dynamodb:LeadingKeys, the tenant's S3 prefix). */
+  readonly tenantAccess: TenantAccess;
   /** Each bus rule's target's dead-letter queue, by rule. */
   readonly undelivered: ReadonlyMap<string, sqs.Queue>;
 
@@ -222,6 +225,13 @@ export class StagecoachStack extends Stack {
     for (const deployed of allStages) deployed.queues.grantSend(api);
     // GET /queues reads every stage's depths, the dead-letter queues' included.
     for (const deployed of allStages) deployed.queues.grantReadDepth(api);
+    // A tenant's session: the API function's calls on behalf of one tenant, scoped by IAM.
+    this.tenantAccess = new TenantAccess(this, 'TenantAccess', {
+      jobsTable: this.state.jobsTable,
+      bucket: this.storage.bucket,
+      principals: [api],
+    });
+    this.httpApi.handler.function.addEnvironment(ENV.tenantRoleArn, this.tenantAccess.role.roleArn);
 
     // WebSocket API and the fan-out from the bus to its connections.
     this.liveApi = new LiveWebSocketApi(this, 'LiveApi', {
@@ -277,17 +287,18 @@ export class StagecoachStack extends Stack {
     this.state.grantJobsReadWrite(this.deadLetters.role);
     this.lifecycleEvents.grantPublish(this.deadLetters.role);
 
-    // Hold sweeper: every minute, re-queues the jobs of expired holds.
+    // Upkeep: every minute, re-queues the jobs of expired holds and re-sends lost messages (reconciler).
     this.sweeper = new ServiceFunction(this, 'Sweeper', {
       entry: 'sweeper.ts',
-      description: 'Stagecoach hold sweeper: releases jobs whose hold has expired',
+      description:
+        'Stagecoach upkeep: releases jobs of expired holds, re-sends messages the reconciler finds lost',
       timeout: Duration.seconds(60),
       environment: resources.environment,
       ...reservedFor(config, 'sweeper'),
       ...logging,
     });
     new events.Rule(this, 'SweepSchedule', {
-      description: 'Runs the Stagecoach hold sweeper every minute',
+      description: 'Runs the Stagecoach upkeep (hold sweeper, reconciler) every minute',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [
         new targets.LambdaFunction(this.sweeper.function, {

@@ -165,6 +165,43 @@ describe('StagecoachStack (the deployed pipelines)', () => {
       expect([...allowed.keys()].some((action) => action.includes('*'))).toBe(false);
     });
 
+    it("gives the API function a tenant-scoped session role: the table by leading key, the tenant's prefix", () => {
+      // Prepare
+      const session = logicalId(stack.tenantAccess.role);
+      const api = logicalId(stack.httpApi.handler.role);
+
+      // Act
+      const allowed = permissionsOf(template, session);
+
+      // Assess: the API may assume it (with its tenant tag), and learns its ARN from the environment
+      expect(permissionsOf(template, api).get('sts:TagSession')).toEqual(new Set([session]));
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [api, 'Arn'] },
+        Environment: {
+          Variables: Match.objectLike({ [ENV.tenantRoleArn]: { 'Fn::GetAtt': [session, 'Arn'] } }),
+        },
+      });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: session }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'TenantItems',
+              Condition: {
+                'ForAllValues:StringLike': {
+                  'dynamodb:LeadingKeys': [`\${aws:PrincipalTag/tenant}`, `\${aws:PrincipalTag/tenant}#*`],
+                },
+              },
+            }),
+          ]),
+        },
+      });
+      expect(allowed.has('dynamodb:Scan')).toBe(false);
+      expect([...(allowed.get('s3:GetObject') ?? [])]).toEqual([
+        `${logicalId(stack.storage.bucket)}/tenants/\${aws:PrincipalTag/tenant}/*`,
+      ]);
+    });
+
     it('uses no AWS managed policy on any function role', () => {
       const functions = template.findResources('AWS::Lambda::Function');
       const roles = template.findResources('AWS::IAM::Role');
