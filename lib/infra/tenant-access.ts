@@ -49,7 +49,7 @@ export interface TenantAccessProps {
  * a request for tenant A away from tenant B's items.
  *
  * Tenant ids must not contain `#`, `*` or `?`: `a#*` would match tenant `a#b`'s keys, and the
- * wildcards would widen the pattern. The token vendor refuses such ids before it assumes the role.
+ * wildcards would widen the pattern. Whatever vends sessions must refuse such ids first.
  */
 export class TenantAccess extends Construct {
   readonly role: iam.Role;
