@@ -60,7 +60,7 @@ export class TenantAccess extends Construct {
     if (first === undefined)
       throw new Error('TenantAccess: give at least one principal that vends tenant sessions');
     this.role = new iam.Role(this, 'Role', {
-      description: 'Stagecoach: one tenant’s items and objects, by the session’s tenant tag',
+      description: "Stagecoach: one tenant's items and objects, by the session's tenant tag",
       assumedBy: tenantSessionPrincipal(first),
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
     });
