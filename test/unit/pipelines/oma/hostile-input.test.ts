@@ -84,7 +84,7 @@ describe('CSV errors of a binary file', () => {
   it('show no control or undecodable character and stay short', async () => {
     // Prepare: rows whose second cell is 200 bytes of binary (no delimiter or newline in it).
     const binary = (): Buffer =>
-      randomBytes(200).map((b) => (b === 0x0a || b === 0x0d || b === 0x2c ? 0x00 : b));
+      Buffer.from(randomBytes(200).map((b) => (b === 0x0a || b === 0x0d || b === 0x2c ? 0x00 : b)));
     const rows = Array.from({ length: 300 }, (_, i) => `${i / 100},${i % 7}`).join('\n');
     // Act: one in the sampled head of the file, one past it (read while streaming).
     const inHead = await readCsv(Readable.from([Buffer.from('time,a\n0,1\n0.01,'), binary()])).catch(
