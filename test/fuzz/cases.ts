@@ -377,6 +377,25 @@ const MUTATIONS: readonly (readonly [number, Mutation])[] = [
     },
   ],
   [
+    3,
+    (rng, d) => {
+      const key = rng.pick([
+        '',
+        ' ',
+        'x'.repeat(256),
+        'x'.repeat(10_000),
+        'two words',
+        '%ZZ',
+        '../..',
+        'invoice-1001',
+        'tenant-b-key',
+        '{"$ne":null}',
+      ]);
+      d.headers['idempotency-key'] = key;
+      d.notes.push(`Idempotency-Key '${key.slice(0, 20)}'`);
+    },
+  ],
+  [
     1,
     (rng, d) => {
       d.raw = Buffer.alloc(API_LIMITS.httpBodyBytes + rng.int(1, 1024), 0x20);
@@ -439,6 +458,13 @@ export function rawCase(rng: Prng, t: FuzzTargets): RawCase {
       'body shorter than its length',
       `POST /jobs HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 500\r\n\r\n{"pipeline":"wordcount"}`,
     ],
+    ...(['a\u0001b', 'caf\u00e9-\u00ff'] as const).map((key): [string, string] => {
+      const body = '{"pipeline":"wordcount","params":{"document_id":"r1","text":"raw"}}';
+      return [
+        `Idempotency-Key ${key.charCodeAt(1) < 0x20 ? 'with a control byte' : 'of non-ASCII bytes'}`,
+        `POST /jobs HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nIdempotency-Key: ${key}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      ];
+    }),
     ['huge header', `GET /jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
     ['obsolete line folding', `GET /jobs HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n`],
     ['absolute form', `GET http://evil.example/jobs HTTP/1.1\r\nHost: x\r\n${auth}\r\n`],

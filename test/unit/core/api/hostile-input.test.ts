@@ -101,6 +101,43 @@ describe('the HTTP router', () => {
     expect(errorOf(paramsDeep).message).toContain('the limit is 32 levels');
     expect((await runtime.jobs.list(caller)).items).toEqual([]);
   });
+
+  it('keeps Idempotency-Keys per tenant and refuses a malformed one with 400 naming the header', async () => {
+    // Prepare
+    const other = { tenantId: 't2' };
+    const submit = (who: typeof caller, key: string, doc: string) =>
+      api.handle({
+        method: 'POST',
+        path: '/jobs',
+        query: {},
+        headers: { 'idempotency-key': key },
+        body: JSON.stringify({ pipeline: 'docs', params: { doc } }),
+        caller: who,
+      });
+    // Act
+    const squatted = await submit(other, 'invoice-1001', 'theirs');
+    const mine = await submit(caller, 'invoice-1001', 'mine');
+    const repeat = await submit(caller, 'invoice-1001', 'mine');
+    const changed = await submit(caller, 'invoice-1001', 'changed');
+    const malformed = await Promise.all(
+      ['', 'x'.repeat(256), 'two words', 'caf\u00e9', 'a\u0000b'].map((key) => submit(caller, key, 'mine')),
+    );
+    // Assess
+    // Tenant t2 using the key first neither stops t1 from using it nor tells t1 it was used.
+    expect([squatted.status, mine.status, repeat.status, changed.status]).toEqual([201, 201, 200, 409]);
+    const id = (mine.body as { job_id: string }).job_id;
+    expect((squatted.body as { job_id: string }).job_id).toBe(id);
+    expect(errorOf(changed).message).toContain('params doc');
+    expect(errorOf(changed).message).not.toContain('theirs');
+    expect((await runtime.jobs.get(id, other)).params).toEqual({ doc: 'theirs' });
+    expect((await runtime.jobs.get(id, caller)).params).toEqual({ doc: 'mine' });
+    for (const response of malformed) {
+      expect(response.status).toBe(400);
+      expect(errorOf(response)).toMatchObject({ code: 'BAD_IDEMPOTENCY_KEY' });
+      expect(errorOf(response).message).toContain('Idempotency-Key');
+    }
+    expect((await runtime.jobs.list(caller)).items.map((j) => j.job_id)).toEqual([id]);
+  });
 });
 
 describe('the live API', () => {
