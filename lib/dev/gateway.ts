@@ -225,14 +225,10 @@ export class LocalGateway {
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-allow-headers', 'authorization, content-type');
     res.setHeader('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204).end();
-      return;
-    }
-    if (url.pathname === '/health') return this.#json(res, 200, { ok: true });
-    if (await serveConsole(req, res, url)) return;
-    if (url.pathname.startsWith('/@connections/')) return this.#connections(req, res, url);
-    if (url.pathname.startsWith('/blobs/') && this.#o.blobs !== undefined) {
+    const preflight = req.method === 'OPTIONS';
+    // These two read their bodies themselves, within their own limits.
+    if (url.pathname.startsWith('/@connections/') && !preflight) return this.#connections(req, res, url);
+    if (url.pathname.startsWith('/blobs/') && this.#o.blobs !== undefined && !preflight) {
       return serveBlob(req, res, url, {
         ...this.#o.blobs,
         logger: this.#o.logger,
@@ -240,9 +236,17 @@ export class LocalGateway {
         idleTimeoutMs: this.#limits.uploadIdleTimeoutMs,
       });
     }
-    // The body is read within its limits before anyone looks at the token.
+    // Every other body — even one sent to a route that takes none (a preflight, /health, the
+    // console) — is read within its limits before anyone looks at the token or answers: a client
+    // still sending gets its answer (413 over the limit), not a connection closed under it.
     const read = await readLimitedBody(req, this.#limits.httpBodyBytes, this.#limits.bodyTimeoutMs);
     if (!read.ok) return refuse(req, res, read.refusal);
+    if (preflight) {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === '/health') return this.#json(res, 200, { ok: true });
+    if (await serveConsole(req, res, url)) return;
     const body = read.body.toString('utf8');
     const caller = this.#o.tokens.fromHeader(req.headers.authorization);
     const result = await this.#o.http(this.#event(req, url, body, caller));

@@ -201,6 +201,23 @@ describe('stagecoach dev: hostile HTTP requests are refused before they cost any
     expect(await snapshot(runtime.backend, TENANTS)).toBe(before);
   });
 
+  it('applies the body limit to routes that take no body too (a preflight, /health, the console)', async () => {
+    const over = Buffer.alloc(API_LIMITS.httpBodyBytes + 1, 0x20);
+    for (const [method, path] of [
+      ['OPTIONS', '/jobs'],
+      ['OPTIONS', '/blobs/x'],
+      ['GET', '/health'],
+      ['GET', '/'],
+    ] as const) {
+      const response = await rawRequest(runtime.url, { method, path, body: over, chunked: true });
+      expect(response.status, `${method} ${path}`).toBe(413);
+    }
+    // Within the limit, a preflight is answered as ever.
+    expect((await rawRequest(runtime.url, { method: 'OPTIONS', path: '/jobs', body: '{}' })).status).toBe(
+      204,
+    );
+  });
+
   it('cuts off a client that is slow to send its headers or its body', async () => {
     // Each connection is only ended by the server, after the limits the gateway was given.
     const slowHeaders = await rawBytes(runtime.url, 'GET /jobs HTTP/1.1\r\nHost: x\r\n', { keepOpen: true });

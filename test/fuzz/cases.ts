@@ -554,16 +554,17 @@ export function wsCase(rng: Prng, t: FuzzTargets): WsCase {
   };
 }
 
-/** The cases of one run, in order: generating them needs no server, so any one can be replayed. */
-export function generateCases(rng: Prng, t: FuzzTargets, count: number): FuzzCase[] {
-  const cases: FuzzCase[] = [];
+/**
+ * The cases of one run, in order: generating them needs no server, so any one can be replayed. They
+ * are made one at a time, so a long run holds one case's bodies (up to 10 MiB) at once, not all.
+ */
+export function* generateCases(rng: Prng, t: FuzzTargets, count: number): Generator<FuzzCase> {
   for (let i = 0; i < count; i++) {
     const kind = rng.weighted<'http' | 'raw' | 'ws'>([
       [78, 'http'],
       [7, 'raw'],
       [15, 'ws'],
     ]);
-    cases.push(kind === 'http' ? httpCase(rng, t) : kind === 'raw' ? rawCase(rng, t) : wsCase(rng, t));
+    yield kind === 'http' ? httpCase(rng, t) : kind === 'raw' ? rawCase(rng, t) : wsCase(rng, t);
   }
-  return cases;
 }

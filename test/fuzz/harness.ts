@@ -104,7 +104,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       return `${await snapshot(runtime.backend, TENANTS)}|${JSON.stringify(records)}`;
     };
     let run = 0;
-    for (const [index, c] of cases.entries()) {
+    let index = -1;
+    for (const c of cases) {
+      index += 1;
       if (options.only !== undefined && index !== options.only) continue;
       run += 1;
       const before = await state();

@@ -41,7 +41,12 @@ export function rawRequest(baseUrl: string, r: RawRequest): Promise<RawResponse>
         method: r.method,
         path: r.path,
         headers: {
-          ...(body === undefined || r.chunked ? {} : { 'content-length': String(body.length) }),
+          // Chunked is said outright: Node's client sends a GET's or an OPTIONS' body unframed otherwise.
+          ...(body === undefined
+            ? {}
+            : r.chunked
+              ? { 'transfer-encoding': 'chunked' }
+              : { 'content-length': String(body.length) }),
           ...r.headers,
         },
         agent: false,
