@@ -37,8 +37,10 @@ process.stdout.write('outcome                         count\n');
 for (const [key, n] of rows) process.stdout.write(`${key.padEnd(30)} ${String(n).padStart(6)}\n`);
 const serverErrors = rows.filter(([k]) => /^(http|raw) 5\d\d$/.test(k)).reduce((sum, [, n]) => sum + n, 0);
 const perSecond = report.cases / seconds;
+// The server runs in this process: its peak memory is the run's.
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 process.stdout.write(
-  `${report.cases} cases in ${seconds.toFixed(1)} s (${perSecond.toFixed(0)} cases/s): ${serverErrors} 5xx, ${report.violations.length} violation(s), final job ${report.finalJob}\n`,
+  `${report.cases} cases in ${seconds.toFixed(1)} s (${perSecond.toFixed(0)} cases/s, peak RSS ${peakRssMb} MB): ${serverErrors} 5xx, ${report.violations.length} violation(s), final job ${report.finalJob}\n`,
 );
 for (const v of report.violations) {
   process.stdout.write(
@@ -51,6 +53,7 @@ process.stdout.write(
     cases: report.cases,
     seconds: Number(seconds.toFixed(1)),
     cases_per_s: Number(perSecond.toFixed(1)),
+    peak_rss_mb: peakRssMb,
     counts: report.counts,
     violations: report.violations.length,
     server_errors: serverErrors,
