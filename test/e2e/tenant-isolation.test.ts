@@ -209,6 +209,46 @@ describe("tenant B cannot reach tenant A's objects through any stage", () => {
     },
   );
 
+  it('a MULTI_SETUP analysis cannot name A’s datasets as its setups', async () => {
+    // Prepare
+    const before = await objectsOfA();
+    const multi = (dataset: string) => ({
+      structure_id: 'bridge',
+      analysis_id: 'stolen-multi',
+      type: 'MULTI_SETUP',
+      parameters: {
+        setups: [
+          { analysis_id: 's1', reference_channels: [0] },
+          { analysis_id: 's2', reference_channels: [0] },
+        ],
+      },
+      setups: ['s1', 's2'].map((name) => ({
+        name,
+        analysis_id: name,
+        dataset_key: dataset,
+        reference_channels: [0],
+      })),
+    });
+    const nowhere = await attempt('oma', 'analyze', multi(`${a.dataset}.nowhere`));
+    // Act
+    const outcomes = [];
+    for (const form of hostileForms(a.dataset)) {
+      outcomes.push({ form, ...(await attempt('oma', 'analyze', multi(form))) });
+    }
+    // Assess
+    expect(nowhere.code).toBe('NOT_FOUND');
+    for (const outcome of outcomes) {
+      if (outcome.status === 201) {
+        expect(outcome.job?.status, outcome.form).toBe('FAILED');
+        expect(outcome.code, outcome.form).toBe('NOT_FOUND');
+        expect(outcome.message, outcome.form).toBe(nowhere.message);
+      } else {
+        expect(outcome.status, outcome.form).toBe(400);
+      }
+    }
+    expect(await objectsOfA()).toEqual(before);
+  });
+
   it('a replay cannot point a failed job at A’s object either', async () => {
     // Prepare
     const before = await objectsOfA();
