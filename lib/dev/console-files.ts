@@ -62,7 +62,14 @@ export async function serveConsole(
     res.end(file === 'index.html' ? NOT_BUILT : '');
     return true;
   }
-  const full = normalize(join(dir, decodeURIComponent(file)));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(file);
+  } catch {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('malformed percent-encoding in the path');
+    return true;
+  }
+  const full = normalize(join(dir, decoded));
   if (!full.startsWith(`${dir}${sep}`)) return false;
   try {
     const body = await readFile(full);

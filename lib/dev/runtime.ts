@@ -8,7 +8,7 @@ import {
   routeBusToQueue,
 } from '../adapters/aws/index.js';
 import { createMemoryBackend, LocalUrlSigner, type MemoryBackend } from '../adapters/memory/index.js';
-import type { LiveFanout, Service } from '../core/api/index.js';
+import type { ApiLimits, LiveFanout, Service } from '../core/api/index.js';
 import { dispatchToListeners } from '../core/api/index.js';
 import type { JobService } from '../core/control/index.js';
 import type { Topology } from '../core/engine/index.js';
@@ -52,6 +52,8 @@ export interface DevRuntimeOptions {
   readonly logger?: Logger;
   /** The claim holding the tenant, as in the deployed API. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
+  /** The gateway's limits (lib/core/api/limits.ts), for a test that needs them small. */
+  readonly limits?: Partial<ApiLimits>;
 }
 
 interface Running {
@@ -190,6 +192,7 @@ export class DevRuntime {
               close: (id: string) => memory?.live.unregister(id),
             },
           }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
       logger,
     });
     await gateway.start();

@@ -53,6 +53,32 @@ export class InvalidOptionError extends OmaError {
   }
 }
 
+/** Most characters of a quoted cell, and of a whole problem, that a CSV error message shows. */
+const MAX_CELL_CHARS = 40;
+const MAX_PROBLEM_CHARS = 300;
+
+/**
+ * A problem as a message may show it, whatever the file held: a quoted cell cut to 40 characters,
+ * control characters, U+FFFD (bytes that are not UTF-8) and lone surrogates written as escapes, the
+ * whole at most 300 characters. A binary file's "cell" is then a short line of escapes, never raw
+ * bytes in a log, a terminal or an analysis record.
+ */
+export function printableProblem(problem: string): string {
+  const cut = problem.replace(
+    /'([^']{41,})'/gs,
+    (_all, cell: string) => `'${[...cell].slice(0, MAX_CELL_CHARS).join('')}…'`,
+  );
+  let out = '';
+  for (const ch of cut) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (code === 0xfffd || (code >= 0xd800 && code <= 0xdfff)) out += `\\u{${code.toString(16)}}`;
+    else out += ch;
+    if (out.length > MAX_PROBLEM_CHARS) return `${out.slice(0, MAX_PROBLEM_CHARS)}…`;
+  }
+  return out;
+}
+
 /** A CSV file that cannot be read as a multichannel measurement; names the line and column. */
 export class CsvFormatError extends OmaError {
   /** 1-based line number in the file, or 0 when the problem is not tied to one line. */
@@ -61,7 +87,7 @@ export class CsvFormatError extends OmaError {
   readonly column: number;
   constructor(line: number, column: number, problem: string) {
     const where = line > 0 ? (column > 0 ? `line ${line}, column ${column}: ` : `line ${line}: `) : '';
-    super('CSV_FORMAT', `${where}${problem}`, { context: { line, column } });
+    super('CSV_FORMAT', `${where}${printableProblem(problem)}`, { context: { line, column } });
     this.line = line;
     this.column = column;
   }

@@ -46,7 +46,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     ...Array.from({ length: 9 }, () => 'lost-reply' as const),
     'crash',
   ]);
-  const world = await new World(plan, { later: plan, stages: 4 }).start();
+  const world = await new World(plan, { later: plan, stages: 4, concurrency: 50 }).start();
   const expected = new Map<string, readonly JobStatus[]>();
   let duplicates = 0;
   try {
@@ -74,7 +74,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
           }
         }),
       );
-      if ((i / width) % 10 === 9) options.onProgress?.(`soak: ${i + width} of ${ids.length} submitted`);
+      if ((i / width) % 5 === 4) options.onProgress?.(`soak: ${i + width} of ${ids.length} submitted`);
       // Keep the backlog bounded, as a producer behind an API would be.
       while ((await world.messagesLeft()) > 4 * width) await sleep(20);
     }

@@ -87,6 +87,7 @@ export class World {
   readonly injectors: FaultInjector[] = [];
   readonly #first: FaultPlan;
   #later: FaultPlan;
+  readonly #concurrency: number | undefined;
   readonly #pipeline: Pipeline;
   #current: Runtime | undefined;
   #replacing: Promise<void> | undefined;
@@ -103,11 +104,12 @@ export class World {
    */
   constructor(
     point: FaultPoint | FaultPlan | undefined,
-    options: { readonly later?: FaultPlan; readonly stages?: number } = {},
+    options: { readonly later?: FaultPlan; readonly stages?: number; readonly concurrency?: number } = {},
   ) {
     this.#first = typeof point === 'function' ? point : atPoint(point);
     this.#later = options.later ?? atPoint(undefined);
     this.#pipeline = chainPipeline(this.effects, options.stages);
+    this.#concurrency = options.concurrency;
     this.observer = new Deployment({
       backend: this.inner,
       services: [{ name: 'chaos', pipelines: [this.#pipeline] }],
@@ -157,6 +159,7 @@ export class World {
         cancelGraceMs: 200,
         orphanGraceMs: TIMEOUTS.orphanGraceMs,
         progressIntervalMs: 100,
+        ...(this.#concurrency === undefined ? {} : { concurrency: this.#concurrency }),
       },
     });
     self = runtime;

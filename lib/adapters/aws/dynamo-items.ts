@@ -261,7 +261,15 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+/**
+ * The starting key a cursor carries. With `keys`, the key must have exactly those attributes, each a
+ * non-empty string (every key attribute of the tables is a string): a crafted cursor of another
+ * shape is the caller's mistake (400), never a query DynamoDB refuses (a 5xx).
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  keys?: readonly string[],
+): Record<string, unknown> | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   const bad = () =>
     new ValidationError(`The cursor '${cursor.slice(0, 40)}' is not one this API gave out.`, {
@@ -277,5 +285,14 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   const entries = Object.entries(value);
   if (entries.length === 0 || entries.some(([, v]) => typeof v !== 'string' && typeof v !== 'number'))
     throw bad();
+  if (
+    keys !== undefined &&
+    (entries.length !== keys.length ||
+      entries.some(
+        ([k, v]) => !keys.includes(k) || typeof v !== 'string' || v.length === 0 || v.length > 1_024,
+      ))
+  ) {
+    throw bad();
+  }
   return Object.fromEntries(entries);
 }

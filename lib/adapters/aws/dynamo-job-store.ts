@@ -327,8 +327,11 @@ export class DynamoJobStore implements JobStore {
       ExpressionAttributeValues: x.values,
       ...(filters.length === 0 ? {} : { FilterExpression: filters.join(' AND ') }),
     };
-    const start = decodeCursor(query.cursor);
-    if (start !== undefined && start.tenant_id !== query.tenant_id) {
+    const start = decodeCursor(query.cursor, ['pk', 'sk', 'tenant_id', sortKey]);
+    if (
+      start !== undefined &&
+      (start.tenant_id !== query.tenant_id || !String(start.pk).startsWith(`${query.tenant_id}#`))
+    ) {
       throw new ValidationError('The cursor belongs to another listing.', { code: 'BAD_CURSOR' });
     }
     const found: JobRecord[] = [];
@@ -550,7 +553,7 @@ export class DynamoJobStore implements JobStore {
     readonly cursor?: string;
   }): Promise<Page<DeadLetterRecord>> {
     const pk = keys.deadLetter(query.tenant_id, '').pk;
-    const start = decodeCursor(query.cursor);
+    const start = decodeCursor(query.cursor, ['pk', 'sk']);
     if (start !== undefined && start.pk !== pk) {
       throw new ValidationError('The cursor belongs to another listing.', { code: 'BAD_CURSOR' });
     }

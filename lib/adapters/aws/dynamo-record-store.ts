@@ -114,7 +114,7 @@ export class DynamoRecordStore implements RecordStore {
   ): Promise<Page<StoredRecord>> {
     assertRecordAddress(tenantId, collection, 'x');
     const pk = keys.record(tenantId, collection, '').pk;
-    const start = decodeCursor(query.cursor);
+    const start = decodeCursor(query.cursor, ['pk', 'sk']);
     if (start !== undefined && start.pk !== pk) {
       throw new ValidationError('The cursor belongs to another listing.', { code: 'BAD_CURSOR' });
     }

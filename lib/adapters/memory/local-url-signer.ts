@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Clock, InvalidParamError, systemClock } from '../../core/ports/index.js';
+import { type Clock, InvalidParamError, systemClock, ValidationError } from '../../core/ports/index.js';
 
 export type SignedMethod = 'GET' | 'PUT';
 
@@ -36,7 +36,18 @@ export class LocalUrlSigner {
     const key = url.pathname
       .replace(/^\/blobs\//, '')
       .split('/')
-      .map(decodeURIComponent)
+      .map((segment) => {
+        try {
+          return decodeURIComponent(segment);
+        } catch {
+          throw new ValidationError(
+            'The URL has a malformed percent-encoding; use the URL as it was given.',
+            {
+              code: 'BAD_ENCODING',
+            },
+          );
+        }
+      })
       .join('/');
     const signedMethod = url.searchParams.get('X-Method');
     const expires = Number(url.searchParams.get('X-Expires'));

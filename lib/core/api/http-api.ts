@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import type { Caller } from '../control/job-requests.js';
 import { formatIssues } from '../ports/contract.js';
 import { RateLimitedError, StagecoachError, ValidationError } from '../ports/errors.js';
+import { parseLimitedJson } from '../ports/json-limits.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import { printable } from '../ports/printable.js';
 
 /** A request as any transport delivers it (API Gateway, the local dev server, a test). */
 export interface HttpRequest {
@@ -44,6 +46,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   JOB_EXISTS: 409,
+  BODY_TOO_LARGE: 413,
   INVALID_TRANSITION: 409,
   CONFLICT: 409,
   RATE_LIMITED: 429,
@@ -65,19 +68,41 @@ export class HttpError extends StagecoachError {
   }
 }
 
+/**
+ * A request's JSON body (an empty one is `{}`), after its size and nesting are checked against
+ * {@link JSON_LIMITS}: a refusal is a 400 that names the limit, before anything walks the value.
+ */
 export function parseJsonBody(body: string | undefined): unknown {
   if (body === undefined || body.trim() === '') return {};
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new ValidationError('The request body is not valid JSON.', { code: 'BAD_REQUEST' });
-  }
+  return parseLimitedJson(body, 'The request body');
+}
+
+/**
+ * A path's segments, percent-decoded. A malformed escape (`%ZZ`, a lone `%`, bytes that are not
+ * UTF-8) is the client's mistake: 400, never an exception from deep in a route.
+ */
+export function decodePathSegments(path: string): string[] {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new ValidationError(
+          `The path has a malformed percent-encoding in '${printable(segment, 60)}': write '%' as %25 and encode other bytes as UTF-8 (%XX).`,
+          { code: 'BAD_ENCODING' },
+        );
+      }
+    });
 }
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success)
-    throw new ValidationError(`Invalid ${what}: ${formatIssues(parsed.error)}.`, { code: 'BAD_REQUEST' });
+    throw new ValidationError(`Invalid ${what}: ${printable(formatIssues(parsed.error), 2_000)}.`, {
+      code: 'BAD_REQUEST',
+    });
   return parsed.data;
 }
 
@@ -103,12 +128,13 @@ export class HttpApi {
 
   async handle(request: HttpRequest): Promise<HttpResponse> {
     try {
-      const segments = request.path.split('/').filter(Boolean).map(decodeURIComponent);
+      const segments = decodePathSegments(request.path);
       const matches = this.#routes.flatMap((route) => {
         const params = match(route.segments, segments);
         return params === undefined ? [] : [{ route, params }];
       });
-      if (matches.length === 0) throw new HttpError('ROUTE_NOT_FOUND', `No route for ${request.path}.`);
+      if (matches.length === 0)
+        throw new HttpError('ROUTE_NOT_FOUND', `No route for ${printable(request.path, 200)}.`);
       // A route with literal segments where another has a parameter wins (/jobs/counts over /jobs/:id).
       const found = matches
         .filter((m) => m.route.method === request.method.toUpperCase())
@@ -116,7 +142,7 @@ export class HttpApi {
       if (found === undefined) {
         throw new HttpError(
           'METHOD_NOT_ALLOWED',
-          `${request.method} is not allowed on ${request.path}; use ${matches.map((m) => m.route.method).join(' or ')}.`,
+          `${printable(request.method, 20)} is not allowed on ${printable(request.path, 200)}; use ${matches.map((m) => m.route.method).join(' or ')}.`,
         );
       }
       if (request.caller === undefined) {

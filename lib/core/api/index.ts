@@ -2,6 +2,7 @@
 export * from './fanout.js';
 export * from './http-api.js';
 export * from './job-routes.js';
+export * from './limits.js';
 export * from './listeners.js';
 export * from './live-api.js';
 export * from './ops-routes.js';

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HoldRequestSchema, ReplayRequestSchema, SubmitRequestSchema } from '../control/job-requests.js';
 import type { JobService } from '../control/jobs.js';
-import { ValidationError } from '../ports/errors.js';
+import { IdSchema } from '../ports/contract.js';
+import { JobNotFoundError, type StagecoachError, ValidationError } from '../ports/errors.js';
 import { JOB_STATUSES, type JobRecord } from '../ports/job.js';
+import { printable } from '../ports/printable.js';
 import { parseJsonBody, parseWith, type Route } from './http-api.js';
 
 /** What the API shows of a job: its state, not the worker bookkeeping (lease, version, TTL). */
@@ -11,6 +13,18 @@ export function jobView(job: JobRecord): Record<string, unknown> {
   const { lease: _lease, version: _version, expires_at: _expires, ...view } = job;
   return Object.fromEntries(Object.entries(view).filter(([, value]) => value !== undefined));
 }
+
+/**
+ * The id in a path, when it could name something: an id no job (hold, dead letter) can have is not
+ * found, without asking the store (whose keys have their own limits) and without echoing it raw.
+ */
+export function pathId(value: string | undefined, notFound: (id: string) => StagecoachError): string {
+  const parsed = IdSchema.safeParse(value);
+  if (!parsed.success) throw notFound(printable(value ?? '', 60));
+  return parsed.data;
+}
+
+const jobId = (value: string | undefined): string => pathId(value, (id) => new JobNotFoundError(id));
 
 /**
  * The job id an `Idempotency-Key` stands for when the submit names none: the same key gives the
@@ -66,7 +80,7 @@ const CountsQuerySchema = z.object({
 
 const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1_000).optional(),
-  cursor: z.string().optional(),
+  cursor: z.string().max(2_000).optional(),
 });
 
 const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
@@ -117,14 +131,14 @@ export function jobRoutes(jobs: JobService): Route[] {
     {
       method: 'GET',
       path: '/jobs/:id',
-      handler: async (req, p) => ({ status: 200, body: jobView(await jobs.get(p.id ?? '', req.caller)) }),
+      handler: async (req, p) => ({ status: 200, body: jobView(await jobs.get(jobId(p.id), req.caller)) }),
     },
     {
       method: 'GET',
       path: '/jobs/:id/events',
       handler: async (req, p) => {
         const query = parseWith(PageQuerySchema, req.query, 'query');
-        const page = await jobs.events(p.id ?? '', req.caller, query);
+        const page = await jobs.events(jobId(p.id), req.caller, query);
         return { status: 200, body: { items: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) } };
       },
     },
@@ -133,7 +147,7 @@ export function jobRoutes(jobs: JobService): Route[] {
       path: '/jobs/:id/attempts',
       handler: async (req, p) => ({
         status: 200,
-        body: { items: await jobs.attempts(p.id ?? '', req.caller) },
+        body: { items: await jobs.attempts(jobId(p.id), req.caller) },
       }),
     },
     {
@@ -141,18 +155,18 @@ export function jobRoutes(jobs: JobService): Route[] {
       path: '/jobs/:id/abort',
       handler: async (req, p) => {
         const { reason } = parseWith(AbortSchema, parseJsonBody(req.body), 'abort request');
-        return { status: 202, body: jobView(await jobs.abort(p.id ?? '', req.caller, reason)) };
+        return { status: 202, body: jobView(await jobs.abort(jobId(p.id), req.caller, reason)) };
       },
     },
     {
       method: 'POST',
       path: '/jobs/:id/pause',
-      handler: async (req, p) => ({ status: 202, body: jobView(await jobs.pause(p.id ?? '', req.caller)) }),
+      handler: async (req, p) => ({ status: 202, body: jobView(await jobs.pause(jobId(p.id), req.caller)) }),
     },
     {
       method: 'POST',
       path: '/jobs/:id/resume',
-      handler: async (req, p) => ({ status: 202, body: jobView(await jobs.resume(p.id ?? '', req.caller)) }),
+      handler: async (req, p) => ({ status: 202, body: jobView(await jobs.resume(jobId(p.id), req.caller)) }),
     },
     {
       method: 'POST',
@@ -161,7 +175,7 @@ export function jobRoutes(jobs: JobService): Route[] {
         status: 202,
         body: jobView(
           await jobs.replay(
-            p.id ?? '',
+            jobId(p.id),
             req.caller,
             parseWith(ReplayRequestSchema, parseJsonBody(req.body), 'replay request'),
           ),
@@ -194,7 +208,15 @@ export function jobRoutes(jobs: JobService): Route[] {
       path: '/holds/:id',
       handler: async (req, p) => ({
         status: 200,
-        body: { released: await jobs.clearHold(req.caller, p.id ?? '') },
+        body: {
+          released: await jobs.clearHold(
+            req.caller,
+            pathId(
+              p.id,
+              (id) => new ValidationError(`Hold '${id}' was not found.`, { code: 'HOLD_NOT_FOUND' }),
+            ),
+          ),
+        },
       }),
     },
   ];

@@ -2,17 +2,20 @@ import { z } from 'zod';
 import type { Caller } from '../control/job-requests.js';
 import type { JobService } from '../control/jobs.js';
 import { type Clock, systemClock } from '../ports/clock.js';
+import { IdSchema } from '../ports/contract.js';
 import { StagecoachError } from '../ports/errors.js';
 import { jobTopic, type Topic, tenantTopic } from '../ports/job.js';
 import type { JobStore } from '../ports/job-store.js';
+import { parseLimitedJson } from '../ports/json-limits.js';
 import type { LiveChannel } from '../ports/live-channel.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import { API_LIMITS } from './limits.js';
 
 /** What a client may send on its WebSocket. */
 export const LiveRequestSchema = z.union([
-  z.object({ action: z.literal('subscribe'), job_id: z.string().min(1).max(128) }).strict(),
+  z.object({ action: z.literal('subscribe'), job_id: IdSchema }).strict(),
   z.object({ action: z.literal('subscribe'), stream: z.literal('tenant') }).strict(),
-  z.object({ action: z.literal('unsubscribe'), job_id: z.string().min(1).max(128) }).strict(),
+  z.object({ action: z.literal('unsubscribe'), job_id: IdSchema }).strict(),
   z.object({ action: z.literal('unsubscribe'), stream: z.literal('tenant') }).strict(),
   z.object({ action: z.literal('ping') }).strict(),
 ]);
@@ -87,10 +90,16 @@ export class LiveApi {
     }
     let request: LiveRequest;
     try {
-      const parsed = LiveRequestSchema.safeParse(JSON.parse(body ?? ''));
+      const parsed = LiveRequestSchema.safeParse(
+        parseLimitedJson(body ?? '', 'The message', { maxBytes: API_LIMITS.wsMessageBytes }),
+      );
       if (!parsed.success) throw parsed.error;
       request = parsed.data;
-    } catch {
+    } catch (error) {
+      // A message over a limit is told which one; any other mistake gets the list of what to send.
+      if (error instanceof StagecoachError && error.code.startsWith('JSON_TOO')) {
+        return { type: 'error', code: error.code, message: error.message };
+      }
       return {
         type: 'error',
         code: 'BAD_REQUEST',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { type OperationsOptions, OperationsService } from '../control/operations.js';
+import { NotFoundError } from '../ports/errors.js';
 import { parseWith, type Route } from './http-api.js';
-import { jobView } from './job-routes.js';
+import { jobView, pathId } from './job-routes.js';
 
 const QueuesQuerySchema = z.object({
   window_minutes: z.coerce.number().int().min(1).max(120).optional(),
@@ -53,7 +54,10 @@ export function opsRoutes(options: OperationsOptions): Route[] {
       method: 'POST',
       path: '/dead-letters/:id/redrive',
       handler: async (req, p) => {
-        const { dead_letter_id, job } = await ops.redrive(req.caller, p.id ?? '');
+        const { dead_letter_id, job } = await ops.redrive(
+          req.caller,
+          pathId(p.id, (id) => new NotFoundError(`Dead letter '${id}' was not found.`)),
+        );
         return { status: 202, body: { dead_letter_id, job: jobView(job) } };
       },
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractError } from './errors.js';
+import { JSON_LIMITS, jsonValueDepth } from './json-limits.js';
 
 /** The job contract is small by design: params carry IDs and references, never payloads. */
 export const DEFAULT_CONTRACT_LIMIT_BYTES = 32 * 1024;
@@ -21,7 +22,20 @@ export const NameSchema = z
 
 export const PrioritySchema = z.int().min(0).max(9);
 
-export const ParamsSchema = z.record(z.string(), z.unknown());
+/**
+ * Params are a JSON object of ids, references and small facts, nested at most
+ * {@link JSON_LIMITS.maxDepth} deep (checked without recursion), so every store, digest and
+ * serializer can walk them.
+ */
+export const ParamsSchema = z.record(z.string(), z.unknown()).check((ctx) => {
+  if (jsonValueDepth(ctx.value, JSON_LIMITS.maxDepth) > JSON_LIMITS.maxDepth) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `params nest objects and arrays more than ${JSON_LIMITS.maxDepth} deep (the limit is ${JSON_LIMITS.maxDepth} levels); flatten them`,
+    });
+  }
+});
 export type Params = Record<string, unknown>;
 
 export const TagsSchema = z.record(z.string().min(1).max(64), z.string().max(256));

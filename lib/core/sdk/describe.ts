@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Params } from '../ports/contract.js';
 import type { Pipeline } from './pipeline.js';
 import type { Stage } from './stage.js';
+import { isCheckedValidator } from './validators.js';
 
 /** A JSON Schema (draft 2020-12) object, as clients receive it. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -13,7 +14,8 @@ export interface StageDescription {
   readonly compute: Stage['compute']['kind'];
   /**
    * The params the stage requires, as a JSON Schema object. A param checked by a function (a
-   * look-up) has `x-stagecoach-check: "function"`: only the stage itself can tell whether it holds.
+   * look-up) has `x-stagecoach-check: "function"`: only the stage itself can tell whether it holds;
+   * a typed reference (`blobRef()`) has its static shape and `x-stagecoach-check: "blob-ref"`.
    */
   readonly inputs: JsonSchema;
   readonly outputs: readonly string[];
@@ -47,6 +49,9 @@ export function inputsSchema(stage: Stage): JsonSchema {
     if (spec instanceof z.ZodType) {
       properties[key] = toJson(spec);
       if (!acceptsAbsent(spec)) required.push(key);
+    } else if (isCheckedValidator(spec)) {
+      properties[key] = { ...toJson(spec.schema), 'x-stagecoach-check': spec.check };
+      if (!acceptsAbsent(spec.schema)) required.push(key);
     } else {
       properties[key] = { 'x-stagecoach-check': 'function' };
     }
@@ -84,9 +89,9 @@ export interface InputProblems {
 }
 
 /**
- * The checks of a stage's inputs that need nothing but the params (its zod schemas), so an API can
- * refuse a payload the stage would refuse at once. Function validators (look-ups) are the stage's
- * own business and are skipped.
+ * The checks of a stage's inputs that need nothing but the params (its zod schemas, and the static
+ * shape of typed references), so an API can refuse a payload the stage would refuse at once.
+ * Function validators (look-ups) are the stage's own business and are skipped.
  */
 export async function checkInputs(stage: Stage, params: Readonly<Params>): Promise<InputProblems> {
   const missing: string[] = [];
@@ -103,8 +108,9 @@ export async function checkInputs(stage: Stage, params: Readonly<Params>): Promi
     }
   } else {
     for (const [key, spec] of Object.entries(inputs)) {
-      if (!(spec instanceof z.ZodType)) continue;
-      const parsed = await spec.safeParseAsync(params[key]);
+      const schema = spec instanceof z.ZodType ? spec : isCheckedValidator(spec) ? spec.schema : undefined;
+      if (schema === undefined) continue;
+      const parsed = await schema.safeParseAsync(params[key]);
       if (parsed.success) continue;
       if (params[key] === undefined) missing.push(key);
       else invalid.push(`${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);

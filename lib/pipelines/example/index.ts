@@ -1,22 +1,36 @@
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../core/ports/index.js';
-import { definePipeline, defineStage } from '../../core/sdk/index.js';
+import { ValidationError } from '../../core/ports/index.js';
+import { blobRef, definePipeline, defineStage } from '../../core/sdk/index.js';
 
 /**
- * A small three-stage pipeline that shows the whole stage API: typed inputs (a zod schema and a
- * look-up), exact outputs, storage for payloads (the contract carries keys), progress, and
- * cooperative cancellation. `ingest` stores a document, `count` tallies its words, `report` keeps
- * the top words.
+ * A small three-stage pipeline that shows the whole stage API: typed inputs (zod schemas, and
+ * typed storage references that must exist in the job's tenant's storage), exact outputs, storage
+ * for payloads (the contract carries keys), progress, and cooperative cancellation. `ingest` stores
+ * a document, `count` tallies its words, `report` keeps the top words.
  */
+
+/** Where this pipeline keeps its documents in the tenant's storage. */
+const DOCUMENTS = 'documents/';
 
 export const ingest = defineStage({
   name: 'ingest',
   description: 'Stores the submitted text and passes its key on.',
-  inputs: { text: z.string().min(1).max(16_000), document_id: z.string().min(1).max(64) },
+  inputs: {
+    text: z.string().min(1).max(16_000),
+    // One name of the key the document is stored under.
+    document_id: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        "use letters, digits, '.', '_' or '-', starting with a letter or digit",
+      ),
+  },
   outputs: ['document_key'],
   async process({ text, document_id }, ctx) {
     // Storage is the tenant's own: the key is relative to its prefix.
-    const key = `documents/${document_id}.txt`;
+    const key = `${DOCUMENTS}${document_id}.txt`;
     await ctx.storage.put(key, text, { contentType: 'text/plain' });
     return { document_key: key };
   },
@@ -25,14 +39,7 @@ export const ingest = defineStage({
 export const count = defineStage({
   name: 'count',
   description: 'Counts the words of the stored document, reporting progress.',
-  inputs: {
-    document_key: async (value: unknown, ctx) => {
-      const key = z.string().min(1).parse(value);
-      if ((await ctx.storage.head(key)) === undefined)
-        throw new NotFoundError(`Document '${key}' is not in storage.`);
-      return key;
-    },
-  },
+  inputs: { document_key: blobRef({ noun: 'Document', under: DOCUMENTS }) },
   outputs: ['counts_key', 'word_count'],
   async process({ document_key }, ctx) {
     const text = Buffer.from(await ctx.storage.get(document_key)).toString('utf8');
@@ -57,7 +64,10 @@ export const count = defineStage({
 export const report = defineStage({
   name: 'report',
   description: 'Keeps the most frequent words.',
-  inputs: { counts_key: z.string().min(1), top: z.int().min(1).max(50).default(5) },
+  inputs: {
+    counts_key: blobRef({ noun: 'Word counts', under: DOCUMENTS }),
+    top: z.int().min(1).max(50).default(5),
+  },
   outputs: ['top_words'],
   async process({ counts_key, top }, ctx) {
     const counts: Record<string, number> = JSON.parse(

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// The engine's defaults module alone: this file is also bundled into the browser console.
+import { defaultDecimation, defaultFmax } from '../../oma/run/defaults.js';
 
 /**
  * The OMA service's vocabulary: analysis types and statuses (as the OMA worker had them), the
@@ -81,7 +83,67 @@ const FilterSchema = z
   .refine((f) => (f.type === 'bandpass') === Array.isArray(f.cutoff), {
     message: 'a bandpass filter needs cutoff [low, high]; lowpass and highpass need one cutoff',
     path: ['cutoff'],
+  })
+  .refine((f) => !Array.isArray(f.cutoff) || f.cutoff[0] < f.cutoff[1], {
+    message: 'the band-pass edges must increase: cutoff [low, high] with low < high (Hz)',
+    path: ['cutoff'],
   });
+
+/**
+ * The checks that need the sampling rate, made at create when the analysis gives `fs` (the CSV's
+ * own rate is only known when a run reads it, and the run makes the same checks then): the band
+ * and every filter edge must lie below the Nyquist frequency, before and after decimation.
+ */
+function checkAgainstNyquist(
+  p: {
+    readonly fs?: number | undefined;
+    readonly fmax?: number | undefined;
+    readonly fmin?: number | undefined;
+    readonly decimate: number | 'auto';
+    readonly filter?: { readonly cutoff: number | readonly [number, number] } | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const fs = p.fs;
+  if (fs === undefined) return;
+  const nyquist = fs / 2;
+  const fmax = p.fmax ?? defaultFmax(fs);
+  if (p.fmax !== undefined && p.fmax > nyquist) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fmax'],
+      message: `fmax ${p.fmax} Hz is above the Nyquist frequency fs/2 = ${nyquist} Hz`,
+    });
+    return;
+  }
+  if (p.fmin !== undefined && p.fmax === undefined && p.fmin >= fmax) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fmin'],
+      message: `fmin must be below fmax (by default min(0.4·fs, 25) = ${fmax} Hz); lower fmin or give fmax`,
+    });
+  }
+  const q = p.decimate === 'auto' ? defaultDecimation(fs, fmax) : p.decimate;
+  const reduced = fs / q / 2;
+  if (fmax > reduced) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['decimate'],
+      message: `decimating by ${q} leaves a Nyquist frequency of ${reduced} Hz, below fmax ${fmax} Hz; decimate less`,
+    });
+  }
+  const edges =
+    p.filter === undefined ? [] : typeof p.filter.cutoff === 'number' ? [p.filter.cutoff] : p.filter.cutoff;
+  for (const edge of edges) {
+    if (edge >= reduced) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['filter', 'cutoff'],
+        message: `cutoff ${edge} Hz must be below the Nyquist frequency after decimating by ${q} (${reduced} Hz)`,
+      });
+    }
+  }
+}
 
 const bandCheck = {
   check: (p: { fmin?: number | undefined; fmax?: number | undefined }) =>
@@ -91,7 +153,8 @@ const bandCheck = {
 
 export const PreprocessingParametersSchema = z
   .object({ ...csvParameters, filter: FilterSchema.optional() })
-  .strict();
+  .strict()
+  .superRefine(checkAgainstNyquist);
 
 export const FddParametersSchema = z
   .object({
@@ -110,7 +173,8 @@ export const FddParametersSchema = z
     uncertainty: z.boolean().default(true),
   })
   .strict()
-  .refine(bandCheck.check, bandCheck.message);
+  .refine(bandCheck.check, bandCheck.message)
+  .superRefine(checkAgainstNyquist);
 
 export const SsiParametersSchema = z
   .object({
@@ -130,7 +194,8 @@ export const SsiParametersSchema = z
   .refine((p) => p.order_min === undefined || p.order_max === undefined || p.order_min <= p.order_max, {
     message: 'order_min must not exceed order_max',
     path: ['order_min'],
-  });
+  })
+  .superRefine(checkAgainstNyquist);
 
 /** One setup of a MULTI_SETUP analysis: a DONE PREPROCESSING analysis and its reference channels. */
 export const SetupParameterSchema = z

@@ -93,8 +93,13 @@ export const analyzeStage = defineStage({
   inputs: {
     ...analysisInputs,
     parameters: parametersInput,
-    dataset_key: (value: unknown, ctx: ValidatorContext) =>
-      ctx.params.type === 'MULTI_SETUP' ? undefined : datasetInput(value, ctx),
+    // Still a typed reference (its shape checked by the API at submit and replay), skipped when
+    // the setups name the datasets.
+    dataset_key: Object.assign(
+      (value: unknown, ctx: ValidatorContext) =>
+        ctx.params.type === 'MULTI_SETUP' ? undefined : datasetInput(value, ctx),
+      { schema: datasetInput.schema, check: datasetInput.check },
+    ),
     setups: setupsInput,
   },
   outputs: ['result_key', 'mode_count'],

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { formatIssues, InvalidParamError, NotFoundError } from '../../core/ports/index.js';
-import type { Validator } from '../../core/sdk/index.js';
+import { formatIssues, InvalidParamError } from '../../core/ports/index.js';
+import { blobRef, type CheckedValidator, type Validator } from '../../core/sdk/index.js';
 import {
   AnalysisIdSchema,
   type AnalysisParameters,
@@ -26,17 +25,17 @@ export const parametersInput: Validator<AnalysisParameters> = (value, ctx) => {
 };
 
 /**
- * A storage key that must exist; when it does not, the job fails at once with `missing(...)`, a
- * message that says how to fix it (a NotFoundError is not retried: waiting will not upload a file).
+ * A typed reference to an object of this service in the job's tenant's storage (under
+ * `oma/<tenant>/`), which must exist; when it does not — or the reference points anywhere else —
+ * the job fails at once with `missing(...)`, a message that says how to fix it (a NotFoundError is
+ * not retried: waiting will not upload a file).
  */
 export function existingKey(
   missing: (params: Readonly<Record<string, unknown>>, key?: string) => string,
-): Validator<string> {
-  return async (value, ctx) => {
-    const key = z.string().min(1).safeParse(value);
-    if (!key.success) throw new NotFoundError(missing(ctx.params));
-    if ((await ctx.storage.head(key.data)) === undefined)
-      throw new NotFoundError(missing(ctx.params, key.data));
-    return key.data;
-  };
+): CheckedValidator<string> {
+  return blobRef({
+    absent: 'not-found',
+    under: (ctx) => `oma/${ctx.job.tenant_id}/`,
+    notFound: (ctx, key) => missing(ctx.params, key),
+  });
 }

@@ -1,19 +1,24 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpApi } from '../../core/api/index.js';
 import type { Caller } from '../../core/control/index.js';
+import { IdSchema } from '../../core/ports/index.js';
 
 export interface HttpHandlerOptions {
   /** The JWT claim that holds the tenant. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
 }
 
-/** The tenant and user of a request, from the claims the JWT authorizer verified. */
+/**
+ * The tenant and user of a request, from the claims the JWT authorizer verified. A tenant id that
+ * is not an id (a `/` or `#` in it could reach into another tenant's keys and storage prefix) is
+ * no tenant: the request is unauthenticated.
+ */
 export function callerFromClaims(
   claims: Readonly<Record<string, string | number | boolean | string[]>> | undefined,
   tenantClaim: string,
 ): Caller | undefined {
   const tenant = claims?.[tenantClaim];
-  if (typeof tenant !== 'string' || tenant.length === 0) return undefined;
+  if (typeof tenant !== 'string' || !IdSchema.safeParse(tenant).success) return undefined;
   const sub = claims?.sub;
   return typeof sub === 'string' ? { tenantId: tenant, userId: sub } : { tenantId: tenant };
 }

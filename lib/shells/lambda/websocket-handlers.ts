@@ -6,14 +6,15 @@ import type {
 import { z } from 'zod';
 import type { LiveApi } from '../../core/api/index.js';
 import type { Caller } from '../../core/control/index.js';
-import type { Logger } from '../../core/ports/index.js';
+import { IdSchema, type Logger } from '../../core/ports/index.js';
 
 /** The fields of a WebSocket route event the handlers use, parsed rather than trusted. */
 const WebSocketEventSchema = z.object({
   requestContext: z.object({
     connectionId: z.string().min(1),
     routeKey: z.string(),
-    authorizer: z.object({ tenant_id: z.string().min(1), user_id: z.string().optional() }).optional(),
+    // The tenant must be an id: it leads every key and storage prefix of the tenant.
+    authorizer: z.object({ tenant_id: IdSchema, user_id: z.string().optional() }).optional(),
   }),
   body: z.string().optional().nullable(),
 });
