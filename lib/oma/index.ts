@@ -153,14 +153,23 @@ export {
   stabilizationDiagram,
 } from './ssi/index.js';
 export {
+  applySensorFaults,
+  type ForceSpectrum,
+  type ForcingOptions,
+  type HarmonicForce,
   type ModalModel,
   modalModelFromMatrices,
   modalModelFromModes,
+  observedModes,
   randomOrthonormalShapes,
+  type SensorFault,
   type SimulatedRecord,
   type SimulationOptions,
   shearFrame,
   simulateResponse,
+  type Tower,
+  type TowerOptions,
   type TrueMode,
+  towerModel,
   trueModes,
 } from './synthetic/index.js';
