@@ -77,6 +77,17 @@ export {
   Xoshiro128,
 } from './linalg/index.js';
 export {
+  type BandChoice,
+  bandwidthFactors,
+  DEFAULT_BANDWIDTH_FACTOR,
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticSeverity,
+  diagnosticLines,
+  type Evidence,
+  type ExpectedUncertainty,
+  expectedUncertainty,
+  type Harmonic,
   type Mode,
   mac,
   macMatrix,

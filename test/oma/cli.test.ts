@@ -22,16 +22,28 @@ const withTime = join(dir, 'frame.csv');
 await writeCsv(withTime, record.channels, { fs: 100 });
 
 describe('stagecoach analyze', () => {
-  it('prints {"modes": [...], "timings_s": {...}} with --json, fs from the time column', () => {
+  it('prints modes, band, harmonics, diagnostics, excluded channels and timings with --json, fs from the time column', () => {
     // Act
     const r = run(['analyze', withTime, '--method', 'ssi', '--json']);
     // Assess
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
-      modes: { frequency: number; damping: number; shape: number[] }[];
+      modes: { frequency: number; damping: number; shape: number[]; expected: { damping_cv: number } }[];
+      band: { fmax: number; chosen: string; reason: string };
+      diagnostics: { code: string; severity: string; message: string }[];
       timings_s: Record<string, number>;
     };
-    expect(Object.keys(out)).toEqual(['modes', 'timings_s']);
+    expect(Object.keys(out)).toEqual([
+      'modes',
+      'band',
+      'harmonics',
+      'diagnostics',
+      'excluded_channels',
+      'timings_s',
+    ]);
+    expect(out.band.chosen).toBe('auto');
+    expect(out.band.reason).not.toBe('');
+    for (const m of out.modes) expect(m.expected.damping_cv).toBeGreaterThan(0);
     expect(out.modes.length).toBe(3);
     out.modes.forEach((m, i) => {
       const truth = record.modes[i];

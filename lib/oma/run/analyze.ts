@@ -1,65 +1,26 @@
 import { type Checkpoint, type RunControl, toCheckpoint } from '../control.js';
 import { InsufficientDataError, InvalidOptionError } from '../errors.js';
-import { type EfddOptions, efdd } from '../fdd/efdd.js';
-import { fddModes } from '../fdd/fdd.js';
-import { lowestSpectralPeak } from '../fdd/lowest-peak.js';
-import { type PeakOptions, pickPeaks } from '../fdd/peaks.js';
-import { fddSpectrum } from '../fdd/spectrum.js';
 import type { Channel } from '../io/csv.js';
+import type { BandChoice } from '../modal/diagnostics.js';
 import { macMatrix } from '../modal/mac.js';
-import type { Mode, OmaMethod, OmaResult } from '../modal/types.js';
-import { DEFAULT_OVERLAP, defaultNperseg } from '../signal/defaults.js';
-import type { DetrendMode } from '../signal/detrend.js';
-import { type ClusteringOptions, clusterPolesAsync } from '../ssi/clustering.js';
-import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from '../ssi/defaults.js';
-import { ssiCov } from '../ssi/ssi.js';
-import { type HardCriteria, type StabilityCriteria, stabilizationDiagram } from '../ssi/stabilization.js';
-import {
-  checkBand,
-  DEFAULT_ORDER_MAX,
-  defaultBlockRows,
-  defaultDecimation,
-  defaultFmax,
-  defaultOrderMax,
-} from './defaults.js';
-import { type ButterworthFilterOptions, preprocessRecord } from './preprocess.js';
+import type { Mode, OmaResult } from '../modal/types.js';
+import { checkBand, DEFAULT_FMAX_HZ, defaultDecimation, defaultFmax } from './defaults.js';
+import { Findings } from './findings.js';
+import { identifyFdd } from './identify-fdd.js';
+import { identifySsi } from './identify-ssi.js';
+import type { AnalyzeOptions } from './options.js';
+import { preprocessRecord } from './preprocess.js';
+import { expandShapes, withExpectedUncertainty } from './report.js';
+
+export type { AnalyzeOptions } from './options.js';
 
 /**
  * The engine's entry point: preprocess a record and identify its modes with FDD, EFDD or SSI-cov,
- * with defaults chosen from the data (defaults.ts, signal/defaults.ts) for every parameter not given.
+ * with defaults chosen from the data for every parameter not given (options.ts). Besides the
+ * modes the result says what was analysed (the band, the channels left out) and what was noticed
+ * (diagnostics, each with a code and a fix; harmonics set aside; the uncertainty the record's
+ * length allows each mode).
  */
-export interface AnalyzeOptions {
-  readonly method: OmaMethod;
-  /** Lowest frequency of interest, Hz (modes below are not reported; sets SSI block rows). */
-  readonly fmin?: number;
-  /** Highest frequency of interest, Hz. @default min(0.4·fs, 25) */
-  readonly fmax?: number;
-  /** FDD/EFDD: explicit search bands in Hz (override [fmin, fmax]). */
-  readonly bands?: readonly (readonly [number, number])[];
-  /** Decimation factor, or 'auto' (new Nyquist ≥ 2.5·fmax). @default 'auto' */
-  readonly decimate?: number | 'auto';
-  /** @default 'linear' */
-  readonly detrend?: DetrendMode;
-  /** Optional zero-phase Butterworth filter applied after decimation. */
-  readonly filter?: ButterworthFilterOptions;
-  /** Welch segment length (FDD/EFDD). @default largest power of two ≤ N/8 */
-  readonly nperseg?: number;
-  /** Welch overlap fraction. @default 0.5 */
-  readonly overlap?: number;
-  readonly peaks?: Omit<PeakOptions, 'bands'>;
-  readonly efdd?: EfddOptions;
-  /** SSI block rows. @default from fs and fmin */
-  readonly br?: number;
-  readonly orderMin?: number;
-  /** @default 100, capped by the Toeplitz size */
-  readonly orderMax?: number;
-  readonly orderStep?: number;
-  readonly references?: readonly number[];
-  readonly hardCriteria?: HardCriteria;
-  readonly stability?: StabilityCriteria;
-  readonly clustering?: ClusteringOptions;
-}
-
 export async function analyzeRecord(
   data: readonly Channel[],
   fs: number,
@@ -73,19 +34,20 @@ export async function analyzeRecord(
   if (!(fs > 0))
     throw new InvalidOptionError('fs', `sampling rate must be a positive number of Hz, got ${fs}`);
   if (data.length === 0) throw new InsufficientDataError('the record has no channels');
-  const fmax = options.fmax ?? defaultFmax(fs);
-  checkBand(options.fmin, fmax, fs / 2);
-  const q =
-    options.decimate === undefined || options.decimate === 'auto'
-      ? defaultDecimation(fs, fmax)
-      : options.decimate;
   const checkpoint = toCheckpoint(control);
   const timings: Record<string, number> = {};
-  const warnings: string[] = [];
+  const findings = new Findings(options.channelNames);
+  const excluded = excludedChannels(data.length, options, findings);
+  const kept = data.map((_, c) => c).filter((c) => !excluded.includes(c));
+  if (kept.length === 0)
+    throw new InsufficientDataError('every channel is excluded: nothing is left to analyse');
 
-  let t0 = performance.now();
+  const band = chooseBand(fs, options);
+  const { fmax, decimate: q } = band;
+  checkBand(options.fmin, fmax, fs / 2);
+  const t0 = performance.now();
   const pre = await preprocessRecord(
-    data,
+    kept.map((c) => data[c] as Channel),
     fs,
     {
       detrend: options.detrend ?? 'linear',
@@ -113,156 +75,108 @@ export async function analyzeRecord(
     channels: pre.channels.length,
   };
   if (options.fmin !== undefined) parameters.fmin = options.fmin;
-
-  let modes: Mode[];
-  let result: Partial<OmaResult> = {};
   const analysis = checkpoint.child(0.2, 1);
+  const range = { fmin: options.fmin, fmax };
+  let modes: Mode[];
+  let extra: Pick<OmaResult, 'stabilization' | 'singularValues'>;
   if (method === 'ssi') {
-    const l = pre.channels.length;
-    const refs = options.references ?? Array.from({ length: l }, (_, i) => i);
-    const givenFmin = options.fmin !== undefined && options.fmin > 0 ? options.fmin : undefined;
-    let fminForBr = givenFmin ?? fmax / 20;
-    // Without fmin (or with 0), the lags must still reach the lowest mode the data hold (lowest-peak.ts).
-    let lowest: number | undefined;
-    if (givenFmin === undefined) {
-      t0 = performance.now();
-      lowest = await lowestSpectralPeak(pre.channels, afs, fmax, analysis.child(0, 0.1));
-      timings.scan = seconds(t0);
-      if (lowest !== undefined) {
-        parameters.lowestPeak = lowest;
-        fminForBr = Math.min(fminForBr, lowest);
-      }
-    }
-    const orderMaxWanted = options.orderMax ?? DEFAULT_ORDER_MAX;
-    const br = options.br ?? defaultBlockRows(afs, fminForBr, l, orderMaxWanted);
-    if (lowest !== undefined && (2 * br) / afs < 0.9 / lowest) {
-      warnings.push(
-        `the lowest spectral peak (${lowest.toFixed(3)} Hz, period ${(1 / lowest).toFixed(2)} s) is longer than the ${2 * br} lags (${((2 * br) / afs).toFixed(2)} s) of br = ${br}, so SSI may miss it: ${options.br !== undefined ? 'raise br' : `br is capped at ${br} by the Toeplitz size`}, or lower fmax (more decimation), or pass fmin above it`,
-      );
-    }
-    const orderMax = options.orderMax ?? defaultOrderMax(br, l, refs.length);
-    if (n < 4 * br)
-      throw new InsufficientDataError(`${n} samples after decimation are too few for ${br} block rows`);
-    Object.assign(parameters, {
-      br,
-      orderMin: options.orderMin ?? DEFAULT_ORDER_MIN,
-      orderMax,
-      orderStep: options.orderStep ?? DEFAULT_ORDER_STEP,
-    });
-    const dampingMax = options.hardCriteria?.dampingMax ?? DEFAULT_DAMPING_MAX;
-    t0 = performance.now();
-    const ident = await ssiCov(
-      pre.channels,
-      afs,
-      {
-        br,
-        orderMax,
-        ...(options.orderMin !== undefined ? { orderMin: options.orderMin } : {}),
-        ...(options.orderStep !== undefined ? { orderStep: options.orderStep } : {}),
-        references: refs,
-        fmin: options.fmin ?? 0,
-        fmax,
-        dampingMax,
-      },
-      analysis.child(0.1, 1),
-    );
-    Object.assign(timings, ident.timings);
-    warnings.push(...(ident.warnings ?? []));
-    t0 = performance.now();
-    const diagram = stabilizationDiagram(ident, options.hardCriteria, options.stability);
-    // One channel gives no mode shapes to tell modes from noise poles (every MAC is 1): stability
-    // over the orders is the only evidence, so demand more of it (measured, 5-storey frame with its
-    // top sensor only: real modes stable at 60–98 % of the orders, noise clusters at 30–42 %).
-    const clustering: ClusteringOptions =
-      l === 1 ? { minPolesFraction: 0.5, ...options.clustering } : (options.clustering ?? {});
-    if (l === 1)
-      warnings.push(
-        'SSI with a single channel has no mode shapes to separate modes from noise; check the modes against FDD or add sensors',
-      );
-    const clustered = await clusterPolesAsync(diagram, ident.orders.length, clustering, analysis);
-    timings.clustering = seconds(t0);
-    modes = clustered.modes;
-    const poles = diagram.map(({ source: _source, ...pole }, i) => ({
-      ...pole,
-      mode: clustered.assignment[i] ?? -1,
-    }));
-    result = { stabilization: { orders: ident.orders, poles } };
-    if (modes.length === 0)
-      warnings.push('no stable mode found in the band; check fmin/fmax, the record length or orderMax');
+    const references = referencesOf(options.references, kept, findings);
+    const run = await identifySsi(pre.channels, afs, range, references, options, findings, analysis);
+    modes = run.modes;
+    extra = { stabilization: run.stabilization };
+    Object.assign(parameters, run.parameters);
+    Object.assign(timings, run.timings);
   } else {
-    const nperseg = options.nperseg ?? defaultNperseg(n);
-    if (nperseg > n)
-      throw new InsufficientDataError(`nperseg ${nperseg} exceeds the ${n} samples after decimation`);
-    Object.assign(parameters, { nperseg, overlap: options.overlap ?? DEFAULT_OVERLAP });
-    t0 = performance.now();
-    const spectrum = await fddSpectrum(
-      pre.channels,
-      afs,
-      { nperseg, ...(options.overlap !== undefined ? { overlap: options.overlap } : {}) },
-      analysis.child(0, 0.95),
-    );
-    timings.spectrum = seconds(t0);
-    if (spectrum.failedLines !== undefined)
-      warnings.push(
-        `the eigen-decomposition of the spectral matrix did not converge at ${spectrum.failedLines} of ${spectrum.frequencies.length} lines (left empty)`,
-      );
-    t0 = performance.now();
-    const bands = options.bands ?? [[options.fmin ?? 0, fmax] as const];
-    const peaks = pickPeaks(spectrum, { ...options.peaks, bands });
-    timings.peaks = seconds(t0);
-    const df = (spectrum.frequencies[1] ?? 0) - (spectrum.frequencies[0] ?? 0);
-    for (const p of peaks) {
-      if (p.merged === true) {
-        warnings.push(
-          `mode at ${p.frequency.toFixed(3)} Hz: a second mode shape peaks at the same frequency line (resolution ${df.toPrecision(3)} Hz): probably two modes closer than the resolution, reported as one; a longer record (larger nperseg) or SSI can separate them`,
-        );
-      }
-    }
-    if (method === 'efdd') {
-      t0 = performance.now();
-      modes = efdd(spectrum, peaks, options.efdd);
-      timings.efdd = seconds(t0);
-      for (const m of modes)
-        if (m.error !== undefined) warnings.push(`mode at ${m.frequency.toFixed(3)} Hz: ${m.error}`);
-    } else {
-      modes = fddModes(spectrum, peaks);
-    }
-    warnings.push(...closePairWarnings(modes));
-    result = { singularValues: { frequencies: spectrum.frequencies, values: spectrum.values } };
-    if (modes.length === 0) warnings.push('no spectral peak passed the peak-picking tests in the band');
+    const run = await identifyFdd(pre.channels, afs, range, options, findings, analysis);
+    modes = run.modes;
+    extra = { singularValues: run.singularValues };
+    Object.assign(parameters, run.parameters);
+    Object.assign(timings, run.timings);
   }
   checkpoint.report(1, 'analysis done');
+  const mac = macMatrix(modes.map((m) => ({ re: m.shape })));
+  const final = expandShapes(withExpectedUncertainty(modes, n / afs, findings), kept, data.length);
+  const diagnostics = findings.resolve(modes);
   timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
   return {
     method,
     fs: afs,
-    modes,
-    ...result,
-    macMatrix: macMatrix(modes.map((m) => ({ re: m.shape }))),
+    modes: final,
+    ...extra,
+    macMatrix: mac,
     timings,
     parameters,
-    warnings,
+    band: { ...band, fmin: options.fmin ?? 0 },
+    diagnostics,
+    harmonics: findings.harmonics,
+    excluded_channels: excluded,
   };
 }
 
-/**
- * Neighbouring FDD/EFDD modes closer than a half-power bandwidth (2ζf) of either: FDD tells them
- * apart only through their shapes, so their frequencies, shapes and damping are less reliable
- * than those of isolated modes (measured: shapes MAC 0.83–0.99 with the truth half a bandwidth
- * apart; two modes 0.1 bandwidth apart reported 0.5 % off).
- */
-function closePairWarnings(modes: readonly Mode[]): string[] {
-  const out: string[] = [];
-  for (let i = 1; i < modes.length; i++) {
-    const a = modes[i - 1] as Mode;
-    const b = modes[i] as Mode;
-    const width = Math.max(2 * a.damping * a.frequency, 2 * b.damping * b.frequency);
-    if (b.frequency - a.frequency < width) {
-      out.push(
-        `modes at ${a.frequency.toFixed(3)} and ${b.frequency.toFixed(3)} Hz are closer than a half-power bandwidth (${width.toPrecision(2)} Hz): FDD separates them only by their shapes, so their frequencies, shapes and damping are less reliable; SSI resolves such pairs better`,
+/** The band and decimation: the user's, else the defaults (defaults.ts). */
+function chooseBand(fs: number, options: AnalyzeOptions): BandChoice {
+  const fmax = options.fmax ?? defaultFmax(fs);
+  const q =
+    options.decimate === undefined || options.decimate === 'auto'
+      ? defaultDecimation(fs, fmax)
+      : options.decimate;
+  return {
+    fmin: options.fmin ?? 0,
+    fmax,
+    decimate: q,
+    chosen: options.fmax === undefined ? 'auto' : 'user',
+    reason:
+      options.fmax === undefined
+        ? `fmax = min(0.4·fs, ${DEFAULT_FMAX_HZ} Hz), the default`
+        : `fmax = ${fmax} Hz as given`,
+  };
+}
+
+/** The channels to leave out: those asked for (checked). */
+function excludedChannels(count: number, options: AnalyzeOptions, findings: Findings): number[] {
+  const out = new Set<number>();
+  for (const c of options.excludeChannels ?? []) {
+    if (!Number.isInteger(c) || c < 0 || c >= count)
+      throw new InvalidOptionError(
+        'excludeChannels',
+        `channel ${c} does not exist (the record has ${count}, 0-based)`,
       );
-    }
+    if (out.has(c)) continue;
+    out.add(c);
+    findings.add({
+      code: 'CHANNEL_EXCLUDED',
+      severity: 'info',
+      message: `${findings.label(c)} is left out as asked: its shape entries are empty (NaN)`,
+      channel: c,
+    });
   }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** SSI references (indices into the record as given) → indices into the kept channels. */
+function referencesOf(
+  given: readonly number[] | undefined,
+  kept: readonly number[],
+  findings: Findings,
+): number[] {
+  if (given === undefined) return kept.map((_, i) => i);
+  const out: number[] = [];
+  for (const r of given) {
+    if (!Number.isInteger(r) || r < 0)
+      throw new InvalidOptionError('references', `reference ${r} is not a channel index (0-based)`);
+    const i = kept.indexOf(r);
+    if (i >= 0) out.push(i);
+    else
+      findings.add({
+        code: 'CHANNEL_EXCLUDED',
+        severity: 'warning',
+        message: `reference ${findings.label(r)} is left out of the analysis, so it is no reference`,
+        fix: 'choose references among the analysed channels',
+        channel: r,
+      });
+  }
+  if (out.length === 0)
+    throw new InvalidOptionError('references', 'no reference channel is left after the exclusions');
   return out;
 }
 

@@ -4,6 +4,7 @@ import { orthonormalize } from '../linalg/gram-schmidt.js';
 import { jacobiSvd } from '../linalg/jacobi-svd.js';
 import { randomizedSvd, type TruncatedSvd } from '../linalg/randomized-svd.js';
 import { RealEigenSolver } from '../linalg/real-eig.js';
+import type { Diagnostic } from '../modal/diagnostics.js';
 import { meanPhaseDeviation, modalPhaseCollinearity } from '../modal/modal.js';
 import { outputCorrelations } from '../signal/correlation.js';
 import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from './defaults.js';
@@ -65,7 +66,7 @@ export interface SsiIdentification {
   readonly singularValues: Float64Array;
   readonly timings: { correlations: number; toeplitzSvd: number; poles: number };
   /** Numerical failures (an SVD or eigenvalue iteration that did not converge); absent if none. */
-  readonly warnings?: string[];
+  readonly diagnostics?: Diagnostic[];
 }
 
 export async function ssiCov(
@@ -132,19 +133,28 @@ export async function ssiCov(
   }
   poleRange.report(1, 'poles done');
   const tPoles = (performance.now() - t0) / 1000;
-  const warnings: string[] = [];
+  const diagnostics: Diagnostic[] = [];
   if (svd.converged === false)
-    warnings.push('the SVD of the block Toeplitz matrix did not converge; poles may be inaccurate');
+    diagnostics.push({
+      code: 'NOT_CONVERGED',
+      severity: 'warning',
+      message: 'the SVD of the block Toeplitz matrix did not converge; poles may be inaccurate',
+      fix: 'check the record for non-finite or constant stretches, or change br',
+    });
   if (failed.length > 0)
-    warnings.push(
-      `the eigenvalues of A did not converge at model order${failed.length > 1 ? 's' : ''} ${failed.join(', ')}; those orders have no poles in the diagram`,
-    );
+    diagnostics.push({
+      code: 'NOT_CONVERGED',
+      severity: 'warning',
+      message: `the eigenvalues of A did not converge at model order${failed.length > 1 ? 's' : ''} ${failed.join(', ')}; those orders have no poles in the diagram`,
+      fix: 'harmless when few orders fail; otherwise lower orderMax',
+      evidence: { orders: failed.join(',') },
+    });
   return {
     orders,
     poles,
     singularValues: svd.sigma,
     timings: { correlations: tCorr, toeplitzSvd: tSvd, poles: tPoles },
-    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(diagnostics.length > 0 ? { diagnostics } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   type AnalyzeOptions,
   analyzeRecord,
   deserializeDataset,
+  diagnosticLines,
   MAX_TOEPLITZ_ROWS,
   resultToJson,
 } from '../../oma/index.js';
@@ -20,10 +21,12 @@ export function analyzeOptions(
   type: string,
   p: AnalysisParameters,
   datasetFromThisRun: boolean,
+  channelNames: readonly string[] = [],
 ): AnalyzeOptions {
   const common = {
     decimate: datasetFromThisRun ? 1 : p.decimate,
     detrend: p.detrend,
+    ...(channelNames.length > 0 ? { channelNames } : {}),
     ...(p.fmax === undefined ? {} : { fmax: p.fmax }),
   };
   // The parameters were parsed for their type; parsing again narrows them (and costs nothing).
@@ -33,6 +36,7 @@ export function analyzeOptions(
       ...common,
       method: f.method,
       overlap: f.overlap,
+      ...excludeOption(f.exclude_channels, channelNames),
       ...(f.fmin === undefined ? {} : { fmin: f.fmin }),
       ...(f.nperseg === undefined ? {} : { nperseg: f.nperseg }),
     };
@@ -43,6 +47,7 @@ export function analyzeOptions(
       ...common,
       method: 'ssi',
       orderStep: s.order_step,
+      ...excludeOption(s.exclude_channels, channelNames),
       ...(s.fmin === undefined ? {} : { fmin: s.fmin }),
       ...(s.br === undefined ? {} : { br: s.br }),
       ...(s.order_min === undefined ? {} : { orderMin: s.order_min }),
@@ -50,6 +55,28 @@ export function analyzeOptions(
     };
   }
   throw new ValidationError(`A ${type} analysis has no identification step.`, { code: 'BAD_TYPE' });
+}
+
+/**
+ * `exclude_channels` (indices or names) → the engine's 0-based indices; a name or index the
+ * dataset does not have is the caller's mistake, named with the channels there are.
+ */
+function excludeOption(
+  list: readonly (number | string)[] | undefined,
+  names: readonly string[],
+): { excludeChannels?: number[] } {
+  if (list === undefined || list.length === 0) return {};
+  const out = list.map((item) => {
+    const index = typeof item === 'number' ? item : names.indexOf(item);
+    if (index < 0 || index >= names.length) {
+      throw new InvalidParamError(
+        'exclude_channels',
+        `${JSON.stringify(item)} is not a channel of the dataset (channels, 0-based: ${names.map((n, i) => `${i} ${n}`).join(', ')}).`,
+      );
+    }
+    return index;
+  });
+  return { excludeChannels: out };
 }
 
 /**
@@ -98,6 +125,7 @@ export const analyzeStage = defineStage({
         type,
         parameters,
         dataset_key === datasetKey(tenant, structure_id, runId),
+        dataset.names,
       );
       checkToeplitzSize(options, dataset.channels.length);
       const result = await analyzeRecord(dataset.channels, dataset.fs, options, {
@@ -115,6 +143,8 @@ export const analyzeStage = defineStage({
         channels: dataset.names,
         dataset_key,
         ...resultToJson(result),
+        // A one-line view of the diagnostics for terse displays (the CLI's modes table).
+        warnings: diagnosticLines(result.diagnostics.filter((d) => d.severity === 'warning')),
       };
       await ctx.storage.put(key, JSON.stringify(json), { contentType: 'application/json' });
       return { result_key: key, mode_count: result.modes.length };

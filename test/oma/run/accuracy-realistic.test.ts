@@ -113,7 +113,7 @@ describe('close pairs half a half-power bandwidth apart', async () => {
         const efdd = await analyzeRecord(record.channels, 200, { method: 'efdd', fmax: 20 });
         // (FDD shapes of modes half a bandwidth apart are partly mixed: MAC 0.83–0.99 measured)
         expectModes(fdd.modes, truth, { frequencyPct: 0.5, minMac: 0.8 }, 'FDD');
-        expect(fdd.warnings.join('\n')).toMatch(/closer than a half-power bandwidth/);
+        expect(fdd.diagnostics.map((d) => d.code)).toContain('MODES_CLOSE');
         expectModes(efdd.modes, truth, { frequencyPct: 0.3, dampingPct: 25 }, 'EFDD');
         if (seed === 1) {
           const ssi = await analyzeRecord(record.channels, 200, { method: 'ssi', fmax: 20 });
@@ -148,7 +148,9 @@ describe('close pairs half a half-power bandwidth apart', async () => {
       expect(near.length).toBeGreaterThanOrEqual(1);
       for (const m of near)
         expectAtMost(Math.abs(m.frequency / 7.0025 - 1), 0.006, 'relative frequency error at the pair');
-      expect(result.warnings.join('\n')).toMatch(/closer than (a half-power bandwidth|the resolution)/);
+      expect(result.diagnostics.map((d) => d.code)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^MODES_(CLOSE|MERGED)$/)]),
+      );
     });
   }
 });
@@ -180,7 +182,9 @@ describe('a fundamental far below fmax/20', async () => {
 
   it('SSI warns when a given br cannot reach it', async () => {
     const result = await analyzeRecord(record.channels, 100, { method: 'ssi', br: 40 });
-    expect(result.warnings.join('\n')).toMatch(/lowest spectral peak \(0\.30\d Hz.*raise br/);
+    const lags = result.diagnostics.find((d) => d.code === 'SSI_LAGS_SHORT');
+    expect(lags?.message).toMatch(/lowest spectral peak \(0\.30\d Hz/);
+    expect(lags?.fix).toMatch(/raise br/);
   });
 });
 

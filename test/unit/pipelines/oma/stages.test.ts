@@ -160,4 +160,34 @@ describe('OMA stages on good input', () => {
     expect(ssiJson.stabilization).toBeDefined();
     expect(fddJson.singularValues).toBeDefined();
   });
+
+  it('store the band, the diagnostics and the channels left out with the results, and refuse an unknown channel', async () => {
+    // Prepare
+    const { csv } = await frameMeasurement();
+    await analyse('frame-2', 'PREPROCESSING', csv);
+    // Act
+    const ssi = await analyse('frame-2', 'SSI', undefined, { exclude_channels: ['ch2'] });
+    const unknown = await analyse('frame-2', 'FDD', undefined, { exclude_channels: ['ch9'] });
+    // Assess: the result JSON, the results record and the analysis's summary
+    expect(ssi.status, JSON.stringify(ssi.error)).toBe('DONE');
+    const result = ResultFileSchema.parse((await service.results(caller, 'frame-2', ssi.analysis_id)).result);
+    expect(result.excluded_channels).toEqual([1]);
+    for (const m of result.modes) expect(m.shape[1]).toBeNull();
+    expect(result.band).toMatchObject({ chosen: 'auto' });
+    expect(result.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'CHANNEL_EXCLUDED', channel: 1, channel_name: 'ch2' }),
+    );
+    expect(result.modes[0]?.expected?.damping_cv).toBeGreaterThan(0);
+    const stored = await new AnalysisStore(backend.records).getResult(
+      'tenant-a',
+      'frame-2',
+      ssi.result_id ?? '',
+    );
+    expect(stored).toMatchObject({ excluded_channels: [1], band: { chosen: 'auto' } });
+    expect(stored?.diagnostics).toContainEqual(expect.objectContaining({ code: 'CHANNEL_EXCLUDED' }));
+    expect(ssi.summary?.excluded_channels).toEqual([1]);
+    expect(ssi.summary?.band?.chosen).toBe('auto');
+    expect(unknown.status).toBe('ERROR');
+    expect(unknown.error?.message).toMatch(/"ch9" is not a channel of the dataset .*0 ch1, 1 ch2/);
+  });
 });
