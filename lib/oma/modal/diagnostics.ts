@@ -107,6 +107,6 @@ export interface ExpectedUncertainty {
 }
 
 /** The diagnostics as one-line strings (message, then the fix), for logs and terse displays. */
-export function diagnosticLines(diagnostics: readonly Diagnostic[]): string[] {
+export function diagnosticLines(diagnostics: readonly Pick<Diagnostic, 'message' | 'fix'>[]): string[] {
   return diagnostics.map((d) => (d.fix === undefined ? d.message : `${d.message} — ${d.fix}`));
 }

@@ -11,6 +11,7 @@ import { identifySsi } from './identify-ssi.js';
 import type { AnalyzeOptions } from './options.js';
 import { preprocessRecord } from './preprocess.js';
 import { expandShapes, withExpectedUncertainty } from './report.js';
+import { checkSensors } from './sensor-health.js';
 
 export type { AnalyzeOptions } from './options.js';
 
@@ -37,15 +38,28 @@ export async function analyzeRecord(
   const checkpoint = toCheckpoint(control);
   const timings: Record<string, number> = {};
   const findings = new Findings(options.channelNames);
-  const excluded = excludedChannels(data.length, options, findings);
+  let t0 = performance.now();
+  const n0 = data[0]?.length ?? 0;
+  if (data.some((c) => c.length !== n0))
+    throw new InvalidOptionError('channels', 'all channels must have the same length');
+  const dead: number[] = [];
+  if (options.sensorCheck !== false) {
+    const check = await checkSensors(data, fs, options.channelNames, checkpoint.child(0, 0.03));
+    for (const { channel_name: _name, ...d } of check.diagnostics) findings.add(d);
+    if (options.keepDead !== true) dead.push(...check.dead);
+    timings.sensorCheck = seconds(t0);
+  }
+  const excluded = excludedChannels(data.length, options, findings, dead);
   const kept = data.map((_, c) => c).filter((c) => !excluded.includes(c));
   if (kept.length === 0)
-    throw new InsufficientDataError('every channel is excluded: nothing is left to analyse');
+    throw new InsufficientDataError(
+      `every channel is excluded${dead.length > 0 ? ` (${dead.length} found dead)` : ''}: nothing is left to analyse`,
+    );
 
   const band = chooseBand(fs, options);
   const { fmax, decimate: q } = band;
   checkBand(options.fmin, fmax, fs / 2);
-  const t0 = performance.now();
+  t0 = performance.now();
   const pre = await preprocessRecord(
     kept.map((c) => data[c] as Channel),
     fs,
@@ -54,7 +68,7 @@ export async function analyzeRecord(
       decimate: q,
       ...(options.filter ? { filter: options.filter } : {}),
     },
-    checkpoint.child(0, 0.2),
+    checkpoint.child(0.03, 0.2),
   );
   timings.preprocess = seconds(t0);
   const afs = pre.fs;
@@ -132,9 +146,14 @@ function chooseBand(fs: number, options: AnalyzeOptions): BandChoice {
   };
 }
 
-/** The channels to leave out: those asked for (checked). */
-function excludedChannels(count: number, options: AnalyzeOptions, findings: Findings): number[] {
-  const out = new Set<number>();
+/** The channels to leave out: those asked for (checked) and the dead ones (already reported). */
+function excludedChannels(
+  count: number,
+  options: AnalyzeOptions,
+  findings: Findings,
+  dead: readonly number[],
+): number[] {
+  const out = new Set<number>(dead);
   for (const c of options.excludeChannels ?? []) {
     if (!Number.isInteger(c) || c < 0 || c >= count)
       throw new InvalidOptionError(

@@ -10,7 +10,13 @@ import {
 } from '../../oma/index.js';
 import { toStageError } from './engine-errors.js';
 import { datasetKey, resultKey } from './keys.js';
-import { type AnalysisParameters, FddParametersSchema, SsiParametersSchema } from './schemas.js';
+import {
+  type AnalysisParameters,
+  DatasetSummarySchema,
+  type DiagnosticRecord,
+  FddParametersSchema,
+  SsiParametersSchema,
+} from './schemas.js';
 import { analysisInputs, existingKey, parametersInput } from './stage-inputs.js';
 
 /**
@@ -80,6 +86,23 @@ function excludeOption(
 }
 
 /**
+ * The analysis's diagnostics with the sensor check of the raw record (made when the dataset was
+ * preprocessed: clipping and spikes do not survive decimation) added where the analysis did not
+ * see the same thing on the same channel; warnings first.
+ */
+export function withRawSensorCheck(
+  raw: readonly DiagnosticRecord[],
+  analysis: readonly DiagnosticRecord[],
+): DiagnosticRecord[] {
+  const seen = new Set(analysis.map((d) => `${d.code}@${d.channel ?? ''}`));
+  const merged = [...raw.filter((d) => !seen.has(`${d.code}@${d.channel ?? ''}`)), ...analysis];
+  return [
+    ...merged.filter((d) => d.severity === 'warning'),
+    ...merged.filter((d) => d.severity !== 'warning'),
+  ];
+}
+
+/**
  * An explicit `br` may not make the block Toeplitz matrix larger than the engine's own cap: each
  * product of the truncated SVD is one uninterruptible step whose time grows with its size, and
  * the service promises that an abort lands within 2 s.
@@ -109,13 +132,15 @@ export const analyzeStage = defineStage({
         ? `Structure '${String(params.structure_id)}' has no preprocessed dataset: upload a CSV or run a PREPROCESSING analysis first.`
         : `The dataset of structure '${String(params.structure_id)}' (${key}) is no longer in storage: upload a CSV or run a PREPROCESSING analysis first.`,
     ),
+    /** The dataset's summary, with the sensor check of the raw record (absent for old datasets). */
+    dataset: DatasetSummarySchema.optional(),
   },
   outputs: ['result_key', 'mode_count'],
   timeoutMs: 60 * 60_000,
   heartbeatMs: 500,
   // One analysis per task: the engine is single-threaded, and 4 GB hold a one-hour 24-channel record.
   compute: { kind: 'fargate', cpu: 1024, memoryMb: 4096, concurrency: 1, batchSize: 1, maxTasks: 4 },
-  async process({ structure_id, analysis_id, type, parameters, dataset_key }, ctx) {
+  async process({ structure_id, analysis_id, type, parameters, dataset_key, dataset: summary }, ctx) {
     try {
       const tenant = ctx.job.tenant_id;
       const runId = ctx.job.job_id;
@@ -134,6 +159,7 @@ export const analyzeStage = defineStage({
       });
       // An abort that arrived as the engine finished: store nothing.
       ctx.signal.throwIfAborted();
+      const diagnostics = withRawSensorCheck(summary?.diagnostics ?? [], result.diagnostics);
       const key = resultKey(tenant, structure_id, runId);
       const json = {
         structure_id,
@@ -143,8 +169,9 @@ export const analyzeStage = defineStage({
         channels: dataset.names,
         dataset_key,
         ...resultToJson(result),
-        // A one-line view of the diagnostics for terse displays (the CLI's modes table).
-        warnings: diagnosticLines(result.diagnostics.filter((d) => d.severity === 'warning')),
+        diagnostics,
+        // A one-line view of the warnings for terse displays (the CLI's modes table).
+        warnings: diagnosticLines(diagnostics.filter((d) => d.severity === 'warning')),
       };
       await ctx.storage.put(key, JSON.stringify(json), { contentType: 'application/json' });
       return { result_key: key, mode_count: result.modes.length };

@@ -11,12 +11,15 @@ import {
 } from '../../oma/index.js';
 import { toStageError } from './engine-errors.js';
 import { datasetKey } from './keys.js';
+import { bounded } from './result-summary.js';
 import type { DatasetSummary, PreprocessingParameters } from './schemas.js';
 import { analysisInputs, existingKey, parametersInput } from './stage-inputs.js';
 
 /** Fewer samples than this (read, or left after decimation) cannot give a spectrum or an SSI model. */
 export const MIN_SAMPLES = 256;
 const MAX_WARNINGS = 5;
+/** Sensor-check diagnostics kept in the dataset summary (job params stay small). */
+const MAX_DIAGNOSTICS = 8;
 
 /**
  * PREPROCESSING, and the first stage of an FDD or SSI analysis that brought its own CSV: streams
@@ -67,7 +70,13 @@ export const preprocessStage = defineStage({
       const pre = await preprocessRecord(
         measurement.channels,
         fs,
-        { detrend: p.detrend, decimate: q, ...(p.filter === undefined ? {} : { filter: p.filter }) },
+        {
+          detrend: p.detrend,
+          decimate: q,
+          checkSensors: true,
+          channelNames: measurement.names,
+          ...(p.filter === undefined ? {} : { filter: p.filter }),
+        },
         { signal: ctx.signal, onProgress: (f, message) => ctx.progress(30 + 60 * f, message) },
       );
       const samples = pre.channels[0]?.length ?? 0;
@@ -99,6 +108,8 @@ export const preprocessStage = defineStage({
         duration_s: samples / pre.fs,
         // Bounded: job params are references and small facts, never payloads.
         warnings: measurement.warnings.slice(0, MAX_WARNINGS).map((w) => w.slice(0, 200)),
+        // The raw record's sensor check: after decimation clipping and spikes no longer show.
+        diagnostics: bounded(pre.sensors?.diagnostics ?? [], MAX_DIAGNOSTICS),
       };
       return { dataset_key: key, dataset: summary };
     } catch (error) {
