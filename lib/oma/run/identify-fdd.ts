@@ -1,12 +1,16 @@
 import type { Checkpoint } from '../control.js';
 import { InsufficientDataError } from '../errors.js';
+import { removeLines } from '../fdd/clean.js';
 import { efdd } from '../fdd/efdd.js';
 import { fddModes } from '../fdd/fdd.js';
 import { pickPeaks } from '../fdd/peaks.js';
 import { fddSpectrum } from '../fdd/spectrum.js';
+import type { FddSpectrum } from '../fdd/types.js';
 import type { Mode, SingularValueSpectrum } from '../modal/types.js';
 import { DEFAULT_OVERLAP, defaultNperseg } from '../signal/defaults.js';
+import { pairIndex } from '../signal/welch.js';
 import type { Findings } from './findings.js';
+import { harmonicFinding, harmonicOf, type SpectralView, scanHarmonics } from './harmonics.js';
 import type { AnalyzeOptions } from './options.js';
 
 /** FDD or EFDD: the decomposed Welch spectrum, its peaks, and the modes (fdd/). */
@@ -47,6 +51,23 @@ export async function identifyFdd(
       fix: 'check the record for non-finite or constant stretches',
       evidence: { failed_lines: spectrum.failedLines },
     });
+  // The spectrum as computed, for the result; harmonic lines are then interpolated away in place.
+  const singularValues = { frequencies: spectrum.frequencies, values: spectrum.values.map((v) => v.slice()) };
+  if (options.harmonics !== false) {
+    t0 = performance.now();
+    const scan = await scanHarmonics(
+      spectrumView(spectrum),
+      channels,
+      fs,
+      { fmin: band.fmin ?? 0, fmax: band.fmax },
+      checkpoint.child(0.95, 1),
+    );
+    for (const line of scan.lines) {
+      findings.harmonics.push(harmonicOf(line, 'spectrum'));
+      findings.add(harmonicFinding(line));
+    }
+    timings.harmonics = seconds(t0);
+  }
   t0 = performance.now();
   const bands = options.bands ?? [[band.fmin ?? 0, band.fmax] as const];
   const peaks = pickPeaks(spectrum, { ...options.peaks, bands });
@@ -89,11 +110,30 @@ export async function identifyFdd(
       message: 'no spectral peak passed the peak-picking tests in the band',
       fix: 'check fmin/fmax and the record length, or try SSI',
     });
+  return { modes, singularValues, parameters, timings };
+}
+
+/** The trace and auto-spectra of a decomposed spectrum, for the harmonic scan. */
+function spectrumView(spectrum: FddSpectrum): SpectralView {
+  const { csd } = spectrum;
+  const lines = csd.frequencies.length;
+  const trace = new Float64Array(lines);
+  // Σ of the eigenvalues = trace of G.
+  for (const v of spectrum.values)
+    for (let k = 0; k < lines; k++) trace[k] = (trace[k] as number) + (v[k] as number);
   return {
-    modes,
-    singularValues: { frequencies: spectrum.frequencies, values: spectrum.values },
-    parameters,
-    timings,
+    frequencies: csd.frequencies,
+    trace,
+    channels: csd.channels,
+    auto: (c, k) => csd.re[pairIndex(c, c) * lines + k] as number,
+    removeSpan: (from, to) => {
+      removeLines(spectrum, [{ from, to }]);
+      for (let k = from; k <= to; k++) {
+        let t = 0;
+        for (const v of spectrum.values) t += v[k] as number;
+        trace[k] = t;
+      }
+    },
   };
 }
 
