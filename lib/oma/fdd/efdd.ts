@@ -3,7 +3,7 @@ import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from '../modal/
 import type { Mode } from '../modal/types.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from '../signal/fft.js';
 import { type BellOptions, DEFAULT_BELL_MAC_THRESHOLD, sdofBell } from './bell.js';
-import { shapeAt } from './spectrum.js';
+import { peakShape } from './spectrum.js';
 import type { FddSpectrum, SpectralPeak } from './types.js';
 
 /**
@@ -57,7 +57,7 @@ export function efdd(
   const rhoW = options.correctWindow === false ? undefined : windowCorrelation(spectrum.csd.window);
   const dt = 1 / spectrum.csd.fs;
   return peaks.map((peak) => {
-    const shape = shapeAt(spectrum, peak.shapeLine ?? peak.line, peak.singularValue - 1);
+    const shape = peakShape(spectrum, peak);
     const base: Mode = {
       frequency: peak.frequency,
       damping: Number.NaN,

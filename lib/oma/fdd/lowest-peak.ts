@@ -1,7 +1,7 @@
 import { type Checkpoint, type RunControl, toCheckpoint } from '../control.js';
 import { defaultNperseg } from '../signal/defaults.js';
 import { welchCsd } from '../signal/welch.js';
-import { logSpectrum, roughness, smooth3, topographicProminence } from './peak-finder.js';
+import { logSpectrum, roughness, smooth3, topographicProminence } from './spectrum-tools.js';
 
 /**
  * The lowest significant peak of a record's spectrum, for SSI's block rows: 2·br lags must span

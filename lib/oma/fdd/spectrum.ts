@@ -1,7 +1,7 @@
 import { type Checkpoint, type RunControl, toCheckpoint } from '../control.js';
 import { HermitianEigenSolver } from '../linalg/hermitian-eig.js';
 import { type CrossSpectralDensity, spectralMatrixAt, type WelchOptions, welchCsd } from '../signal/welch.js';
-import type { FddSpectrum } from './types.js';
+import type { FddSpectrum, SpectralPeak } from './types.js';
 
 /**
  * The spectrum FDD works on (fdd.ts): the Welch cross-spectral density matrix G(f) and its
@@ -96,6 +96,11 @@ export class LineDecomposer {
     vectorIm.set(this.vi, k * vectorCount * l);
     return true;
   }
+}
+
+/** A peak's complex shape: its own when separated from a partner's, else its singular vector. */
+export function peakShape(s: FddSpectrum, peak: SpectralPeak): { re: Float64Array; im: Float64Array } {
+  return peak.shape ?? shapeAt(s, peak.shapeLine ?? peak.line, peak.singularValue - 1);
 }
 
 /** Shape vector i at line k as a ShapeVector view. */

@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../control.js';
-import { logSpectrum, roughness, smooth3, topographicProminence } from '../fdd/peak-finder.js';
+import { logSpectrum, roughness, smooth3, topographicProminence } from '../fdd/spectrum-tools.js';
 import type { Evidence, Harmonic } from '../modal/diagnostics.js';
 import type { Mode } from '../modal/types.js';
 import { bandFrequencyRange, bandKurtosis } from '../signal/band-kurtosis.js';

@@ -93,13 +93,18 @@ export async function identifyFdd(
   peaks.forEach((p, i) => {
     const m = modes[i];
     if (p.merged !== true || m === undefined) return;
+    const second = p.mergedFrequency;
     findings.add({
       code: 'MODES_MERGED',
       severity: 'warning',
-      message: `mode at ${p.frequency.toFixed(3)} Hz: a second mode shape peaks at the same frequency line (resolution ${df.toPrecision(3)} Hz): probably two modes closer than the resolution, reported as one`,
+      message: `mode at ${p.frequency.toFixed(3)} Hz: a second mode shape peaks at the same frequency line (resolution ${df.toPrecision(3)} Hz)${second === undefined ? '' : `, its density at ${second.toFixed(3)} Hz`}: probably two modes closer than the resolution, reported as one`,
       fix: 'a longer record (larger nperseg) or SSI can separate them',
       about: m,
-      evidence: { resolution_hz: df },
+      evidence: {
+        resolution_hz: df,
+        f1_hz: p.frequency,
+        ...(second === undefined ? {} : { f2_hz: second }),
+      },
     });
   });
   closePairs(modes, findings);

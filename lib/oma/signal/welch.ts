@@ -29,6 +29,8 @@ export interface CrossSpectralDensity {
   readonly channels: number;
   readonly nperseg: number;
   readonly segments: number;
+  /** Samples between the starts of two segments. */
+  readonly step: number;
   /** Frequency of each line, k·fs/nperseg. */
   readonly frequencies: Float64Array;
   /** Lower-triangle pairs × lines, real parts. */
@@ -144,7 +146,7 @@ export async function welchCsd(
   }
   const frequencies = Float64Array.from({ length: lines }, (_, k) => (k * fs) / nperseg);
   checkpoint.report(1, 'cross-spectral density done');
-  return { fs, channels: l, nperseg, segments, frequencies, re, im, window };
+  return { fs, channels: l, nperseg, segments, step, frequencies, re, im, window };
 }
 
 /** re/im[pair(i,j)] += X_i X_j* for all i ≥ j. */
