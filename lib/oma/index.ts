@@ -108,8 +108,12 @@ export {
 export {
   type AnalyzeOptions,
   analyzeRecord,
+  type BandScan,
   type ButterworthFilterOptions,
+  bandFromData,
+  bandFromScan,
   checkBand,
+  checkSensors,
   DEFAULT_FILTER_ORDER,
   DEFAULT_FMAX_HZ,
   DEFAULT_ORDER_MAX,
@@ -121,6 +125,8 @@ export {
   type PreprocessedRecord,
   type PreprocessOptions,
   preprocessRecord,
+  type SensorCheck,
+  scanBand,
 } from './run/index.js';
 export {
   BluesteinFft,

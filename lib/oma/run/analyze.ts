@@ -4,7 +4,8 @@ import type { Channel } from '../io/csv.js';
 import type { BandChoice } from '../modal/diagnostics.js';
 import { macMatrix } from '../modal/mac.js';
 import type { Mode, OmaResult } from '../modal/types.js';
-import { checkBand, DEFAULT_FMAX_HZ, defaultDecimation, defaultFmax } from './defaults.js';
+import { bandFromScan, scanBand } from './band.js';
+import { checkBand, defaultDecimation } from './defaults.js';
 import { Findings } from './findings.js';
 import { identifyFdd } from './identify-fdd.js';
 import { identifySsi } from './identify-ssi.js';
@@ -56,7 +57,19 @@ export async function analyzeRecord(
       `every channel is excluded${dead.length > 0 ? ` (${dead.length} found dead)` : ''}: nothing is left to analyse`,
     );
 
-  const band = chooseBand(fs, options);
+  const band = await chooseBand(
+    kept.map((c) => data[c] as Channel),
+    fs,
+    options,
+    findings,
+    checkpoint.child(0.03, 0.06),
+  );
+  findings.add({
+    code: 'BAND_CHOSEN',
+    severity: 'info',
+    message: `band ${band.fmin}–${band.fmax} Hz (${band.chosen === 'auto' ? 'from the data' : 'given'}): ${band.reason}`,
+    evidence: { fmin_hz: band.fmin, fmax_hz: band.fmax, decimate: band.decimate },
+  });
   const { fmax, decimate: q } = band;
   checkBand(options.fmin, fmax, fs / 2);
   t0 = performance.now();
@@ -68,7 +81,7 @@ export async function analyzeRecord(
       decimate: q,
       ...(options.filter ? { filter: options.filter } : {}),
     },
-    checkpoint.child(0.03, 0.2),
+    checkpoint.child(0.06, 0.2),
   );
   timings.preprocess = seconds(t0);
   const afs = pre.fs;
@@ -120,29 +133,60 @@ export async function analyzeRecord(
     macMatrix: mac,
     timings,
     parameters,
-    band: { ...band, fmin: options.fmin ?? 0 },
+    band,
     diagnostics,
     harmonics: findings.harmonics,
     excluded_channels: excluded,
   };
 }
 
-/** The band and decimation: the user's, else the defaults (defaults.ts). */
-function chooseBand(fs: number, options: AnalyzeOptions): BandChoice {
-  const fmax = options.fmax ?? defaultFmax(fs);
-  const q =
-    options.decimate === undefined || options.decimate === 'auto'
-      ? defaultDecimation(fs, fmax)
-      : options.decimate;
+/**
+ * The band and decimation: a band chosen before (a dataset's), the user's fmax, or one from the
+ * data (band.ts). The quick look also tells when a given fmax cuts coherent peaks off.
+ */
+async function chooseBand(
+  channels: readonly Channel[],
+  fs: number,
+  options: AnalyzeOptions,
+  findings: Findings,
+  checkpoint: Checkpoint,
+): Promise<BandChoice> {
+  const fmin = options.fmin ?? 0;
+  const given = typeof options.decimate === 'number' ? options.decimate : undefined;
+  if (options.band !== undefined) {
+    // The record was preprocessed for this band already: decimate only what is left.
+    const fmax = Math.min(options.band.fmax, 0.4 * fs);
+    return { ...options.band, fmin, fmax, decimate: given ?? defaultDecimation(fs, fmax) };
+  }
+  const scan = await scanBand(channels, fs, checkpoint);
+  if (options.fmax !== undefined) {
+    const fmax = options.fmax;
+    const above = scan.peaks.filter((f) => f > fmax * 1.02);
+    if (above.length > 0)
+      findings.add({
+        code: 'BAND_CUT',
+        severity: 'warning',
+        message: `coherent spectral peaks lie above fmax = ${fmax} Hz (${above.length}, up to ${Math.max(...above).toFixed(2)} Hz): the band cuts them off`,
+        fix: `leave fmax out (the band is then chosen from the data) or raise it above ${Math.max(...above).toFixed(1)} Hz`,
+        evidence: { fmax_hz: fmax, peaks_above: above.map((f) => f.toFixed(2)).join(', ') },
+      });
+    return {
+      fmin,
+      fmax,
+      decimate: given ?? defaultDecimation(fs, fmax),
+      chosen: 'user',
+      reason: `fmax = ${fmax} Hz as given`,
+    };
+  }
+  const auto = bandFromScan(scan, fs, fmin);
+  if (given === undefined) return auto;
+  // A given decimation with a band from the data: the band must fit below the new Nyquist.
+  const fmax = Math.min(auto.fmax, Number(((0.4 * fs) / given).toPrecision(3)));
   return {
-    fmin: options.fmin ?? 0,
+    ...auto,
     fmax,
-    decimate: q,
-    chosen: options.fmax === undefined ? 'auto' : 'user',
-    reason:
-      options.fmax === undefined
-        ? `fmax = min(0.4·fs, ${DEFAULT_FMAX_HZ} Hz), the default`
-        : `fmax = ${fmax} Hz as given`,
+    decimate: given,
+    reason: `${auto.reason.replace(/, decimated by .*$/, '')}; decimated by ${given} as given`,
   };
 }
 

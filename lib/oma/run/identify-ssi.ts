@@ -1,18 +1,19 @@
 import type { Checkpoint } from '../control.js';
 import { InsufficientDataError } from '../errors.js';
 import { autoSpectra, lowestPeak } from '../fdd/lowest-peak.js';
-import type { Mode, StabilizationDiagram } from '../modal/types.js';
+import { mac } from '../modal/mac.js';
+import type { Mode, StabilizationDiagram, StabilizationPole } from '../modal/types.js';
+import { decimate } from '../signal/decimate.js';
 import { type ClusteringOptions, clusterPolesAsync } from '../ssi/clustering.js';
 import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from '../ssi/defaults.js';
 import { type SsiIdentification, ssiCov } from '../ssi/ssi.js';
 import { stabilizationDiagram } from '../ssi/stabilization.js';
-import { DEFAULT_ORDER_MAX, defaultBlockRows, defaultOrderMax } from './defaults.js';
+import { DEFAULT_ORDER_MAX, defaultBlockRows, defaultOrderMax, MAX_TOEPLITZ_ROWS } from './defaults.js';
 import type { Findings } from './findings.js';
+import { autoSpectraView, harmonicModes } from './harmonic-modes.js';
 import {
-  autoSpectraView,
   type HarmonicLine,
   harmonicFinding,
-  harmonicModes,
   harmonicOf,
   type LineVerdict,
   scanHarmonics,
@@ -41,13 +42,12 @@ export async function identifySsi(
   checkpoint: Checkpoint,
 ): Promise<SsiRun> {
   const l = channels.length;
-  const n = channels[0]?.length ?? 0;
   const { fmax } = band;
   const timings: Record<string, number> = {};
   const parameters: Record<string, number> = {};
   const givenFmin = band.fmin !== undefined && band.fmin > 0 ? band.fmin : undefined;
   let fminForBr = givenFmin ?? fmax / 20;
-  let t0 = performance.now();
+  const t0 = performance.now();
   // The channels' auto-spectra: harmonic lines (set aside before SSI sees their poles), then the
   // lowest peak without them.
   const spectra = await autoSpectra(channels, fs, checkpoint.child(0, 0.08));
@@ -65,6 +65,19 @@ export async function identifySsi(
       findings.add(harmonicFinding(line));
     }
   }
+  const df =
+    spectra === undefined ? 0 : (spectra.frequencies[1] as number) - (spectra.frequencies[0] as number);
+  // A harmonic's poles: inside its span, damped less than its spread would make a pole look
+  // (half the span over the frequency — a wandering speed spreads the line) or 0.2 %.
+  const harmonicRanges = scan.lines.map((h) => ({
+    from: h.from * df - df,
+    to: h.to * df + df,
+    damping: Math.max(
+      HARMONIC_POLE_DAMPING,
+      3 * h.apparentDamping,
+      ((h.to - h.from) * df) / (2 * h.frequency),
+    ),
+  }));
   timings.scan = seconds(t0);
   // Without fmin (or with 0), the lags must still reach the lowest mode the data hold (lowest-peak.ts).
   let lowest: number | undefined;
@@ -77,29 +90,168 @@ export async function identifySsi(
   }
   const orderMaxWanted = options.orderMax ?? DEFAULT_ORDER_MAX;
   const br = options.br ?? defaultBlockRows(fs, fminForBr, l, orderMaxWanted);
-  if (lowest !== undefined && (2 * br) / fs < 0.9 / lowest) {
+  const reaches = (rows: number, rate: number, f: number): boolean => (2 * rows) / rate >= 0.9 / f;
+  let run: BandRun;
+  const split =
+    lowest !== undefined && options.br === undefined && !reaches(br, fs, lowest)
+      ? lowBand(fs, lowest, l)
+      : undefined;
+  if (split !== undefined) {
+    // The lags capped by the Toeplitz size cannot reach the lowest mode at this rate: SSI runs on
+    // the record decimated for the low band [fmin, f_split] (its lags reach), and at the full
+    // rate above 0.9·f_split; the modes of the overlap come from the low band.
+    const td = performance.now();
+    const low = channels.map((x) => decimate(x, split.q));
+    timings.decimateLowBand = seconds(td);
+    const lowRun = await ssiBand(
+      low,
+      fs / split.q,
+      { fmin: band.fmin ?? 0, fmax: split.fmax },
+      undefined,
+      references,
+      options,
+      findings,
+      harmonicRanges,
+      checkpoint.child(0.1, 0.55),
+    );
+    const highRun = await ssiBand(
+      channels,
+      fs,
+      { fmin: Math.max(band.fmin ?? 0, 0.9 * split.fmax), fmax },
+      br,
+      references,
+      options,
+      findings,
+      harmonicRanges,
+      checkpoint.child(0.55, 1),
+    );
+    run = mergeBands(lowRun, highRun, split.fmax);
     findings.add({
-      code: 'SSI_LAGS_SHORT',
-      severity: 'warning',
-      message: `the lowest spectral peak (${lowest.toFixed(3)} Hz, period ${(1 / lowest).toFixed(2)} s) is longer than the ${2 * br} lags (${((2 * br) / fs).toFixed(2)} s) of br = ${br}, so SSI may miss it`,
-      fix:
-        options.br !== undefined
-          ? 'raise br, or lower fmax (more decimation), or pass fmin above it'
-          : `br is capped at ${br} by the Toeplitz size: lower fmax (more decimation), or pass fmin above it`,
-      evidence: { lowest_peak_hz: lowest, br, lags_s: (2 * br) / fs },
+      code: 'SSI_SPLIT_BAND',
+      severity: 'info',
+      message: `SSI ran in two bands so that its lags reach the lowest peak (${(lowest as number).toFixed(3)} Hz): 0–${split.fmax} Hz decimated by ${split.q} (br ${lowRun.parameters.br}, ${((2 * (lowRun.parameters.br ?? 0) * split.q) / fs).toFixed(1)} s of lags), and ${(0.9 * split.fmax).toFixed(2)}–${fmax} Hz at ${fs} Hz (br ${br})`,
+      evidence: {
+        split_hz: split.fmax,
+        low_decimate: split.q,
+        low_br: lowRun.parameters.br ?? 0,
+        high_br: br,
+      },
     });
+    Object.assign(parameters, {
+      splitHz: split.fmax,
+      lowDecimate: split.q,
+      lowBr: lowRun.parameters.br ?? 0,
+    });
+  } else {
+    if (lowest !== undefined && !reaches(br, fs, lowest)) {
+      findings.add({
+        code: 'SSI_LAGS_SHORT',
+        severity: 'warning',
+        message: `the lowest spectral peak (${lowest.toFixed(3)} Hz, period ${(1 / lowest).toFixed(2)} s) is longer than the ${2 * br} lags (${((2 * br) / fs).toFixed(2)} s) of br = ${br}, so SSI may miss it`,
+        fix: 'raise br, or lower fmax (more decimation), or pass fmin above it',
+        evidence: { lowest_peak_hz: lowest, br, lags_s: (2 * br) / fs },
+      });
+    }
+    run = await ssiBand(
+      channels,
+      fs,
+      { fmin: band.fmin ?? 0, fmax },
+      br,
+      references,
+      options,
+      findings,
+      harmonicRanges,
+      checkpoint.child(0.1, 1),
+    );
   }
+  Object.assign(parameters, run.parameters);
+  Object.assign(timings, run.timings);
+  let modes = run.modes;
+  const poles = run.poles;
+  if (options.harmonics !== false && df > 0) {
+    const harmonic = harmonicModes(modes, channels, fs, scan, df);
+    for (const { line } of harmonic) {
+      findings.harmonics.push(harmonicOf(line, 'ssi'));
+      findings.add(harmonicFinding(line));
+    }
+    const kept = modes.filter((m) => !harmonic.some((h) => h.mode === m));
+    // The diagram's poles refer to modes by index: renumber, the harmonic clusters' poles to −1.
+    if (harmonic.length > 0) {
+      const index = modes.map((m) => kept.indexOf(m));
+      for (const p of poles) p.mode = p.mode >= 0 ? (index[p.mode] ?? -1) : -1;
+    }
+    modes = kept;
+  }
+  if (l === 1)
+    findings.add({
+      code: 'SINGLE_CHANNEL',
+      severity: 'warning',
+      message: 'SSI with a single channel has no mode shapes to separate modes from noise',
+      fix: 'check the modes against FDD, or add sensors',
+    });
+  if (modes.length === 0)
+    findings.add({
+      code: 'NO_MODES',
+      severity: 'warning',
+      message: 'no stable mode found in the band',
+      fix: 'check fmin/fmax, the record length or orderMax',
+    });
+  return { modes, stabilization: { orders: run.orders, poles }, parameters, timings };
+}
+
+interface BandRun {
+  readonly modes: Mode[];
+  readonly poles: (StabilizationPole & { mode: number })[];
+  readonly orders: number[];
+  readonly parameters: Record<string, number>;
+  readonly timings: Record<string, number>;
+}
+
+/**
+ * The low band when the lags cannot reach the lowest peak at the full rate: the rate at which the
+ * capped block rows span 1.1 periods of it, the band top a fifth of that rate (the anti-alias
+ * filter's flat pass band, as the default decimation keeps), the decimation to get there.
+ */
+function lowBand(fs: number, lowest: number, channels: number): { q: number; fmax: number } | undefined {
+  const rows = Math.floor(MAX_TOEPLITZ_ROWS / channels);
+  const rate = (2 * rows * lowest) / 1.1;
+  const q = Math.ceil(fs / rate);
+  if (q < 2) return undefined;
+  return { q, fmax: Number((fs / q / 5).toPrecision(3)) };
+}
+
+/** SSI-cov, stabilization and clustering over one band. */
+async function ssiBand(
+  channels: readonly Float64Array[],
+  fs: number,
+  range: { readonly fmin: number; readonly fmax: number },
+  givenBr: number | undefined,
+  references: readonly number[],
+  options: AnalyzeOptions,
+  findings: Findings,
+  harmonics: readonly { from: number; to: number; damping: number }[],
+  checkpoint: Checkpoint,
+): Promise<BandRun> {
+  const l = channels.length;
+  const n = channels[0]?.length ?? 0;
+  const timings: Record<string, number> = {};
+  const br =
+    givenBr ??
+    defaultBlockRows(
+      fs,
+      range.fmin > 0 ? range.fmin : range.fmax / 20,
+      l,
+      options.orderMax ?? DEFAULT_ORDER_MAX,
+    );
   const orderMax = options.orderMax ?? defaultOrderMax(br, l, references.length);
   if (n < 4 * br)
     throw new InsufficientDataError(`${n} samples after decimation are too few for ${br} block rows`);
-  Object.assign(parameters, {
+  const parameters = {
     br,
     orderMin: options.orderMin ?? DEFAULT_ORDER_MIN,
     orderMax,
     orderStep: options.orderStep ?? DEFAULT_ORDER_STEP,
-  });
-  const dampingMax = options.hardCriteria?.dampingMax ?? DEFAULT_DAMPING_MAX;
-  t0 = performance.now();
+  };
   const ident = await ssiCov(
     channels,
     fs,
@@ -109,19 +261,17 @@ export async function identifySsi(
       ...(options.orderMin !== undefined ? { orderMin: options.orderMin } : {}),
       ...(options.orderStep !== undefined ? { orderStep: options.orderStep } : {}),
       references,
-      fmin: band.fmin ?? 0,
-      fmax,
-      dampingMax,
+      fmin: range.fmin,
+      fmax: range.fmax,
+      dampingMax: options.hardCriteria?.dampingMax ?? DEFAULT_DAMPING_MAX,
     },
-    checkpoint.child(0.1, 1),
+    checkpoint,
   );
   Object.assign(timings, ident.timings);
   findings.addAll(ident.diagnostics ?? []);
-  t0 = performance.now();
-  const df =
-    spectra === undefined ? 0 : (spectra.frequencies[1] as number) - (spectra.frequencies[0] as number);
+  const t0 = performance.now();
   const diagram = stabilizationDiagram(
-    withoutHarmonicPoles(ident, scan.lines, df),
+    withoutHarmonicPoles(ident, harmonics),
     options.hardCriteria,
     options.stability,
   );
@@ -130,41 +280,42 @@ export async function identifySsi(
   // top sensor only: real modes stable at 60–98 % of the orders, noise clusters at 30–42 %).
   const clustering: ClusteringOptions =
     l === 1 ? { minPolesFraction: 0.5, ...options.clustering } : (options.clustering ?? {});
-  if (l === 1)
-    findings.add({
-      code: 'SINGLE_CHANNEL',
-      severity: 'warning',
-      message: 'SSI with a single channel has no mode shapes to separate modes from noise',
-      fix: 'check the modes against FDD, or add sensors',
-    });
   const clustered = await clusterPolesAsync(diagram, ident.orders.length, clustering, checkpoint);
   timings.clustering = seconds(t0);
   const poles = diagram.map(({ source: _source, ...pole }, i) => ({
     ...pole,
     mode: clustered.assignment[i] ?? -1,
   }));
-  let modes = clustered.modes;
-  if (options.harmonics !== false && df > 0) {
-    const harmonic = harmonicModes(modes, channels, fs, scan, df);
-    for (const { line } of harmonic) {
-      findings.harmonics.push(harmonicOf(line, 'ssi'));
-      findings.add(harmonicFinding(line));
-    }
-    modes = modes.filter((m) => !harmonic.some((h) => h.mode === m));
-    // The diagram's poles refer to modes by index: renumber, the harmonic clusters' poles to −1.
-    if (harmonic.length > 0) {
-      const index = clustered.modes.map((m) => modes.indexOf(m));
-      for (const p of poles) p.mode = p.mode >= 0 ? (index[p.mode] ?? -1) : -1;
-    }
-  }
-  if (modes.length === 0)
-    findings.add({
-      code: 'NO_MODES',
-      severity: 'warning',
-      message: 'no stable mode found in the band',
-      fix: 'check fmin/fmax, the record length or orderMax',
-    });
-  return { modes, stabilization: { orders: ident.orders, poles }, parameters, timings };
+  return { modes: clustered.modes, poles, orders: ident.orders, parameters, timings };
+}
+
+/**
+ * The two bands' modes as one list: the low band's up to its top, the high band's above unless
+ * the low band has the same mode (within 2 %, MAC ≥ 0.9); the diagrams' poles together.
+ */
+function mergeBands(low: BandRun, high: BandRun, split: number): BandRun {
+  const fromLow = low.modes.filter((m) => m.frequency <= split);
+  const fromHigh = high.modes.filter(
+    (m) =>
+      !fromLow.some(
+        (o) => Math.abs(o.frequency / m.frequency - 1) < 0.02 && mac({ re: o.shape }, { re: m.shape }) >= 0.9,
+      ),
+  );
+  const modes = [...fromLow, ...fromHigh].sort((a, b) => a.frequency - b.frequency);
+  const renumber = (run: BandRun, kept: readonly Mode[]) => {
+    const index = run.modes.map((m) => (kept.includes(m) ? modes.indexOf(m) : -1));
+    return run.poles.map((p) => ({ ...p, mode: p.mode >= 0 ? (index[p.mode] ?? -1) : -1 }));
+  };
+  const timings: Record<string, number> = {};
+  for (const run of [low, high])
+    for (const [k, v] of Object.entries(run.timings)) timings[k] = (timings[k] ?? 0) + v;
+  return {
+    modes,
+    poles: [...renumber(low, fromLow), ...renumber(high, fromHigh)],
+    orders: [...new Set([...low.orders, ...high.orders])].sort((a, b) => a - b),
+    parameters: high.parameters,
+    timings,
+  };
 }
 
 /**
@@ -175,17 +326,11 @@ export async function identifySsi(
  */
 function withoutHarmonicPoles(
   ident: SsiIdentification,
-  lines: readonly HarmonicLine[],
-  df: number,
+  ranges: readonly { from: number; to: number; damping: number }[],
 ): SsiIdentification {
-  if (lines.length === 0) return ident;
+  if (ranges.length === 0) return ident;
   const isHarmonic = (f: number, zeta: number): boolean =>
-    lines.some(
-      (h) =>
-        f >= h.from * df - df &&
-        f <= h.to * df + df &&
-        zeta < Math.max(HARMONIC_POLE_DAMPING, 3 * h.apparentDamping),
-    );
+    ranges.some((h) => f >= h.from && f <= h.to && zeta < h.damping);
   return {
     ...ident,
     poles: ident.poles.map((order) =>

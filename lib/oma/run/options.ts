@@ -1,5 +1,6 @@
 import type { EfddOptions } from '../fdd/efdd.js';
 import type { PeakOptions } from '../fdd/peaks.js';
+import type { BandChoice } from '../modal/diagnostics.js';
 import type { OmaMethod } from '../modal/types.js';
 import type { DetrendMode } from '../signal/detrend.js';
 import type { ClusteringOptions } from '../ssi/clustering.js';
@@ -18,6 +19,11 @@ export interface AnalyzeOptions {
   readonly fmax?: number;
   /** FDD/EFDD: explicit search bands in Hz (override [fmin, fmax]). */
   readonly bands?: readonly (readonly [number, number])[];
+  /**
+   * A band chosen before — a dataset preprocessed for it: its fmax is used and reported with its
+   * reason (`decimate` then says what is left to do).
+   */
+  readonly band?: BandChoice;
   /** Decimation factor, or 'auto' (new Nyquist ≥ 2.5·fmax). @default 'auto' */
   readonly decimate?: number | 'auto';
   /** @default 'linear' */

@@ -67,7 +67,7 @@ const csvParameters = {
   /** Integer factor, or 'auto': the largest q with fs/q ≥ 5·fmax. */
   decimate: z.union([z.literal('auto'), z.int().min(1).max(1000)]).default('auto'),
   detrend: z.enum(['linear', 'mean', 'none']).default('linear'),
-  /** Top of the band of interest, Hz. @default min(0.4·fs, 25) */
+  /** Top of the band of interest, Hz. @default from the data (the engine's band.ts) */
   fmax: Hz.optional(),
 };
 

@@ -3,6 +3,7 @@ import { defineStage } from '../../core/sdk/index.js';
 import {
   type AnalyzeOptions,
   analyzeRecord,
+  type BandChoice,
   deserializeDataset,
   diagnosticLines,
   MAX_TOEPLITZ_ROWS,
@@ -28,12 +29,15 @@ export function analyzeOptions(
   p: AnalysisParameters,
   datasetFromThisRun: boolean,
   channelNames: readonly string[] = [],
+  datasetBand?: BandChoice,
 ): AnalyzeOptions {
   const common = {
     decimate: datasetFromThisRun ? 1 : p.decimate,
     detrend: p.detrend,
     ...(channelNames.length > 0 ? { channelNames } : {}),
     ...(p.fmax === undefined ? {} : { fmax: p.fmax }),
+    // The band the dataset was preprocessed for (chosen from the raw record), unless fmax is given.
+    ...(p.fmax === undefined && datasetBand !== undefined ? { band: datasetBand } : {}),
   };
   // The parameters were parsed for their type; parsing again narrows them (and costs nothing).
   if (type === 'FDD') {
@@ -151,6 +155,7 @@ export const analyzeStage = defineStage({
         parameters,
         dataset_key === datasetKey(tenant, structure_id, runId),
         dataset.names,
+        summary?.band,
       );
       checkToeplitzSize(options, dataset.channels.length);
       const result = await analyzeRecord(dataset.channels, dataset.fs, options, {

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import { ValidationError } from '../../core/ports/index.js';
 import { defineStage } from '../../core/sdk/index.js';
 import {
+  type BandChoice,
+  bandFromData,
   checkBand,
   datasetChunks,
   defaultDecimation,
-  defaultFmax,
   preprocessRecord,
   readCsv,
 } from '../../oma/index.js';
@@ -63,9 +64,19 @@ export const preprocessStage = defineStage({
           { code: 'NO_SAMPLING_RATE' },
         );
       }
-      const fmax = p.fmax ?? defaultFmax(fs);
-      checkBand(undefined, fmax, fs / 2);
-      const q = p.decimate === 'auto' ? defaultDecimation(fs, fmax) : p.decimate;
+      // The band: as given, else from the data (where its spectrum holds coherent modal content).
+      if (p.fmax !== undefined) checkBand(undefined, p.fmax, fs / 2);
+      const band: BandChoice =
+        p.fmax === undefined
+          ? await bandFromData(measurement.channels, fs)
+          : {
+              fmin: 0,
+              fmax: p.fmax,
+              decimate: defaultDecimation(fs, p.fmax),
+              chosen: 'user',
+              reason: `fmax = ${p.fmax} Hz as given`,
+            };
+      const q = p.decimate === 'auto' ? band.decimate : p.decimate;
       ctx.progress(30, `${measurement.channels.length} channels × ${measurement.rows} samples read`);
       const pre = await preprocessRecord(
         measurement.channels,
@@ -110,6 +121,7 @@ export const preprocessStage = defineStage({
         warnings: measurement.warnings.slice(0, MAX_WARNINGS).map((w) => w.slice(0, 200)),
         // The raw record's sensor check: after decimation clipping and spikes no longer show.
         diagnostics: bounded(pre.sensors?.diagnostics ?? [], MAX_DIAGNOSTICS),
+        band: { ...band, decimate: q },
       };
       return { dataset_key: key, dataset: summary };
     } catch (error) {

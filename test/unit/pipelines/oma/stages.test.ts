@@ -215,6 +215,8 @@ describe('OMA stages on good input', () => {
     const ssi = await analyse('faulty', 'SSI');
     // Assess
     expect(pre.status, JSON.stringify(pre.error)).toBe('DONE');
+    expect(pre.dataset?.band).toMatchObject({ chosen: 'auto' });
+    expect(pre.dataset?.band?.reason).toMatch(/coherent peaks up to/);
     const found = (pre.dataset?.diagnostics ?? []).map((d) => `${d.code}@${d.channel}`);
     expect(found).toEqual(expect.arrayContaining(['CHANNEL_DEAD@1', 'CHANNEL_CLIPPED@3']));
     expect(ssi.status, JSON.stringify(ssi.error)).toBe('DONE');
@@ -224,5 +226,6 @@ describe('OMA stages on good input', () => {
       expect.arrayContaining(['CHANNEL_DEAD@1', 'CHANNEL_CLIPPED@3']),
     );
     expect(result.warnings.join('\n')).toMatch(/clipped/);
+    expect(result.band?.reason).toBe(pre.dataset?.band?.reason);
   });
 });
