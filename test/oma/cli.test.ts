@@ -62,6 +62,31 @@ describe('stagecoach analyze', () => {
     expect(r.stdout).toMatch(/Mode shapes \(unit max\)/);
   });
 
+  it('leaves out channels by name, and prints the band and each warning with its fix in the table', () => {
+    // Prepare: the frame with its second channel dead
+    const dead = join(dir, 'dead.csv');
+    const channels = record.channels.map((c, i) => (i === 1 ? new Float64Array(c.length).fill(0.5) : c));
+    return writeCsv(dead, channels, { fs: 100 }).then(() => {
+      // Act
+      const json = run(['analyze', withTime, '--method', 'ssi', '--exclude', 'ch3', '--json']);
+      const table = run(['analyze', dead, '--method', 'efdd']);
+      // Assess
+      expect(json.status, json.stderr).toBe(0);
+      const out = JSON.parse(json.stdout) as {
+        excluded_channels: number[];
+        modes: { shape: (number | null)[] }[];
+      };
+      expect(out.excluded_channels).toEqual([2]);
+      for (const m of out.modes) expect(m.shape[2]).toBeNull();
+      expect(table.status, table.stderr).toBe(0);
+      expect(table.stdout).toMatch(/band 0–[\d.]+ Hz \(auto\): the spectrum holds coherent peaks/);
+      expect(table.stdout).toMatch(/left out: ch2/);
+      expect(table.stdout).toMatch(/warning CHANNEL_DEAD: channel 'ch2' \(1\) is constant/);
+      expect(table.stdout).toMatch(/ {10}fix: check the sensor and its cable/);
+      expect(table.stderr).toMatch(/warning: .*constant.* — fix: .* \[CHANNEL_DEAD\]/);
+    });
+  });
+
   it('exits 2 on a usage error and 1 on bad data, with a one-line message and no stack trace', () => {
     // Prepare
     const ragged = join(dir, 'ragged.csv');

@@ -27,9 +27,9 @@ import type { FddSpectrum, SpectralPeak } from './types.js';
  *     lines (a mode's shape persists across its bell, noise's does not).
  *  3. Each shape φ is followed on p̄_φ to the top of its bell (the highest point of the region
  *     above half the current value, repeated — Welch ripples never dip to half power), where its
- *     prominence must be significant — ≥ 12 standard deviations of the scatter of the density
+ * *     prominence must be significant — ≥ 10 standard deviations of the scatter of the density
  *     averaged over half the bell's width (a broad weak bell stands out at its own scale, a bump
- *     of noise does not), or ≥ 20 on the three-line average — and φ must stay in the kept
+ *     of noise does not), or ≥ 16 on the three-line average — and φ must stay in the kept
  *     singular subspace (Σ MAC ≥ 0.8) across the half-power top.
  *  4. Strongest first (largest p_φ at the peak), a peak is dropped within `minSeparationLines`
  *     of an accepted one or inside an accepted peak's half-power top: with the same shape it is
@@ -73,9 +73,9 @@ const SAME_SHAPE_MAC = 0.8;
 /** Candidate threshold on the three-line averages, in standard deviations (a generous first cut). */
 const CANDIDATE_Z = 2.5;
 /** A mode's prominence at its bell's own scale, in standard deviations of that scale's scatter. */
-const SIGNIFICANCE = 12;
+const SIGNIFICANCE = 10;
 /** …or on the three-line average, for bells a wider average would merge with a neighbour's. */
-const NARROW_SIGNIFICANCE = 20;
+const NARROW_SIGNIFICANCE = 16;
 const MIXTURE_FRACTION = 0.8;
 /** Close-mode span: mixtures only arise between modes whose bells overlap. */
 const CLOSE_SPAN = 0.2;

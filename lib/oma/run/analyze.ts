@@ -57,6 +57,7 @@ export async function analyzeRecord(
       `every channel is excluded${dead.length > 0 ? ` (${dead.length} found dead)` : ''}: nothing is left to analyse`,
     );
 
+  t0 = performance.now();
   const band = await chooseBand(
     kept.map((c) => data[c] as Channel),
     fs,
@@ -64,6 +65,7 @@ export async function analyzeRecord(
     findings,
     checkpoint.child(0.03, 0.06),
   );
+  timings.band = seconds(t0);
   findings.add({
     code: 'BAND_CHOSEN',
     severity: 'info',
