@@ -2,7 +2,8 @@ import { InvalidOptionError } from '../errors.js';
 import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from '../modal/modal.js';
 import type { Mode } from '../modal/types.js';
 import { BluesteinFft, isPowerOfTwo, RealFft } from '../signal/fft.js';
-import { type BellOptions, DEFAULT_BELL_MAC_THRESHOLD, sdofBell } from './bell.js';
+import { type BellOptions, DEFAULT_BELL_MAC_THRESHOLD, type SdofBell, sdofBell } from './bell.js';
+import { fitSdof } from './sdof-fit.js';
 import { peakShape } from './spectrum.js';
 import type { FddSpectrum, SpectralPeak } from './types.js';
 
@@ -33,9 +34,17 @@ export interface EfddOptions extends BellOptions {
   readonly lowerAmplitude?: number;
   /** Divide out the analysis window's autocorrelation. @default true */
   readonly correctWindow?: boolean;
+  /**
+   * Damping from the SDOF spectrum fitted to the bell ('fit'), or from the logarithmic decrement
+   * of its correlation function ('decrement'; a truncated bell is fitted anyway).
+   * @default 'fit' with three channels or more, else 'decrement'
+   */
+  readonly damping?: 'fit' | 'decrement';
 }
 
 const MIN_EXTREMA = 3;
+/** Lines the fitted half-power band must span for the fit to be kept (see below). */
+const MIN_FIT_LINES = 6;
 const MIN_WINDOW_CORRELATION = 0.2;
 
 export function efdd(
@@ -56,6 +65,10 @@ export function efdd(
   const inverse = new InverseRealSpectrum(n);
   const rhoW = options.correctWindow === false ? undefined : windowCorrelation(spectrum.csd.window);
   const dt = 1 / spectrum.csd.fs;
+  const df = spectrum.csd.fs / n;
+  // With one or two channels the bell carries every mode's tail (the kept vectors span all
+  // shapes), which a curve fit would take for this mode's: the decrement is steadier there.
+  const damping = options.damping ?? (spectrum.csd.channels >= 3 ? 'fit' : 'decrement');
   return peaks.map((peak) => {
     const shape = peakShape(spectrum, peak);
     const base: Mode = {
@@ -83,6 +96,31 @@ export function efdd(
       r[t] = (r[t] as number) / (r0 * w);
     }
     const fit = decayFit(r, limit, dt, upper, lower);
+    // The damping from the SDOF spectrum fitted to the bell (sdof-fit.ts) — by default for every
+    // bell, and always for a bell a neighbour cut within two half-power half-widths of the peak,
+    // a narrower-band process than the mode whose correlation decays too slowly.
+    const curve =
+      damping === 'fit' || truncated(spectrum.frequencies, bell, peak.frequency)
+        ? fitSdof(
+            spectrum.frequencies,
+            bell.values,
+            ...fitRange(bell, peak.frequency, peaks, df),
+            peak.frequency,
+            halfWidthDamping(bell, peak.frequency),
+          )
+        : undefined;
+    // A fit is kept when it stays at the peak, and when its half-power band spans enough lines
+    // that the analysis window's leakage (which the decrement divides out, the fit cannot) does
+    // not widen it (measured: a 1.5 % mode at 0.15 Hz, one line wide, fitted 1.9 %).
+    if (
+      curve !== undefined &&
+      2 * curve.damping * curve.frequency >= MIN_FIT_LINES * df &&
+      Math.abs(curve.frequency - peak.frequency) <=
+        Math.max(bell.bandwidth, 2 * curve.damping * curve.frequency)
+    ) {
+      const frequency = typeof fit === 'string' ? curve.frequency : fit.frequency;
+      return { ...base, frequency, damping: curve.damping };
+    }
     if (typeof fit === 'string') return { ...base, error: fit };
     // The correlation's frequency must be the peak's: a bell holding two modes (whose shapes the
     // sensors cannot tell apart) gives a beat between them, and a decay that is not damping.
@@ -94,6 +132,44 @@ export function efdd(
     }
     return { ...base, frequency: fit.frequency, damping: fit.damping };
   });
+}
+
+/** Whether the bell ends within two half-power half-widths of the peak on either side. */
+function truncated(frequencies: Float64Array, bell: SdofBell, peak: number): boolean {
+  const half = bell.bandwidth / 2;
+  if (!Number.isFinite(half)) return true;
+  const low = peak - (frequencies[bell.from] as number);
+  const high = (frequencies[bell.to] as number) - peak;
+  return Math.min(low, high) < 2 * half;
+}
+
+/**
+ * The lines fitted: the bell's lines nearer this peak than any other picked peak. A wide bell
+ * (few sensors, so neighbours' shapes pass its MAC test) carries their tails, which a fit over
+ * all of it takes for this mode's (measured: a 1.5 % mode between two neighbours 0.18 Hz away,
+ * 6 sensors for 12 modes, fitted 3.1 % over the whole bell, 1.75 % over its own half).
+ */
+function fitRange(
+  bell: SdofBell,
+  peak: number,
+  peaks: readonly SpectralPeak[],
+  df: number,
+): [number, number] {
+  let below = Number.NEGATIVE_INFINITY;
+  let above = Number.POSITIVE_INFINITY;
+  for (const p of peaks) {
+    if (p.frequency < peak && p.frequency > below) below = p.frequency;
+    if (p.frequency > peak && p.frequency < above) above = p.frequency;
+  }
+  const from = Number.isFinite(below) ? Math.ceil((peak + below) / 2 / df) : bell.from;
+  const to = Number.isFinite(above) ? Math.floor((peak + above) / 2 / df) : bell.to;
+  return [Math.max(bell.from, from), Math.min(bell.to, to)];
+}
+
+/** The bell's half-power damping, for a start (1 % when its half-power points are not there). */
+function halfWidthDamping(bell: SdofBell, peak: number): number {
+  const z = bell.bandwidth / (2 * peak);
+  return Number.isFinite(z) && z > 0 ? z : 0.01;
 }
 
 interface DecayFit {
