@@ -4,52 +4,54 @@
  * HTTP and WebSocket servers, and then, as any client would, over HTTP: creates a PREPROCESSING
  * analysis, uploads the CSV through a presigned URL and runs it; runs an SSI and an FDD analysis
  * that reuse the structure's dataset, with live progress from the WebSocket; and prints the
- * identified modes beside the true ones. Exits 0 when both methods found every mode.
+ * identified modes beside the true ones. Exits 0 when both methods found every mode. It ends by
+ * printing the web console's URL; with `--serve` it keeps the runtime up (Ctrl-C stops it) so the
+ * analyses can be looked at there.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { ApiError } from '../lib/cli/api-client.js';
-import { type OmaClient as Client, OmaClient, type ResultMode } from '../lib/cli/oma-client.js';
-import { ProgressBar, table } from '../lib/cli/oma-format.js';
-import { LiveClient, statusOf, watchAnalysis } from '../lib/cli/oma-live.js';
+import { openNodeSocket } from '../lib/cli/node-socket.js';
+import { table } from '../lib/cli/oma-format.js';
+import { PRESETS } from '../lib/cli/oma-simulate.js';
+import { Output } from '../lib/cli/output.js';
+import { createRenderer } from '../lib/cli/progress.js';
+import { StageBoard } from '../lib/cli/stage-board.js';
+import { uploadMeasurement } from '../lib/cli/upload.js';
+import { ApiError } from '../lib/client/http.js';
+import { type OmaClient as Client, OmaClient, type ResultMode } from '../lib/client/oma.js';
+import { LiveClient, statusOf, watchAnalysis } from '../lib/client/oma-live.js';
 import { DevRuntime } from '../lib/dev/runtime.js';
-import {
-  mac,
-  modalModelFromMatrices,
-  shearFrame,
-  simulateResponse,
-  type TrueMode,
-  writeCsv,
-} from '../lib/oma/index.js';
+import { mac, simulateResponse, type TrueMode, writeCsv } from '../lib/oma/index.js';
 import type { AnalysisType } from '../lib/pipelines/oma/schemas.js';
 import { registry } from '../lib/pipelines/registry.js';
 
-const FS = 100;
-const DURATION_S = 300;
+const FS = PRESETS.frame.fs;
+const DURATION_S = PRESETS.frame.minutes * 60;
 const STRUCTURE = 'demo-frame';
 const TOKEN = 'dev-token-tenant-a';
+const SERVE = process.argv.slice(2).includes('--serve');
 const started = performance.now();
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s`;
 
-/** Five storeys of 1000 kg, stiffness chosen for f₁ = 3 Hz; damping 1-2.5 %. */
+/**
+ * Five storeys of 1000 kg, stiffness chosen for f₁ = 3 Hz; damping 1-2.5 %: the record
+ * `stagecoach oma simulate record.csv --preset frame` writes, kept in memory here.
+ */
 async function measurements(): Promise<{ csv: Buffer; modes: TrueMode[] }> {
-  const n = 5;
-  const s = Math.sin(Math.PI / (2 * (2 * n + 1)));
-  const k = ((2 * Math.PI * 3) / (2 * s)) ** 2 * 1000;
-  const { mass, stiffness } = shearFrame(Array(n).fill(1000), Array(n).fill(k));
-  const model = modalModelFromMatrices(mass, stiffness, n, [0.01, 0.015, 0.02, 0.02, 0.025]);
-  const record = await simulateResponse(model, {
+  const frame = PRESETS.frame;
+  const record = await simulateResponse(frame.model(), {
     fs: FS,
     duration: DURATION_S,
+    channels: frame.channels.map((c) => c.dof),
     seed: 7,
-    noiseFraction: 0.05,
+    noiseFraction: frame.noise,
   });
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const names = record.channels.map((_, i) => `floor${i + 1}`);
+  const names = frame.channels.map((c) => c.name);
   await writeCsv(sink, record.channels, { fs: FS, names });
   return { csv: Buffer.concat(chunks), modes: record.modes };
 }
@@ -62,21 +64,26 @@ async function analyse(client: Client, live: LiveClient, type: AnalysisType, csv
     parameters: type === 'FDD' ? { method: 'efdd' } : {},
   });
   if (csv !== undefined) {
-    const target = await client.upload(STRUCTURE, created.analysis_id, csv);
+    const target = await uploadMeasurement(client, STRUCTURE, created.analysis_id, csv);
     console.log(
       `${elapsed()}  uploaded ${(csv.length / 1e6).toFixed(1)} MB through a presigned PUT → ${target.key}`,
     );
   }
-  const bar = new ProgressBar(() => `${elapsed()}  ${type.padEnd(13)}`);
+  // The command line's progress renderer: a bar per stage, in the order of the events' sequence.
+  const board = new StageBoard(
+    type === 'PREPROCESSING' ? ['preprocess', 'analyze', 'publish'] : ['analyze', 'publish'],
+  );
+  const renderer = createRenderer({ output: new Output(), label: type.padEnd(13) });
   const final = await watchAnalysis(
     client,
     live,
     STRUCTURE,
     created.analysis_id,
-    { onProgress: (stage, percent, message) => bar.update(stage, percent, message) },
+    { onEvent: (event) => renderer.update(board, event.stage, board.apply(event)) },
     { start: () => client.run(STRUCTURE, created.analysis_id) },
   );
-  bar.line(
+  renderer.stop(board);
+  console.log(
     `${elapsed()}  ${type.padEnd(13)} ${final.status}${final.error === undefined ? '' : `: ${final.error.message}`}`,
   );
   if (final.status !== 'DONE') throw new Error(`the ${type} analysis ended ${final.status}`);
@@ -126,7 +133,7 @@ async function main(): Promise<boolean> {
     port: 0,
     tokensFile: join(dir, 'tokens.json'),
   });
-  const live = await LiveClient.connect(runtime.wsUrl, TOKEN);
+  const live = await LiveClient.connect(runtime.wsUrl, TOKEN, openNodeSocket);
   try {
     console.log(
       `${elapsed()}  dev runtime (embedded backend): HTTP ${runtime.url}, WebSocket ${runtime.wsUrl}`,
@@ -178,6 +185,16 @@ async function main(): Promise<boolean> {
         ? `\nBoth methods found all ${truth.length} modes (within 1 % in frequency, MAC ≥ 0.9). Done in ${elapsed().trim()}.`
         : '\nSome modes were not found; see the table above.',
     );
+    console.log(
+      `\nConsole: ${runtime.url}/#/oma/${STRUCTURE}  (sign in with ${TOKEN})${SERVE ? '' : ' — run `npm run demo -- --serve` to keep it open'}`,
+    );
+    if (SERVE) {
+      console.log('Serving until Ctrl-C...');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
     return ok;
   } finally {
     live.close();

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { AnalyzeFlags } from './analyze-run.js';
 
 /**
@@ -46,7 +46,9 @@ export function registerAnalyzeCommand(program: Command): void {
       'measurement file: one column per channel, optional header row and leading time column',
     )
     .option('--fs <Hz>', 'sampling rate (optional when the file has a time column)', positive('--fs'))
-    .option('--method <method>', 'fdd | efdd | ssi', 'ssi')
+    .addOption(
+      new Option('--method <method>', 'identification method').choices(['fdd', 'efdd', 'ssi']).default('ssi'),
+    )
     .option('--decimate <q>', "integer decimation factor, or 'auto' (new Nyquist ≥ 2.5·fmax)", decimation)
     .option('--br <n>', 'SSI block rows (default from fs and fmin)', integer('--br', 2))
     .option(
@@ -77,9 +79,6 @@ export function registerAnalyzeCommand(program: Command): void {
       'after',
       '\nExamples:\n  stagecoach analyze record.csv --fs 200 --method ssi --fmax 20 --json\n  stagecoach analyze record.csv --method efdd   # fs from the time column',
     )
-    .exitOverride((err) => {
-      process.exit(err.exitCode === 0 ? 0 : 2);
-    })
     .action(async (file: string, flags: AnalyzeFlags) => {
       // The engine loads only for this command, so the rest of the CLI starts at once.
       const { runAnalyze } = await import('./analyze-run.js');

@@ -1,7 +1,7 @@
+import type { ResultsAnswer } from '../client/oma.js';
 import type { AnalysisRecord } from '../pipelines/oma/schemas.js';
-import type { ResultsAnswer } from './oma-client.js';
 
-/** Terminal output of `stagecoach oma` and the demo: tables, and a live progress bar. */
+/** Terminal output of `stagecoach oma` and the demo: tables of analyses and of modes. */
 
 /** Columns of numbers are right-aligned, others left-aligned. */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -59,7 +59,7 @@ export function analysisDetails(r: AnalysisRecord): string {
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-/** The identified modes: frequency, damping, their scatter (SSI), MPC, and the shapes. */
+/** The identified modes: frequency, damping, their standard deviations (uncertainty), MPC, and the shapes. */
 export function modesTable(answer: ResultsAnswer): string {
   const result = answer.result;
   if (result === null) {
@@ -68,13 +68,14 @@ export function modesTable(answer: ResultsAnswer): string {
       : `${answer.type} analyses have no modes (the dataset is ready for FDD and SSI analyses).`;
   }
   const modes = result.modes;
-  const head = `${result.method.toUpperCase()} at ${result.fs.toFixed(3)} Hz: ${modes.length} modes`;
+  const merged = multiSetupOf(result);
+  const head = `${result.method.toUpperCase()} at ${result.fs.toFixed(3)} Hz: ${modes.length} modes${merged === undefined ? '' : `, ${merged.setups} setups merged by ${merged.merge === 'preger' ? 'PreGER' : 'PoSER'}`}`;
   const rows = modes.map((m, i) => [
     String(i + 1),
     fixed(m.frequency, 4),
-    fixed(m.frequencyStd, 4),
+    fixed(m.uncertainty?.frequency_std, 4),
     fixed(m.damping, 2, 100),
-    fixed(m.dampingStd, 2, 100),
+    fixed(m.uncertainty?.damping_std, 2, 100),
     fixed(m.mpc, 3),
     m.error ?? '',
   ]);
@@ -93,53 +94,10 @@ export function modesTable(answer: ResultsAnswer): string {
   return parts.join('\n');
 }
 
-/**
- * A progress bar on one line: redrawn in place on a terminal, otherwise printed only when the
- * stage changes or a quarter more is done, so logs stay readable.
- */
-export class ProgressBar {
-  readonly #write: (text: string) => void;
-  readonly #tty: boolean;
-  readonly #label: () => string;
-  #stage = '';
-  #lastPrinted = -1;
-  #open = false;
-
-  constructor(
-    label: string | (() => string),
-    options: { readonly write?: (text: string) => void; readonly tty?: boolean } = {},
-  ) {
-    this.#label = typeof label === 'string' ? () => label : label;
-    this.#write = options.write ?? ((text) => process.stdout.write(text));
-    this.#tty = options.tty ?? process.stdout.isTTY === true;
-  }
-
-  update(stage: string, percent: number, message: string): void {
-    const p = Math.max(0, Math.min(100, percent));
-    const width = 24;
-    const filled = Math.round((p / 100) * width);
-    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    const text = `${this.#label()} ${stage.padEnd(10)} ${bar} ${p.toFixed(0).padStart(3)}%  ${message}`.slice(
-      0,
-      110,
-    );
-    if (this.#tty) {
-      this.#write(`\r\x1b[2K${text}`);
-      this.#open = true;
-      return;
-    }
-    const step = Math.floor(p / 25);
-    if (stage !== this.#stage || step > this.#lastPrinted) {
-      this.#stage = stage;
-      this.#lastPrinted = step;
-      this.#write(`${text}\n`);
-    }
-  }
-
-  /** Ends the bar's line (on a terminal) and prints `text` under it. */
-  line(text: string): void {
-    if (this.#open) this.#write('\n');
-    this.#open = false;
-    this.#write(`${text}\n`);
-  }
+/** A merged result's `multi_setup`, as far as the table needs it. */
+function multiSetupOf(result: Record<string, unknown>): { merge: string; setups: number } | undefined {
+  const info = result.multi_setup;
+  if (info === null || typeof info !== 'object' || !('setups' in info) || !Array.isArray(info.setups))
+    return undefined;
+  return { merge: 'merge' in info ? String(info.merge) : 'poser', setups: info.setups.length };
 }

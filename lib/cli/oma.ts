@@ -1,123 +1,68 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import {
-  ANALYSIS_TYPES,
-  type AnalysisRecord,
-  type AnalysisType,
-  isFinished,
-} from '../pipelines/oma/schemas.js';
-import { action, connectionOf, connectionOptions, parameter } from './command-kit.js';
-import { OmaClient } from './oma-client.js';
-import { analysesTable, analysisDetails, modesTable, ProgressBar } from './oma-format.js';
-import { LiveClient, type WatchCallbacks, watchAnalysis } from './oma-live.js';
+import { action, choice, connectionOptions, integer, paramText, positiveNumber } from './command-kit.js';
+import type * as Run from './oma-run.js';
+import type { SimulateFlags } from './oma-simulate.js';
+import { ANALYSIS_TYPES, SIMULATION_PRESETS } from './vocabulary.js';
 
 /**
- * `stagecoach oma create|upload|run|status|watch|results|abort`: the OMA analyses API from a
- * terminal. Exit codes: 0 success (watch: DONE), 1 failure (watch: ERROR or ABORTED; an API
- * error, printed as `error: HTTP <status> <code>: <message>`), 2 usage.
+ * `stagecoach oma …`: the OMA analyses API from a terminal, and `oma simulate`, which writes a
+ * record with known modes to try it on. This file defines the commands; their work loads when
+ * they run (lib/cli/oma-run.ts, lib/cli/oma-simulate.ts).
  */
 
-function clientOf(command: Command): { client: OmaClient; wsUrl: string; token: string } {
-  const connection = connectionOf(command);
-  return { ...connection, client: new OmaClient(connection) };
-}
+const run = () => import('./oma-run.js');
 
-function analysisType(value: string): AnalysisType {
-  const type = ANALYSIS_TYPES.find((t) => t === value.toUpperCase());
-  if (type === undefined)
-    throw new InvalidArgumentError(`--type must be one of ${ANALYSIS_TYPES.join(', ')}, got '${value}'`);
-  return type;
-}
-
-/** Follows a run (started by `start`, or the current one) with a progress bar; 0 when it ends DONE. */
-async function watch(
-  command: Command,
-  structure: string,
-  analysis: string,
-  start?: () => Promise<AnalysisRecord>,
-): Promise<number> {
-  const { client, wsUrl, token } = clientOf(command);
-  const live = await LiveClient.connect(wsUrl, token);
-  const bar = new ProgressBar(analysis.slice(0, 12));
-  try {
-    const callbacks: WatchCallbacks = {
-      onProgress: (stage, percent, message) => bar.update(stage, percent, message),
-      onStatus: (detail) => {
-        if (!isFinished(detail.status))
-          bar.line(`${detail.run_type} ${detail.document_id}: ${detail.status}`);
-      },
-    };
-    const final = await watchAnalysis(
-      client,
-      live,
-      structure,
-      analysis,
-      callbacks,
-      start === undefined ? {} : { start },
-    );
-    bar.line(
-      `${final.type} ${final.analysis_id}: ${final.status}${final.error === undefined ? '' : ` — ${final.error.message}`}`,
-    );
-    return final.status === 'DONE' ? 0 : 1;
-  } finally {
-    live.close();
-  }
+/** `--setup <analysis>=<ref>,<ref>`: one setup of a MULTI_SETUP analysis (integers are indices). */
+export function setupOption(value: string, previous: unknown[] = []): unknown[] {
+  const at = value.indexOf('=');
+  const refs = value
+    .slice(at + 1)
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  if (at <= 0 || refs.length === 0)
+    throw new InvalidArgumentError(`--setup wants <analysis>=<reference>,<reference>…, got '${value}'`);
+  const reference_channels = refs.map((r) => (/^\d+$/.test(r) ? Number(r) : r));
+  return [...previous, { analysis_id: value.slice(0, at), reference_channels }];
 }
 
 export function registerOmaCommand(program: Command): void {
   const oma = connectionOptions(
     program.command('oma').description('operational modal analysis of structures through the analyses API'),
-  )
-    // Usage mistakes exit 2 (as `stagecoach analyze`), help 0; every sub-command inherits this.
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
-    .addHelpText(
-      'after',
-      `
+  ).addHelpText(
+    'after',
+    `
 Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
-  stagecoach oma create bridge-7 --type PREPROCESSING --param fs=200
-  stagecoach oma upload bridge-7 <analysis> record.csv
-  stagecoach oma run bridge-7 <analysis> --watch
-  stagecoach oma create bridge-7 --type SSI --param fmax=20      # reuses the structure's dataset
-  stagecoach oma results bridge-7 <analysis>`,
-    );
+  stagecoach oma simulate record.csv --preset bridge          # a record, and its true modes
+  ID=$(stagecoach oma create bridge-7 --type PREPROCESSING)
+  stagecoach oma upload bridge-7 "$ID" record.csv
+  stagecoach oma run bridge-7 "$ID" --watch
+  SSI=$(stagecoach oma create bridge-7 --type SSI --param fmax=20)   # reuses the dataset
+  stagecoach oma run bridge-7 "$SSI" --watch && stagecoach oma results bridge-7 "$SSI"
+  stagecoach oma create deck --type MULTI_SETUP --setup s1=R1,R2 --setup s2=R1,R2 --param merge=preger`,
+  );
 
   oma
     .command('create <structure>')
-    .description('create an analysis (READY); prints its id')
-    .requiredOption('--type <type>', ANALYSIS_TYPES.join(' | '), analysisType)
+    .description('create an analysis (READY), its parameters checked first; prints its id')
+    .requiredOption('--type <type>', ANALYSIS_TYPES.join(' | '), choice(ANALYSIS_TYPES))
     .option(
       '--param <key=value>',
       'an analysis parameter (repeatable), e.g. fs=200, fmax=20, decimate=auto',
-      parameter,
+      paramText,
+    )
+    .option(
+      '--setup <analysis=refs>',
+      'MULTI_SETUP: a setup, its PREPROCESSING analysis and reference channels (repeatable), e.g. s1=R1,R2',
+      setupOption,
     )
     .option('--id <analysis>', 'choose the analysis id (default: generated)')
     .option('--name <name>', 'a label')
     .option('--json', 'print the analysis as JSON')
+    .option('-q, --quiet', 'print only the analysis id')
     .action(
-      action(
-        async (
-          structure: string,
-          flags: {
-            type: AnalysisType;
-            param?: Record<string, unknown>;
-            id?: string;
-            name?: string;
-            json?: boolean;
-          },
-          command: Command,
-        ) => {
-          const created = await clientOf(command).client.createAnalysis(structure, {
-            type: flags.type,
-            parameters: flags.param ?? {},
-            ...(flags.id === undefined ? {} : { analysis_id: flags.id }),
-            ...(flags.name === undefined ? {} : { name: flags.name }),
-          });
-          console.log(
-            flags.json
-              ? JSON.stringify(created, null, 2)
-              : `${created.analysis_id}  ${created.type}  ${created.status}`,
-          );
-          return 0;
-        },
+      action(async (structure: string, flags: Run.CreateFlags, command: Command) =>
+        (await run()).create(structure, flags, command),
       ),
     );
 
@@ -125,28 +70,20 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
     .command('upload <structure> <analysis> <file>')
     .description("upload the analysis's measurement CSV (PUT to a presigned URL)")
     .action(
-      action(async (structure: string, analysis: string, file: string, _flags: unknown, command: Command) => {
-        const target = await clientOf(command).client.upload(structure, analysis, file);
-        console.log(`uploaded ${file} → ${target.key}`);
-        return 0;
-      }),
+      action(async (structure: string, analysis: string, file: string, _flags: unknown, command: Command) =>
+        (await run()).upload(structure, analysis, file, command),
+      ),
     );
 
   oma
     .command('run <structure> <analysis>')
     .description('run the analysis (QUEUED); --watch follows it to the end')
     .option('--watch', 'show live progress until the run ends (exit 0 on DONE)')
+    .option('--json', 'print the analysis as JSON (with --watch: the run’s events, then the analysis)')
     .action(
-      action(async (structure: string, analysis: string, flags: { watch?: boolean }, command: Command) => {
-        const start = async (): Promise<AnalysisRecord> => {
-          const queued = await clientOf(command).client.run(structure, analysis);
-          console.log(`${queued.analysis_id}  ${queued.type}  ${queued.status}  run ${queued.run_id ?? ''}`);
-          return queued;
-        };
-        if (flags.watch) return watch(command, structure, analysis, start);
-        await start();
-        return 0;
-      }),
+      action(async (structure: string, analysis: string, flags: Run.RunFlags, command: Command) =>
+        (await run()).start(structure, analysis, flags, command),
+      ),
     );
 
   oma
@@ -154,38 +91,18 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
     .description("one analysis's details, or the structure's analyses")
     .option('--json', 'print JSON')
     .action(
-      action(
-        async (
-          structure: string,
-          analysis: string | undefined,
-          flags: { json?: boolean },
-          command: Command,
-        ) => {
-          const { client } = clientOf(command);
-          if (analysis !== undefined) {
-            const record = await client.getAnalysis(structure, analysis);
-            console.log(flags.json ? JSON.stringify(record, null, 2) : analysisDetails(record));
-            return 0;
-          }
-          const records = await client.listAnalyses(structure);
-          console.log(
-            flags.json
-              ? JSON.stringify(records, null, 2)
-              : records.length === 0
-                ? `structure ${structure} has no analyses`
-                : analysesTable(records),
-          );
-          return 0;
-        },
+      action(async (structure: string, analysis: string | undefined, flags: Run.JsonFlag, command: Command) =>
+        (await run()).status(structure, analysis, flags, command),
       ),
     );
 
   oma
     .command('watch <structure> <analysis>')
     .description('live progress of the current run until it ends; exit 0 on DONE, 1 on ERROR or ABORTED')
+    .option('--json', 'print the run’s events as JSON lines, then the analysis')
     .action(
-      action(async (structure: string, analysis: string, _flags: unknown, command: Command) =>
-        watch(command, structure, analysis),
+      action(async (structure: string, analysis: string, flags: Run.JsonFlag, command: Command) =>
+        (await run()).watch(structure, analysis, flags, command),
       ),
     );
 
@@ -194,24 +111,56 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
     .description('the identified modes (a table, or --json for the full result)')
     .option('--json', 'print the full result JSON')
     .action(
-      action(async (structure: string, analysis: string, flags: { json?: boolean }, command: Command) => {
-        const answer = await clientOf(command).client.results(structure, analysis);
-        console.log(flags.json ? JSON.stringify(answer, null, 2) : modesTable(answer));
-        return 0;
-      }),
+      action(async (structure: string, analysis: string, flags: Run.JsonFlag, command: Command) =>
+        (await run()).results(structure, analysis, flags, command),
+      ),
     );
 
   oma
     .command('abort <structure> <analysis>')
     .description('abort the running (or queued) analysis')
     .option('--reason <text>', 'why, kept with the job')
+    .option('--json', 'print the analysis as JSON')
     .action(
-      action(async (structure: string, analysis: string, flags: { reason?: string }, command: Command) => {
-        const record = await clientOf(command).client.abort(structure, analysis, flags.reason);
-        console.log(
-          `${record.analysis_id}  ${record.type}  ${record.status}${record.status === 'ABORTED' ? '' : '  (abort requested)'}`,
-        );
-        return 0;
-      }),
+      action(async (structure: string, analysis: string, flags: Run.AbortFlags, command: Command) =>
+        (await run()).abort(structure, analysis, flags, command),
+      ),
+    );
+
+  oma
+    .command('report <structure> <analysis>')
+    .description("write one analysis as a self-contained HTML report (the console's plots, offline)")
+    .requiredOption('-o, --output <file>', 'where to write the HTML')
+    .action(
+      action(async (structure: string, analysis: string, flags: { output: string }, command: Command) =>
+        (await import('./oma-report.js')).writeReport(structure, analysis, flags, command),
+      ),
+    );
+
+  oma
+    .command('simulate <out.csv>')
+    .description(
+      "write a structure's simulated accelerations (a CSV with a time column) and its true modes (<out>.modes.json)",
+    )
+    .option(
+      '--preset <preset>',
+      'frame: 5-storey building, 5 ch, 100 Hz · tower: 60 m mast, 4 ch, 50 Hz · bridge: 3-span girder, 8 ch, 100 Hz',
+      choice(SIMULATION_PRESETS),
+      'bridge',
+    )
+    .option('--minutes <n>', "record length (default: the preset's, 5-20 min)", positiveNumber)
+    .option('--seed <n>', 'random seed, for another record of the same structure', integer(1, 2 ** 31 - 1), 7)
+    .option('--json', 'print the true modes as JSON')
+    .addHelpText(
+      'after',
+      `
+Then analyse it, locally or through the service:
+  stagecoach analyze record.csv --method ssi
+  stagecoach oma upload bridge-7 <analysis> record.csv`,
+    )
+    .action(
+      action(async (file: string, flags: SimulateFlags) =>
+        (await import('./oma-simulate.js')).simulate(file, flags),
+      ),
     );
 }

@@ -11,6 +11,7 @@ import type { LocalUrlSigner } from '../adapters/memory/local-url-signer.js';
 import type { Caller } from '../core/control/index.js';
 import type { BlobStore, Logger } from '../core/ports/index.js';
 import { NotFoundError, StagecoachError } from '../core/ports/index.js';
+import { serveConsole } from './console-files.js';
 import type { DevTokens } from './tokens.js';
 
 type WsHandler = (event: unknown) => Promise<APIGatewayProxyResultV2>;
@@ -140,6 +141,7 @@ export class LocalGateway {
       return;
     }
     if (url.pathname === '/health') return this.#json(res, 200, { ok: true });
+    if (await serveConsole(req, res, url)) return;
     if (url.pathname.startsWith('/@connections/')) return this.#connections(req, res, url);
     if (url.pathname.startsWith('/blobs/') && this.#o.blobs !== undefined) return this.#blob(req, res, url);
     const body = (await readBody(req)).toString('utf8');

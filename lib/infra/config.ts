@@ -91,6 +91,25 @@ export const EnvironmentConfigSchema = z
       })
       .strict()
       .default({ archiveRetentionDays: 365 }),
+    /**
+     * The web console, hosted in S3 behind CloudFront, signing in through the user pool's hosted
+     * UI. Unset: no console is deployed (the API, the CLI and scripts work as before).
+     */
+    console: z
+      .object({
+        /** The hosted UI's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique per region. */
+        domainPrefix: z
+          .string()
+          .regex(
+            /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+            'must be lower-case letters, digits and -, 1-63 long',
+          )
+          .refine((p) => !/aws|amazon|cognito/.test(p), 'may not contain aws, amazon or cognito'),
+        /** Further addresses the hosted UI may send users back to (the CloudFront URL is always one). */
+        callbackUrls: z.array(z.url()).default([]),
+      })
+      .strict()
+      .optional(),
     storage: z
       .object({
         /** Deletes stored inputs and outputs this long after they were written; unset keeps them. */

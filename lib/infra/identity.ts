@@ -10,6 +10,15 @@ export interface IdentityProps {
   readonly requireMfa?: boolean;
   /** @default RemovalPolicy.RETAIN (with deletion protection) */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Sign-in for the web console through the hosted UI: the authorization-code flow (the console
+   * adds PKCE; the client has no secret), to these callback URLs, on this Cognito domain prefix.
+   * @default no hosted UI (the console cannot sign in; the CLI and scripts still can)
+   */
+  readonly console?: {
+    readonly domainPrefix: string;
+    readonly callbackUrls: readonly string[];
+  };
 }
 
 /**
@@ -23,6 +32,8 @@ export class Identity extends Construct {
   readonly client: cognito.UserPoolClient;
   /** The JWT claim that carries the tenant. */
   readonly tenantClaim: string = TENANT_CLAIM;
+  /** The hosted UI's domain (with `console`). */
+  readonly domain?: cognito.UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
@@ -72,6 +83,27 @@ export class Identity extends Construct {
       accessTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
       enableTokenRevocation: true,
+      ...(props.console === undefined
+        ? {}
+        : {
+            oAuth: {
+              flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+              scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+              callbackUrls: [...props.console.callbackUrls],
+              logoutUrls: [...props.console.callbackUrls],
+            },
+            supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+          }),
     });
+    if (props.console !== undefined) {
+      this.domain = this.userPool.addDomain('HostedUi', {
+        cognitoDomain: { domainPrefix: props.console.domainPrefix },
+      });
+    }
+  }
+
+  /** The hosted UI's base URL, when the console signs in through it. */
+  get hostedUiUrl(): string | undefined {
+    return this.domain?.baseUrl();
   }
 }

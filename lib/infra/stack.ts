@@ -12,6 +12,7 @@ import { Topology } from '../core/engine/index.js';
 import { registry } from '../pipelines/registry.js';
 import { ENV } from '../shells/config.js';
 import type { EnvironmentConfig } from './config.js';
+import { ConsoleSite } from './console-site.js';
 import { retentionDays } from './defaults.js';
 import { FargateStage } from './fargate-stage.js';
 import { JobsHttpApi } from './http-api.js';
@@ -59,6 +60,8 @@ export class StagecoachStack extends Stack {
   /** Runs the services' listeners on their pipelines' job events; absent when there are none. */
   readonly listeners?: ServiceFunction;
   readonly monitoring: Monitoring;
+  /** The web console's hosting, when the environment has a `console` block. */
+  readonly console: ConsoleSite | undefined;
   /** Only when a pipeline has a Fargate stage. */
   readonly cluster: ecs.Cluster | undefined;
 
@@ -88,9 +91,21 @@ export class StagecoachStack extends Stack {
         ? {}
         : { expireAfter: Duration.days(config.storage.expireAfterDays) }),
     });
+    this.console =
+      config.console === undefined
+        ? undefined
+        : new ConsoleSite(this, 'Console', { accessLogs: this.storage.accessLogs, removalPolicy });
     this.identity = new Identity(this, 'Identity', {
       removalPolicy,
       requireMfa: config.auth.mfa === 'required',
+      ...(config.console === undefined || this.console === undefined
+        ? {}
+        : {
+            console: {
+              domainPrefix: config.console.domainPrefix,
+              callbackUrls: [this.console.url, ...config.console.callbackUrls],
+            },
+          }),
     });
     const resources: ServiceResources = {
       state: this.state,
@@ -162,7 +177,10 @@ export class StagecoachStack extends Stack {
       environment: resources.environment,
       throttleRatePerSecond: config.api.throttleRatePerSecond,
       throttleBurst: config.api.throttleBurst,
-      corsAllowOrigins: config.api.corsAllowOrigins,
+      corsAllowOrigins: [
+        ...config.api.corsAllowOrigins,
+        ...(this.console === undefined ? [] : [this.console.origin]),
+      ],
       ...logging,
     });
     const api = this.httpApi.handler.role;
@@ -171,6 +189,8 @@ export class StagecoachStack extends Stack {
     // Services' routes presign uploads and downloads and read stored results (the OMA analyses).
     this.storage.grantReadWrite(api);
     for (const deployed of allStages) deployed.queues.grantSend(api);
+    // GET /queues reads every stage's depths, the dead-letter queues' included.
+    for (const deployed of allStages) deployed.queues.grantReadDepth(api);
 
     // WebSocket API and the fan-out from the bus to its connections.
     this.liveApi = new LiveWebSocketApi(this, 'LiveApi', {
@@ -262,6 +282,17 @@ export class StagecoachStack extends Stack {
       this.lifecycleEvents.grantPublish(this.listeners.role);
     }
 
+    // The console: its files and the config.json that names this environment's API and client.
+    const hostedUi = this.identity.hostedUiUrl;
+    if (this.console !== undefined && hostedUi !== undefined) {
+      this.console.deploy({
+        apiUrl: this.httpApi.url,
+        wsUrl: this.liveApi.stage.url,
+        authDomain: hostedUi,
+        clientId: this.identity.client.userPoolClientId,
+      });
+    }
+
     this.monitoring = this.#monitoring(config, stages);
     this.#outputs(props.environmentName);
   }
@@ -337,5 +368,7 @@ export class StagecoachStack extends Stack {
     out('EventBusName', this.lifecycleEvents.bus.eventBusName, 'EventBridge bus of lifecycle events');
     out('JobsTableName', this.state.jobsTable.tableName, 'DynamoDB table of jobs, events and attempts');
     out('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'SNS topic the alarms notify');
+    if (this.console !== undefined)
+      out('ConsoleUrl', this.console.url, 'The web console (sign in with Cognito)');
   }
 }

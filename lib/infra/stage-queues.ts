@@ -59,6 +59,13 @@ export class StageQueueSet extends Construct {
     this.deadLetterQueue.grantSendMessages(grantee);
   }
 
+  /** Read the queues' attributes (the operations API's depths), lanes and dead-letter queue. */
+  grantReadDepth(grantee: iam.IGrantable): void {
+    for (const queue of [...this.lanes, this.deadLetterQueue]) {
+      queue.grant(grantee, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+    }
+  }
+
   /** Receive and delete on the dead-letter queue. */
   grantConsumeDeadLetters(grantee: iam.IGrantable): void {
     this.deadLetterQueue.grantConsumeMessages(grantee);

@@ -1,10 +1,12 @@
 import type { Service, ServiceContext } from '../core/api/index.js';
-import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout } from '../core/api/index.js';
-import { JobService } from '../core/control/index.js';
+import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout, opsRoutes } from '../core/api/index.js';
+import { JobService, type ReconcilerOptions } from '../core/control/index.js';
 import {
   DeadLetterHandler,
+  EventPolicy,
   HoldCache,
   newWorkerId,
+  type StageEvents,
   StageRunner,
   Topology,
   WorkerPool,
@@ -14,6 +16,16 @@ import type { Backend, LiveChannel } from '../core/ports/index.js';
 import { type Clock, ConfigError, type Logger, silentLogger, systemClock } from '../core/ports/index.js';
 import type { Listener, Stage } from '../core/sdk/index.js';
 import { findStage, type Pipeline } from '../core/sdk/index.js';
+
+/** What one round of upkeep did. */
+export interface MaintenanceReport {
+  /** Jobs put back on their queue: their hold expired, was cleared, or is gone. */
+  readonly released: number;
+  /** Jobs whose lost message the reconciler sent again. */
+  readonly resent: number;
+  /** Jobs the reconciler read. */
+  readonly examined: number;
+}
 
 export interface DeploymentOptions {
   readonly backend: Backend;
@@ -32,6 +44,13 @@ export interface DeploymentOptions {
    * deployment). In AWS the listeners function receives them from EventBridge instead. @default false
    */
   readonly inProcessListeners?: boolean;
+  /**
+   * Every pipeline's stage-level events to the bus always (as when each pipeline says so), or
+   * each pipeline's own choice. @default each pipeline's `stageEvents`
+   */
+  readonly stageEvents?: StageEvents;
+  /** The reconciler's knobs (how soon it re-sends a lost message; docs/reliability.md). */
+  readonly reconcile?: ReconcilerOptions;
   /** Runner settings shared by every stage of this process. */
   readonly runner?: {
     readonly progressIntervalMs?: number;
@@ -61,6 +80,8 @@ export class Deployment {
   readonly listeners: readonly Listener[];
   readonly topology: Topology;
   readonly holds: HoldCache;
+  /** Which events go to the bus, shared by the job service and every runner of this process. */
+  readonly events: EventPolicy;
   readonly jobs: JobService;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -85,13 +106,21 @@ export class Deployment {
         : options.backend;
     this.topology = new Topology(this.pipelines, options.prefix);
     this.holds = new HoldCache(this.backend.store, this.clock, options.holdCacheMs);
+    this.events = new EventPolicy({
+      store: this.backend.store,
+      clock: this.clock,
+      stageEvents:
+        options.stageEvents === 'always' ? () => 'always' : stageEventsOf(this.pipelines, this.listeners),
+    });
     this.jobs = new JobService({
       backend: this.backend,
       topology: this.topology,
       clock: this.clock,
       logger: this.logger,
       holds: this.holds,
+      events: this.events,
       ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
+      ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
     });
   }
 
@@ -122,6 +151,7 @@ export class Deployment {
       clock: this.clock,
       logger: this.logger,
       holds: this.holds,
+      events: this.events,
       ...this.#runnerOptions(),
     });
   }
@@ -135,6 +165,7 @@ export class Deployment {
       backend: this.backend,
       topology: this.topology,
       holds: this.holds,
+      events: this.events,
       clock: this.clock,
       logger: this.logger,
       ...(maintenanceMs === undefined || maintenanceMs <= 0
@@ -147,7 +178,11 @@ export class Deployment {
   httpApi(): HttpApi {
     const context: ServiceContext = { jobs: this.jobs, backend: this.backend, logger: this.logger };
     return new HttpApi(
-      [...jobRoutes(this.jobs), ...this.services.flatMap((s) => s.routes?.(context) ?? [])],
+      [
+        ...jobRoutes(this.jobs),
+        ...opsRoutes({ backend: this.backend, topology: this.topology, jobs: this.jobs, clock: this.clock }),
+        ...this.services.flatMap((s) => s.routes?.(context) ?? []),
+      ],
       { logger: this.logger },
     );
   }
@@ -159,6 +194,7 @@ export class Deployment {
       jobs: this.jobs,
       clock: this.clock,
       logger: this.logger,
+      onSubscribed: (tenantId) => this.events.invalidate(tenantId),
     });
   }
 
@@ -172,14 +208,23 @@ export class Deployment {
       topology: this.topology,
       clock: this.clock,
       logger: this.logger,
+      ...(this.#o.retentionS === undefined ? {} : { retentionS: this.#o.retentionS }),
     });
   }
 
-  /** Periodic upkeep: releases the jobs of expired holds. Returns how many jobs it moved. */
-  async maintain(): Promise<number> {
+  /**
+   * Periodic upkeep: releases the jobs of expired holds (and finishes releases cut short), then
+   * reconciles — re-sends the message of any job whose state promises one that is gone.
+   */
+  async maintain(): Promise<MaintenanceReport> {
     const released = await this.jobs.releaseExpiredHolds();
     if (released > 0) this.logger.info('released jobs of expired holds', { released });
-    return released;
+    const reconciled = await this.jobs.reconciler.sweep();
+    return {
+      released: released + reconciled.released,
+      resent: reconciled.resent,
+      examined: reconciled.examined,
+    };
   }
 
   #runnerOptions(): {
@@ -196,4 +241,18 @@ export class Deployment {
       ...(this.#o.retentionS === undefined ? {} : { retentionS: this.#o.retentionS }),
     };
   }
+}
+
+/** A pipeline's stage events go to the bus always when it says so, or when a listener follows them. */
+function stageEventsOf(
+  pipelines: readonly Pipeline[],
+  listeners: readonly Listener[],
+): (pipeline: string) => StageEvents {
+  const always = new Set(pipelines.filter((p) => p.stageEvents === 'always').map((p) => p.name));
+  for (const listener of listeners) {
+    const types = listener.types;
+    const followsStages = types === undefined || types.some((type) => type.startsWith('stage.'));
+    if (followsStages) for (const name of listener.pipelines) always.add(name);
+  }
+  return (pipeline) => (always.has(pipeline) ? 'always' : 'watched');
 }

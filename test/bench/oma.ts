@@ -1,7 +1,7 @@
 /**
  * OMA engine benchmark: `npm run bench:oma` (options: --case <name> to run one case,
  * --speed / --scenarios for only the speed cases or only the field-like cases of
- * oma-scenarios.ts).
+ * oma-scenarios.ts; --coverage for the uncertainty coverage over many records, oma-coverage.ts).
  *
  * For every case the parent process generates a synthetic structure's response and writes it as
  * CSV to a temporary file (untimed), then runs the analysis in a fresh child process so that its
@@ -38,6 +38,7 @@ import {
   simulateResponse,
   writeCsv,
 } from '../../lib/oma/index.js';
+import { runCoverage } from './oma-coverage.js';
 import {
   printScenario,
   runScenarioChild,
@@ -95,8 +96,23 @@ interface CaseResult {
   channels: number;
   samples: number;
   csvMB: number;
-  seconds: { load: number; preprocess: number; fdd: number; efdd: number; ssi: number };
-  /** The same without the checks added to every analysis (sensor check, band look, harmonic scan). */
+  /**
+   * fdd: spectrum + peaks; efdd: its bell fits plus its uncertainty (efddUncertainty); ssi: the
+   * default SSI, uncertainty included (ssiUncertainty: its propagation; ssiWithout: the same SSI
+   * with uncertainty off, so ssi − ssiWithout is everything the uncertainty costs); wall-clock
+   * seconds of each analysis, its checks (sensor check, band look, harmonic scan) included.
+   */
+  seconds: {
+    load: number;
+    preprocess: number;
+    fdd: number;
+    efdd: number;
+    efddUncertainty: number;
+    ssi: number;
+    ssiUncertainty: number;
+    ssiWithout: number;
+  };
+  /** The identification phases alone, without the checks added to every analysis. */
   phases: { fdd: number; ssi: number };
   loadPreprocessSsi: number;
   fddEfdd: number;
@@ -225,12 +241,21 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
   const fddPhases = (fddResult.timings.spectrum ?? 0) + (fddResult.timings.peaks ?? 0);
   const fddModes = fddResult.modes.map((mode) => ({ ...mode, damping: Number.NaN }));
   const efddResult = await analyzeRecord(pre.channels, pre.fs, { method: 'efdd', ...common });
-  const efdd = efddResult.timings.efdd ?? 0;
+  const efddUncertainty = efddResult.timings.uncertainty ?? 0;
+  const efdd = (efddResult.timings.efdd ?? 0) + efddUncertainty;
+  t = performance.now();
+  await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common, uncertainty: false });
+  const ssiWithout = (performance.now() - t) / 1000;
   t = performance.now();
   const ssiResult = await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common });
   const ssi = (performance.now() - t) / 1000;
   const st = ssiResult.timings;
-  const ssiPhases = (st.correlations ?? 0) + (st.toeplitzSvd ?? 0) + (st.poles ?? 0) + (st.clustering ?? 0);
+  const ssiPhases =
+    (st.correlations ?? 0) +
+    (st.toeplitzSvd ?? 0) +
+    (st.poles ?? 0) +
+    (st.clustering ?? 0) +
+    (st.uncertainty ?? 0);
   const abortLatencyMs = {
     fdd: await abortLatency(pre.channels, pre.fs, 'fdd', truth.fmax),
     ssi: await abortLatency(pre.channels, pre.fs, 'ssi', truth.fmax),
@@ -246,7 +271,10 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
       preprocess: round(preprocess, 2),
       fdd: round(fdd, 2),
       efdd: round(efdd, 3),
+      efddUncertainty: round(efddUncertainty, 3),
       ssi: round(ssi, 2),
+      ssiUncertainty: round(ssiResult.timings.uncertainty ?? 0, 3),
+      ssiWithout: round(ssiWithout, 2),
     },
     phases: { fdd: round(fddPhases, 2), ssi: round(ssiPhases, 2) },
     loadPreprocessSsi: round(load + preprocess + ssi, 2),
@@ -269,7 +297,10 @@ function printCase(r: CaseResult): void {
     `load ${s.load.toFixed(2)} s | preprocess ${s.preprocess.toFixed(2)} s | FDD ${s.fdd.toFixed(2)} s | EFDD ${s.efdd.toFixed(3)} s | SSI ${s.ssi.toFixed(2)} s | peak RSS ${r.peakRssMB} MB`,
   );
   console.log(
-    `(phases alone: FDD spectrum + peaks ${r.phases.fdd.toFixed(2)} s, SSI correlations + SVD + poles + clustering ${r.phases.ssi.toFixed(2)} s)`,
+    `(phases alone: FDD spectrum + peaks ${r.phases.fdd.toFixed(2)} s, SSI correlations + SVD + poles + clustering + uncertainty ${r.phases.ssi.toFixed(2)} s)`,
+  );
+  console.log(
+    `uncertainty: SSI ${s.ssiUncertainty.toFixed(3)} s propagation, SSI ${s.ssiWithout.toFixed(2)} s without it (+${(s.ssi - s.ssiWithout).toFixed(2)} s in all) | EFDD ${s.efddUncertainty.toFixed(3)} s`,
   );
   console.log(
     `load+preprocess+SSI ${r.loadPreprocessSsi.toFixed(2)} s (target < 25) | FDD+EFDD ${r.fddEfdd.toFixed(2)} s (target < 10)`,
@@ -285,6 +316,10 @@ function printCase(r: CaseResult): void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--coverage')) {
+    await runCoverage(args);
+    return;
+  }
   const childAt = args.indexOf('--child');
   if (childAt >= 0) {
     await runChild(args[childAt + 1] ?? '', args[childAt + 2] ?? '', args[childAt + 3] ?? '');

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptRecord, JobQuery, JobRecord } from '../../lib/core/ports/index.js';
+import type { Hold, JobQuery, MarkEntry, RunEntry } from '../../lib/core/ports/index.js';
 import {
   InvalidParamError,
   JobExistsError,
@@ -168,53 +168,85 @@ export function describePorts(factory: HarnessFactory): void {
         const d = await h.backend.queue.depth(name);
         return d.visible === 1 && d.inFlight === 1 && d.delayed === 1 ? d : undefined;
       }, 'depth 1/1/1');
-      expect(depth).toEqual({ visible: 1, inFlight: 1, delayed: 1 });
+      expect(depth).toMatchObject({ visible: 1, inFlight: 1, delayed: 1 });
+      // Optional: a backend that can tell the oldest message's age (the memory queue) tells it.
+      if (depth.oldestAgeMs !== undefined) expect(depth.oldestAgeMs).toBeGreaterThanOrEqual(0);
     });
   });
 
   describe('JobStore', () => {
-    const attempt = (job: JobRecord): AttemptRecord => ({
-      job_id: job.job_id,
+    const run = (overrides: Partial<RunEntry> = {}): RunEntry => ({
+      kind: 'run',
       stage: 'a',
       hop: 0,
       attempt: 1,
       worker: 'w1',
-      started_at: '2026-01-01T00:00:00.000Z',
-      ended_at: '2026-01-01T00:00:01.000Z',
-      duration_ms: 1_000,
-      outcome: 'completed',
+      started_at: 1_000,
+      ...overrides,
     });
 
-    it('creates a job once; a second create with the same id fails', async () => {
+    it('creates a job once per tenant; the same id in another tenant is another job', async () => {
       const job = jobRecord();
-      await h.backend.store.createJob(job, [jobEvent(job)]);
-      await expect(h.backend.store.createJob(job, [])).rejects.toBeInstanceOf(JobExistsError);
-      expect(await h.backend.store.getJob(job.job_id)).toEqual(job);
-      expect(await h.backend.store.getJob('no-such-job')).toBeUndefined();
+      await h.backend.store.createJob(job);
+      await expect(h.backend.store.createJob(job)).rejects.toBeInstanceOf(JobExistsError);
+      const other = { ...job, tenant_id: `${job.tenant_id}-b` };
+      await h.backend.store.createJob(other);
+      expect(await h.backend.store.getJob(job.tenant_id, job.job_id)).toEqual(job);
+      expect(await h.backend.store.getJob(other.tenant_id, job.job_id)).toEqual(other);
+      expect(await h.backend.store.getJob(job.tenant_id, 'no-such-job')).toBeUndefined();
     });
 
-    it('applies a transition whose expectation holds, with its events and attempt, and bumps the version', async () => {
+    it('applies a transition whose expectation holds, appending history, and returns the new job', async () => {
       const job = jobRecord({ abort_requested: 'x' });
-      await h.backend.store.createJob(job, [jobEvent(job)]);
-      const started = jobEvent(job, { type: 'stage.started', status: 'RUNNING' });
-      const result = await h.backend.store.transition(job.job_id, {
+      await h.backend.store.createJob(job);
+      const result = await h.backend.store.transition(job.tenant_id, job.job_id, {
         expect: { status: ['QUEUED'], hop: 0, stage: 'a', version: 1 },
         set: { status: 'RUNNING', lease: { owner: 'w1', expires_at: 5_000 } },
         unset: ['abort_requested'],
-        events: [started],
-        attempt: attempt(job),
+        append: [run()],
       });
-      const stored = await h.backend.store.getJob(job.job_id);
-      expect(result.ok).toBe(true);
+      const stored = await h.backend.store.getJob(job.tenant_id, job.job_id);
+      expect(result).toEqual({ ok: true, job: stored });
       expect(stored?.status).toBe('RUNNING');
       expect(stored?.lease).toEqual({ owner: 'w1', expires_at: 5_000 });
       expect(stored?.abort_requested).toBeUndefined();
       expect(stored?.version).toBe(2);
-      expect((await h.backend.store.listEvents(job.job_id)).items.map((e) => e.type)).toEqual([
-        'job.created',
-        'stage.started',
-      ]);
-      expect(await h.backend.store.listAttempts(job.job_id)).toEqual([attempt(job)]);
+      expect(stored?.history).toEqual([run()]);
+    });
+
+    it('replaces the open run and appends after it in one write, keeping every field of the entries', async () => {
+      const job = jobRecord({ history: [run()] });
+      await h.backend.store.createJob(job);
+      const ended = run({
+        ended_at: 2_500,
+        outcome: 'retrying',
+        retry_in_ms: 900,
+        error: { name: 'Oops', code: 'X|Y', message: 'a | b', retryable: true },
+      });
+      const mark: MarkEntry = {
+        kind: 'mark',
+        type: 'job.paused',
+        stage: 'b',
+        hop: 1,
+        status: 'PAUSED',
+        at: 3_000,
+        data: { before_stage: 'b', note: 'x|y' },
+      };
+      const result = await h.backend.store.transition(job.tenant_id, job.job_id, {
+        expect: { version: 1 },
+        set: { hop: 1 },
+        replace: { index: 0, entry: ended },
+        append: [mark],
+      });
+      expect(result.ok).toBe(true);
+      expect((await h.backend.store.getJob(job.tenant_id, job.job_id))?.history).toEqual([ended, mark]);
+      // A replace of an entry that is not the last one is refused.
+      const refused = await h.backend.store.transition(job.tenant_id, job.job_id, {
+        expect: { version: 2 },
+        set: {},
+        replace: { index: 5, entry: ended },
+      });
+      expect(refused.ok).toBe(false);
     });
 
     it.each([
@@ -227,64 +259,38 @@ export function describePorts(factory: HarnessFactory): void {
       ['no control', { noControl: true }],
     ])('rejects a transition whose %s expectation fails, changing nothing', async (_name, expect_) => {
       const job = jobRecord({ lease: { owner: 'w1', expires_at: 2_000 }, pause_requested: true });
-      await h.backend.store.createJob(job, [jobEvent(job)]);
-      const result = await h.backend.store.transition(job.job_id, {
+      await h.backend.store.createJob(job);
+      const result = await h.backend.store.transition(job.tenant_id, job.job_id, {
         expect: expect_,
         set: { status: 'DONE' },
-        events: [jobEvent(job, { type: 'job.done' })],
-        attempt: attempt(job),
+        append: [run({ ended_at: 2_000, outcome: 'completed' })],
       });
       expect(result).toEqual({ ok: false, current: job });
-      expect(await h.backend.store.getJob(job.job_id)).toEqual(job);
-      expect((await h.backend.store.listEvents(job.job_id)).items).toHaveLength(1);
-      expect(await h.backend.store.listAttempts(job.job_id)).toEqual([]);
+      expect(await h.backend.store.getJob(job.tenant_id, job.job_id)).toEqual(job);
     });
 
     it('accepts lease expectations that hold', async () => {
       const job = jobRecord({ status: 'RUNNING', lease: { owner: 'w1', expires_at: 2_000 } });
-      await h.backend.store.createJob(job, []);
-      const mine = await h.backend.store.transition(job.job_id, {
+      await h.backend.store.createJob(job);
+      const mine = await h.backend.store.transition(job.tenant_id, job.job_id, {
         expect: { leaseOwner: 'w1', noControl: true, status: ['RUNNING'] },
         set: { lease: { owner: 'w1', expires_at: 3_000 } },
       });
-      const expired = await h.backend.store.transition(job.job_id, {
+      const expired = await h.backend.store.transition(job.tenant_id, job.job_id, {
         expect: { leaseExpiredBy: 3_000 },
         set: { lease: { owner: 'w2', expires_at: 9_000 } },
       });
       expect(mine.ok).toBe(true);
       expect(expired.ok).toBe(true);
-      expect((await h.backend.store.getJob(job.job_id))?.lease?.owner).toBe('w2');
+      expect((await h.backend.store.getJob(job.tenant_id, job.job_id))?.lease?.owner).toBe('w2');
     });
 
     it('reports a missing job as a failed transition without a current record', async () => {
-      const result = await h.backend.store.transition('missing-job', { expect: {}, set: { status: 'DONE' } });
+      const result = await h.backend.store.transition('t', 'missing-job', {
+        expect: {},
+        set: { status: 'DONE' },
+      });
       expect(result).toEqual({ ok: false, current: undefined });
-    });
-
-    it('keeps the event log in the order of transitions and pages through it', async () => {
-      const job = jobRecord();
-      await h.backend.store.createJob(job, [jobEvent(job)]);
-      for (let hop = 0; hop < 5; hop += 1) {
-        await h.backend.store.transition(job.job_id, {
-          expect: { hop },
-          set: { hop: hop + 1 },
-          events: [
-            jobEvent(job, { type: 'stage.started', hop, data: { n: 2 * hop } }),
-            jobEvent(job, { type: 'stage.completed', hop, data: { n: 2 * hop + 1 } }),
-          ],
-        });
-      }
-      const seen: unknown[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await h.backend.store.listEvents(job.job_id, {
-          limit: 4,
-          ...(cursor ? { cursor } : {}),
-        });
-        seen.push(...page.items.map((e) => e.data?.n ?? 'created'));
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-      expect(seen).toEqual(['created', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
 
     it('lists a tenant’s jobs by status, never another tenant’s', async () => {
@@ -295,7 +301,7 @@ export function describePorts(factory: HarnessFactory): void {
         jobRecord({ tenant_id: tenant, status: 'FAILED' }),
         jobRecord({ tenant_id: `${tenant}other`, status: 'DONE' }),
       ];
-      for (const job of jobs) await h.backend.store.createJob(job, []);
+      for (const job of jobs) await h.backend.store.createJob(job);
       const done = await h.backend.store.listJobs({ tenant_id: tenant, status: 'DONE' });
       const all = await h.backend.store.listJobs({ tenant_id: tenant });
       const first = await h.backend.store.listJobs({ tenant_id: tenant, limit: 2 });
@@ -310,13 +316,48 @@ export function describePorts(factory: HarnessFactory): void {
       expect(second.cursor).toBeUndefined();
     });
 
-    it('lists a tenant’s jobs of one pipeline, page by page, with and without a status', async () => {
+    it('follows a job into the status listing when its status changes, and counts statuses', async () => {
+      const tenant = uniquePrefix();
+      const job = jobRecord({ tenant_id: tenant });
+      await h.backend.store.createJob(job);
+      await h.backend.store.transition(tenant, job.job_id, {
+        expect: { status: ['QUEUED'] },
+        set: {
+          status: 'DONE',
+          updated_at: '2026-01-01T00:00:05.000Z',
+          finished_at: '2026-01-01T00:00:05.000Z',
+        },
+      });
+      await eventually(
+        async () =>
+          (await h.backend.store.listJobs({ tenant_id: tenant, status: 'DONE' })).items.length === 1,
+        'the job in the DONE listing',
+      );
+      expect((await h.backend.store.listJobs({ tenant_id: tenant, status: 'QUEUED' })).items).toEqual([]);
+      const counts = await h.backend.store.countJobs({
+        tenant_id: tenant,
+        since: '2025-12-31T00:00:00.000Z',
+      });
+      expect(counts).toMatchObject({ DONE: 1, QUEUED: 0, FAILED: 0 });
+      const later = await h.backend.store.countJobs({ tenant_id: tenant, since: '2026-02-01T00:00:00.000Z' });
+      expect(later.DONE).toBe(0);
+    });
+
+    it('filters listings by pipeline, stage, tags, creation time and id prefix, page by page', async () => {
       const tenant = uniquePrefix();
       const jobs = Array.from({ length: 7 }, (_, i) =>
-        jobRecord({ tenant_id: tenant, pipeline: i % 2 === 0 ? 'even' : 'odd', status: 'QUEUED' }),
+        jobRecord({
+          tenant_id: tenant,
+          job_id: `${i % 2 === 0 ? 'even' : 'odd'}-${i}`,
+          pipeline: i % 2 === 0 ? 'even' : 'odd',
+          stage: i < 3 ? 'a' : 'b',
+          tags: { batch: i < 5 ? 'x' : 'y' },
+          created_at: `2026-01-01T00:00:0${i}.000Z`,
+          status: 'QUEUED',
+        }),
       );
-      for (const job of jobs) await h.backend.store.createJob(job, []);
-      const pages = async (query: Omit<JobQuery, 'tenant_id' | 'cursor'>): Promise<string[][]> => {
+      for (const job of jobs) await h.backend.store.createJob(job);
+      const ids = async (query: Omit<JobQuery, 'tenant_id' | 'cursor'>): Promise<string[][]> => {
         const out: string[][] = [];
         let cursor: string | undefined;
         do {
@@ -325,49 +366,216 @@ export function describePorts(factory: HarnessFactory): void {
             ...query,
             ...(cursor ? { cursor } : {}),
           });
-          out.push(page.items.map((j) => j.pipeline));
+          out.push(page.items.map((j) => j.job_id));
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+        return out.filter((p) => p.length > 0);
+      };
+      expect(await ids({ pipeline: 'even', limit: 3 })).toEqual([['even-6', 'even-4', 'even-2'], ['even-0']]);
+      expect((await ids({ pipeline: 'odd', status: 'QUEUED', limit: 2 })).flat().sort()).toEqual([
+        'odd-1',
+        'odd-3',
+        'odd-5',
+      ]);
+      expect((await ids({ stage: 'a' })).flat()).toEqual(['even-2', 'odd-1', 'even-0']);
+      expect((await ids({ tags: { batch: 'y' } })).flat()).toEqual(['even-6', 'odd-5']);
+      expect(
+        (await ids({ since: '2026-01-01T00:00:02.000Z', until: '2026-01-01T00:00:04.000Z' })).flat(),
+      ).toEqual(['odd-3', 'even-2']);
+      expect((await ids({ idPrefix: 'odd-' })).flat()).toEqual(['odd-5', 'odd-3', 'odd-1']);
+      expect((await h.backend.store.listJobs({ tenant_id: tenant, pipeline: 'none' })).items).toEqual([]);
+    });
+
+    it('lists the jobs that entered a status before a time, oldest first, and every tenant', async () => {
+      const tenant = uniquePrefix();
+      const at = (s: number) => `2026-01-01T00:00:0${s}.000Z`;
+      for (let i = 0; i < 4; i += 1) {
+        await h.backend.store.createJob(
+          jobRecord({
+            tenant_id: tenant,
+            job_id: `j${i}`,
+            created_at: at(i),
+            updated_at: at(i),
+            status: 'QUEUED',
+          }),
+        );
+      }
+      // j1 moves to RETRY_WAITING at second 8; j3 stays QUEUED but its record changes at second 9.
+      await h.backend.store.transition(tenant, 'j1', {
+        expect: { status: ['QUEUED'] },
+        set: { status: 'RETRY_WAITING', updated_at: at(8) },
+      });
+      await h.backend.store.transition(tenant, 'j3', {
+        expect: { status: ['QUEUED'] },
+        set: { status: 'QUEUED', hop: 1, updated_at: at(9) },
+      });
+      const entered = async (status: 'QUEUED' | 'RETRY_WAITING', before: string): Promise<string[]> => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await h.backend.store.listJobs({
+            tenant_id: tenant,
+            status,
+            enteredBefore: before,
+            limit: 1,
+            ...(cursor ? { cursor } : {}),
+          });
+          out.push(...page.items.map((j) => j.job_id));
           cursor = page.cursor;
         } while (cursor !== undefined);
         return out;
       };
-      const even = (await pages({ pipeline: 'even', limit: 3 })).filter((p) => p.length > 0);
-      const odd = await pages({ pipeline: 'odd', status: 'QUEUED', limit: 2 });
-      expect(even.map((p) => p.length)).toEqual([3, 1]);
-      expect(even.flat().every((p) => p === 'even')).toBe(true);
-      expect(odd.flat()).toEqual(['odd', 'odd', 'odd']);
-      expect(odd[0]).toHaveLength(2);
-      expect((await h.backend.store.listJobs({ tenant_id: tenant, pipeline: 'none' })).items).toEqual([]);
+      await eventually(
+        async () => (await entered('RETRY_WAITING', at(9))).length === 1,
+        'the index to follow',
+      );
+      // j3 keeps the time it entered QUEUED: a stage hop from QUEUED to QUEUED is no status change.
+      expect(await entered('QUEUED', at(9))).toEqual(['j0', 'j2', 'j3']);
+      expect(await entered('QUEUED', at(1))).toEqual(['j0']);
+      expect(await entered('RETRY_WAITING', at(8))).toEqual([]);
+      expect(await entered('RETRY_WAITING', at(9))).toEqual(['j1']);
+
+      const tenants: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.backend.store.listTenants({ limit: 2, ...(cursor ? { cursor } : {}) });
+        tenants.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(tenants).toContain(tenant);
+      expect(new Set(tenants).size).toBe(tenants.length);
     });
 
-    it('stores, lists and deletes holds', async () => {
-      const hold = {
+    it('refuses a cursor it did not give out, or one of another tenant', async () => {
+      const tenant = uniquePrefix();
+      for (let i = 0; i < 3; i += 1) await h.backend.store.createJob(jobRecord({ tenant_id: tenant }));
+      const first = await h.backend.store.listJobs({ tenant_id: tenant, limit: 1 });
+      await expect(h.backend.store.listJobs({ tenant_id: tenant, cursor: 'garbage!' })).rejects.toMatchObject(
+        {
+          code: 'BAD_CURSOR',
+        },
+      );
+      await expect(
+        h.backend.store.listJobs({ tenant_id: `${tenant}x`, cursor: first.cursor ?? '' }),
+      ).rejects.toMatchObject({ code: 'BAD_CURSOR' });
+    });
+
+    it('parks a job only on an active hold, counting it; releasing stops counting it', async () => {
+      const tenant = uniquePrefix();
+      const hold: Hold = {
         hold_id: uniquePrefix(),
-        tenant_id: 't',
+        tenant_id: tenant,
         selector: { provider: 'x' },
         until: '2030-01-01T00:00:00.000Z',
         created_at: '2026-01-01T00:00:00.000Z',
+        state: 'active',
+        parked: 0,
       };
       await h.backend.store.putHold(hold);
-      expect(await h.backend.store.listHolds()).toContainEqual(hold);
-      expect(await h.backend.store.deleteHold(hold.hold_id)).toBe(true);
-      expect(await h.backend.store.deleteHold(hold.hold_id)).toBe(false);
-      expect(await h.backend.store.listHolds()).not.toContainEqual(hold);
+      const job = jobRecord({ tenant_id: tenant });
+      await h.backend.store.createJob(job);
+      const park = {
+        expect: { status: ['QUEUED' as const] },
+        set: { status: 'HELD' as const, held_by: hold.hold_id },
+      };
+      const parked = await h.backend.store.parkOnHold(
+        tenant,
+        job.job_id,
+        park,
+        hold.hold_id,
+        Date.parse('2026-06-01'),
+      );
+      expect(parked !== 'hold-inactive' && parked.ok).toBe(true);
+      expect(await h.backend.store.getHold(tenant, hold.hold_id)).toMatchObject({ parked: 1 });
+      expect(await h.backend.store.deleteHoldIfEmpty(tenant, hold.hold_id)).toBe(false);
+      expect(await h.backend.store.releaseHold(tenant, hold.hold_id)).toBe(true);
+      const other = jobRecord({ tenant_id: tenant });
+      await h.backend.store.createJob(other);
+      expect(
+        await h.backend.store.parkOnHold(tenant, other.job_id, park, hold.hold_id, Date.parse('2026-06-01')),
+      ).toBe('hold-inactive');
+      expect((await h.backend.store.getJob(tenant, other.job_id))?.status).toBe('QUEUED');
+      const released = await h.backend.store.releaseFromHold(
+        tenant,
+        job.job_id,
+        { expect: { status: ['HELD'] }, set: { status: 'QUEUED' }, unset: ['held_by'] },
+        hold.hold_id,
+      );
+      expect(released.ok).toBe(true);
+      expect(await h.backend.store.getHold(tenant, hold.hold_id)).toMatchObject({
+        parked: 0,
+        state: 'releasing',
+      });
+      expect(await h.backend.store.deleteHoldIfEmpty(tenant, hold.hold_id)).toBe(true);
+      expect(await h.backend.store.getHold(tenant, hold.hold_id)).toBeUndefined();
     });
 
-    it('records a dead letter once per id', async () => {
-      const jobId = uniquePrefix();
-      const record = {
-        dead_letter_id: uniquePrefix(),
+    it('lists holds by tenant, the active ones, and the ones the sweeper must see to', async () => {
+      const tenant = uniquePrefix();
+      const base = {
+        tenant_id: tenant,
+        selector: { k: 'v' },
+        created_at: '2026-01-01T00:00:00.000Z',
+        parked: 0,
+      };
+      const live: Hold = {
+        ...base,
+        hold_id: uniquePrefix(),
+        until: '2030-01-01T00:00:00.000Z',
+        state: 'active',
+      };
+      const expired: Hold = {
+        ...base,
+        hold_id: uniquePrefix(),
+        until: '2026-01-02T00:00:00.000Z',
+        state: 'active',
+      };
+      const releasing: Hold = {
+        ...base,
+        hold_id: uniquePrefix(),
+        until: '2030-01-01T00:00:00.000Z',
+        state: 'releasing',
+      };
+      for (const hold of [live, expired, releasing]) await h.backend.store.putHold(hold);
+      const ids = (holds: readonly Hold[]) =>
+        holds
+          .filter((x) => x.tenant_id === tenant)
+          .map((x) => x.hold_id)
+          .sort();
+      expect(ids(await h.backend.store.listHolds({ tenant_id: tenant }))).toEqual(
+        [live, expired, releasing].map((x) => x.hold_id).sort(),
+      );
+      const active = await eventually(async () => {
+        const found = ids(await h.backend.store.listHolds({ active: true }));
+        return found.length === 2 ? found : undefined;
+      }, 'the active holds');
+      expect(active).toEqual([live, expired].map((x) => x.hold_id).sort());
+      expect(ids(await h.backend.store.listHolds({ due: '2026-06-01T00:00:00.000Z' }))).toEqual(
+        [expired, releasing].map((x) => x.hold_id).sort(),
+      );
+    });
+
+    it('records a dead letter once per id, under its tenant, newest first', async () => {
+      const tenant = uniquePrefix();
+      const record = (id: string, at: string) => ({
+        dead_letter_id: id,
         queue: 'q',
-        job_id: jobId,
+        tenant_id: tenant,
+        job_id: 'j1',
         code: 'X',
         reason: 'because',
         body: '{}',
-        received_at: '2026-01-01T00:00:00.000Z',
-      };
-      await h.backend.store.recordDeadLetter(record);
-      await h.backend.store.recordDeadLetter({ ...record, reason: 'again' });
-      expect(await h.backend.store.listDeadLetters({ job_id: jobId })).toEqual([record]);
+        received_at: at,
+      });
+      const older = record(`00001-${uniquePrefix()}`, '2026-01-01T00:00:00.000Z');
+      const newer = record(`00002-${uniquePrefix()}`, '2026-01-02T00:00:00.000Z');
+      await h.backend.store.recordDeadLetter(older);
+      await h.backend.store.recordDeadLetter({ ...older, reason: 'again' });
+      await h.backend.store.recordDeadLetter(newer);
+      expect((await h.backend.store.listDeadLetters({ tenant_id: tenant })).items).toEqual([newer, older]);
+      expect((await h.backend.store.listDeadLetters({ tenant_id: `${tenant}x` })).items).toEqual([]);
+      expect(await h.backend.store.getDeadLetter(tenant, older.dead_letter_id)).toEqual(older);
+      expect(await h.backend.store.getDeadLetter(`${tenant}x`, older.dead_letter_id)).toBeUndefined();
     });
 
     it('tracks connections and their subscriptions; deleting a connection unsubscribes it', async () => {
@@ -384,13 +592,17 @@ export function describePorts(factory: HarnessFactory): void {
         tenant_id: 't',
         connected_at: '2026-01-01T00:00:00Z',
       });
-      await h.backend.store.subscribe({ connection_id: id, topic, tenant_id: 't' });
-      await h.backend.store.subscribe({ connection_id: other, topic, tenant_id: 't' });
+      const watcher = uniquePrefix();
+      expect(await h.backend.store.watched(watcher)).toBe(false);
+      await h.backend.store.subscribe({ connection_id: id, topic, tenant_id: watcher });
+      await h.backend.store.subscribe({ connection_id: other, topic, tenant_id: watcher });
       await h.backend.store.unsubscribe(other, topic);
       const before = await h.backend.store.subscribers(topic);
+      expect(await h.backend.store.watched(watcher)).toBe(true);
       await h.backend.store.deleteConnection(id);
-      expect(before).toEqual([{ connection_id: id, topic, tenant_id: 't' }]);
+      expect(before).toEqual([{ connection_id: id, topic, tenant_id: watcher }]);
       expect(await h.backend.store.subscribers(topic)).toEqual([]);
+      expect(await h.backend.store.watched(watcher)).toBe(false);
       expect(await h.backend.store.getConnection(id)).toBeUndefined();
       expect((await h.backend.store.getConnection(other))?.tenant_id).toBe('t');
     });
@@ -451,10 +663,13 @@ export function describePorts(factory: HarnessFactory): void {
   });
 
   describe('RecordStore', () => {
+    const tenant = 'tenant-r';
+
     it('creates a record once, then updates it only at the version it was read at', async () => {
       // Prepare
       const collection = `${uniquePrefix()}analyses/structure-1`;
       const created = await h.backend.records.putRecord(
+        tenant,
         collection,
         'a1',
         { status: 'READY', n: [1, 2] },
@@ -462,6 +677,7 @@ export function describePorts(factory: HarnessFactory): void {
       );
       // Act
       const updated = await h.backend.records.putRecord(
+        tenant,
         collection,
         'a1',
         { status: 'QUEUED', n: [1, 2] },
@@ -469,29 +685,30 @@ export function describePorts(factory: HarnessFactory): void {
       );
       // Both settle before either is asserted, so neither rejection is ever left unhandled.
       const [stale, again] = await Promise.allSettled([
-        h.backend.records.putRecord(collection, 'a1', { status: 'RUNNING' }, { version: 1 }),
-        h.backend.records.putRecord(collection, 'a1', { status: 'READY' }, 'absent'),
+        h.backend.records.putRecord(tenant, collection, 'a1', { status: 'RUNNING' }, { version: 1 }),
+        h.backend.records.putRecord(tenant, collection, 'a1', { status: 'READY' }, 'absent'),
       ]);
       // Assess
       expect(created).toMatchObject({ id: 'a1', version: 1, data: { status: 'READY', n: [1, 2] } });
       expect(updated.version).toBe(2);
       expect(stale.status === 'rejected' && stale.reason).toBeInstanceOf(RecordConflictError);
       expect(again.status === 'rejected' && again.reason).toBeInstanceOf(RecordConflictError);
-      expect(await h.backend.records.getRecord(collection, 'a1')).toMatchObject({
+      expect(await h.backend.records.getRecord(tenant, collection, 'a1')).toMatchObject({
         version: 2,
         data: { status: 'QUEUED' },
       });
-      expect(await h.backend.records.getRecord(collection, 'missing')).toBeUndefined();
+      expect(await h.backend.records.getRecord(tenant, collection, 'missing')).toBeUndefined();
     });
 
     it('lists a collection by id, page by page, and deletes', async () => {
       const collection = `${uniquePrefix()}c`;
-      for (const id of ['b', 'a', 'd', 'c', 'e']) await h.backend.records.putRecord(collection, id, { id });
-      await h.backend.records.putRecord(`${collection}-other`, 'z', {});
+      for (const id of ['b', 'a', 'd', 'c', 'e'])
+        await h.backend.records.putRecord(tenant, collection, id, { id });
+      await h.backend.records.putRecord(tenant, `${collection}-other`, 'z', {});
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await h.backend.records.listRecords(collection, {
+        const page = await h.backend.records.listRecords(tenant, collection, {
           limit: 2,
           ...(cursor ? { cursor } : {}),
         });
@@ -499,11 +716,23 @@ export function describePorts(factory: HarnessFactory): void {
         cursor = page.cursor;
       } while (cursor !== undefined);
       expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
-      expect(await h.backend.records.deleteRecord(collection, 'a')).toBe(true);
-      expect(await h.backend.records.deleteRecord(collection, 'a')).toBe(false);
-      await expect(h.backend.records.getRecord('bad collection', 'x')).rejects.toBeInstanceOf(
+      expect(await h.backend.records.deleteRecord(tenant, collection, 'a')).toBe(true);
+      expect(await h.backend.records.deleteRecord(tenant, collection, 'a')).toBe(false);
+      await expect(h.backend.records.getRecord(tenant, 'bad collection', 'x')).rejects.toBeInstanceOf(
         InvalidParamError,
       );
+      // Another tenant's collection of the same name is another collection.
+      expect((await h.backend.records.listRecords('tenant-other', collection)).items).toEqual([]);
+    });
+
+    it('counts versions up in place when a put has no condition', async () => {
+      const collection = `${uniquePrefix()}c`;
+      await h.backend.records.putRecord(tenant, collection, 'x', { n: 1 });
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => h.backend.records.putRecord(tenant, collection, 'x', { n: i })),
+      );
+      expect(results.map((r) => r.version).sort()).toEqual([2, 3, 4, 5, 6]);
+      expect((await h.backend.records.getRecord(tenant, collection, 'x'))?.version).toBe(6);
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { JobRecord } from '../../lib/core/ports/index.js';
-import { ValidationError } from '../../lib/core/ports/index.js';
+import { tenantTopic, ValidationError } from '../../lib/core/ports/index.js';
 import { definePipeline, defineStage } from '../../lib/core/sdk/index.js';
 import { uniquePrefix } from '../support/factories.js';
 import { delay, eventually } from '../support/wait.js';
@@ -42,7 +42,8 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
       expect(failed.error?.message).toMatch(/did not finish within its 200 ms timeout/);
     });
 
-    it('stops waiting for a stage that ignores its signal once the grace period is over', async () => {
+    it('stops waiting for a stage that ignores its signal once the grace period is over; it keeps its slot', async () => {
+      let release: (() => void) | undefined;
       const pipeline = definePipeline({
         name: 'stubborn',
         stages: [
@@ -52,16 +53,25 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
             outputs: ['ok'],
             timeoutMs: 100,
             retry: { maxRetries: 0 },
-            process: () => new Promise<{ ok: number }>(() => undefined),
+            compute: { concurrency: 1 },
+            process: () =>
+              new Promise<{ ok: number }>((resolve) => {
+                release = () => resolve({ ok: 1 });
+              }),
           }),
         ],
       });
       const rt = await runtime([pipeline]);
-      const started = Date.now();
       const job = await rt.jobs.submit({ pipeline: 'stubborn' }, tenant);
       const failed = await rt.jobs.waitFor(job.job_id, tenant);
       expect(failed.error?.code).toBe('STAGE_TIMEOUT');
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // The stage still runs: its slot stays taken, so no second stage starts in its place.
+      await eventually(() => rt.pool.zombies === 1, 'the stage to keep its slot');
+      const next = await rt.jobs.submit({ pipeline: 'stubborn' }, tenant);
+      expect((await rt.jobs.get(next.job_id, tenant)).status).toBe('QUEUED');
+      release?.();
+      await eventually(() => rt.pool.zombies === 0, 'the slot to be freed once the stage ends');
+      await rt.jobs.waitFor(next.job_id, tenant, { statuses: ['FAILED', 'DONE'] });
     });
 
     it('aborts a running stage through its AbortSignal', async () => {
@@ -89,11 +99,9 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
       const rt = await runtime([pipeline]);
       const job = await rt.jobs.submit({ pipeline: 'abortable' }, tenant);
       await eventually(async () => (await rt.jobs.get(job.job_id, tenant)).status === 'RUNNING', 'RUNNING');
-      const requested = Date.now();
       await rt.jobs.abort(job.job_id, tenant, 'user clicked abort');
       const aborted = await rt.jobs.waitFor(job.job_id, tenant);
       expect(aborted.status).toBe('ABORTED');
-      expect(Date.now() - requested).toBeLessThan(2_000);
       expect(sawAbort).toBe(true);
       expect((await rt.jobs.attempts(job.job_id, tenant)).map((a) => a.outcome)).toEqual(['aborted']);
       const abortedEvent = await eventually(
@@ -112,10 +120,10 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
       await eventually(() => outcomes.some((o) => o.outcome === 'skipped'), 'the skip');
       expect(aborted.status).toBe('ABORTED');
       expect(calls.runs).toEqual([]);
+      // The terminal event is the last one: a skipped message writes nothing.
       expect((await rt.jobs.events(job.job_id, tenant)).items.map((e) => e.type)).toEqual([
         'job.created',
         'job.aborted',
-        'stage.skipped',
       ]);
       await expect(rt.jobs.abort(job.job_id, tenant)).resolves.toMatchObject({ status: 'ABORTED' });
     });
@@ -221,14 +229,22 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
 
     it('releases held jobs when their hold expires', async () => {
       const rt = await runtime([chain('expiring', { runs: [] })]);
-      await rt.jobs.setHold(tenant, { selector: { pool: 'p' }, ttl_s: 1 });
+      const hold = await rt.jobs.setHold(tenant, { selector: { pool: 'p' }, ttl_s: 3_600 });
       const job = await rt.jobs.submit(
         { pipeline: 'expiring', params: { item_id: 'e' }, tags: { pool: 'p' } },
         tenant,
       );
       await rt.jobs.waitFor(job.job_id, tenant, { statuses: ['HELD'] });
-      const done = await rt.jobs.waitFor(job.job_id, tenant, { timeoutMs: 10_000 });
+      // The hold runs out (as if an hour had passed): the sweeper releases what it parked.
+      const stored = await f.h.backend.store.getHold(tenant.tenantId, hold.hold_id);
+      if (stored === undefined) throw new Error('the hold is gone');
+      await f.h.backend.store.putHold({ ...stored, until: new Date(Date.now() - 1_000).toISOString() });
+      const done = await rt.jobs.waitFor(job.job_id, tenant);
       expect(done.status).toBe('DONE');
+      expect((await rt.jobs.events(job.job_id, tenant)).items.map((e) => e.type)).toContain('job.held');
+      expect(await rt.jobs.listHolds(tenant)).not.toContainEqual(
+        expect.objectContaining({ hold_id: hold.hold_id }),
+      );
     });
 
     it('polls the higher priority lane first', async () => {
@@ -287,6 +303,12 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
       });
       const collector = await events();
       const rt = await runtime([pipeline]);
+      // Progress goes to the bus while someone watches the tenant's jobs.
+      await f.h.backend.store.subscribe({
+        connection_id: `watcher-${uniquePrefix()}`,
+        topic: tenantTopic(tenant.tenantId),
+        tenant_id: tenant.tenantId,
+      });
       const job = await rt.jobs.submit({ pipeline: 'progress' }, tenant);
       const done = await rt.jobs.waitFor(job.job_id, tenant);
       // Delivery through the bus lags the job; wait for the stage's events to arrive.
@@ -351,7 +373,9 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
       const interrupted = await first.jobs.get(long.job_id, tenant);
       const second = await runtime([pipeline], { prefix });
       const done = await second.jobs.waitFor(long.job_id, tenant);
-      expect((await first.jobs.get(short.job_id, tenant)).status).toBe('DONE');
+      // A short stage in flight finishes within the stop's timeout (or, on a slow emulator, runs
+      // again in the next runtime): either way it ends DONE, once.
+      expect((await second.jobs.waitFor(short.job_id, tenant)).status).toBe('DONE');
       expect(interrupted.status).toBe('QUEUED');
       expect(done).toMatchObject({ status: 'DONE', retry_count: 0, params: { ok: 'second run' } });
       expect((await second.jobs.attempts(long.job_id, tenant)).map((a) => a.outcome)).toEqual([

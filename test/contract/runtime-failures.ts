@@ -56,7 +56,9 @@ export function describeRuntimeFailures(f: RuntimeFixture): void {
       }, 'three stage.failed events and job.failed');
       expect(failures.map((e) => e.data?.retryable)).toEqual([true, true, true]);
       const dead = await eventually(async () => {
-        const list = await f.h.backend.store.listDeadLetters({ job_id: job.job_id });
+        const list = (
+          await f.h.backend.store.listDeadLetters({ tenant_id: job.tenant_id, job_id: job.job_id })
+        ).items;
         return list.length > 0 ? list : undefined;
       }, 'the dead letter');
       expect(dead[0]?.reason).toMatch(/^Retries exhausted after 3 attempts: database timeout/);

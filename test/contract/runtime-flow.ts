@@ -15,7 +15,7 @@ export function describeRuntimeFlow(f: RuntimeFixture): void {
       const rt = await runtime([chain('flow', calls)]);
       // Act
       const job = await rt.jobs.submit({ pipeline: 'flow', params: { item_id: 'i1' } }, tenant);
-      const done = await rt.jobs.waitFor(job.job_id, tenant, { timeoutMs: 20_000 });
+      const done = await rt.jobs.waitFor(job.job_id, tenant, { timeoutMs: 90_000 });
       // Assess
       expect(done.status).toBe('DONE');
       expect(done.params).toEqual({ item_id: 'i1', a_out: 'a(i1)', b_out: 'b(i1)', c_out: 'c(i1)' });
@@ -74,20 +74,28 @@ export function describeRuntimeFlow(f: RuntimeFixture): void {
       ).rejects.toThrow(/over the 32768-byte \(32 KiB\) limit/);
     });
 
-    it('treats a resubmitted job_id as the same job', async () => {
+    it('treats a resubmitted job_id as the same job, refuses a different request under it, and scopes ids by tenant', async () => {
       const calls: Calls = { runs: [] };
       const rt = await runtime([chain('idem', calls)]);
-      const first = await rt.jobs.submit(
-        { pipeline: 'idem', job_id: `job-${uniquePrefix()}`, params: { item_id: 'x' } },
-        tenant,
-      );
-      const second = await rt.jobs.submit(
-        { pipeline: 'idem', job_id: first.job_id, params: { item_id: 'y' } },
-        tenant,
-      );
-      await rt.jobs.waitFor(first.job_id, tenant);
-      expect(second.job_id).toBe(first.job_id);
-      expect(calls.runs).toEqual(['a', 'b', 'c']);
+      const request = { pipeline: 'idem', job_id: `job-${uniquePrefix()}`, params: { item_id: 'x' } };
+      const first = await rt.jobs.submitted(request, tenant);
+      const again = await rt.jobs.submitted(request, tenant);
+      const different = await rt.jobs
+        .submit({ ...request, params: { item_id: 'y' } }, tenant)
+        .catch((e: unknown) => e);
+      // Another tenant's job of the same id is another job, and says nothing of this one.
+      const other = { tenantId: `other-${uniquePrefix()}` };
+      const theirs = await rt.jobs.submitted({ ...request, params: { item_id: 'z' } }, other);
+      await rt.jobs.waitFor(request.job_id, tenant);
+      await rt.jobs.waitFor(request.job_id, other);
+      expect(first.created).toBe(true);
+      expect(again).toMatchObject({ created: false, job: { job_id: request.job_id } });
+      expect(different).toMatchObject({
+        code: 'JOB_EXISTS',
+        message: expect.stringMatching(/different request \(params item_id differs\)/),
+      });
+      expect(theirs.created).toBe(true);
+      expect(calls.runs.sort()).toEqual(['a', 'a', 'b', 'b', 'c', 'c']);
     });
 
     it('hides a job from another tenant', async () => {

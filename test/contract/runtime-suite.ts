@@ -89,6 +89,8 @@ export function describeRuntime(factory: HarnessFactory): void {
       backend: options.backend ?? h.backend,
       prefix: options.prefix ?? uniquePrefix(),
       holdCacheMs: 50,
+      // These suites watch the bus for every durable event (tests of the policy are in test/unit).
+      stageEvents: 'always',
       pool: {
         waitTimeMs: 200,
         holdSweepMs: 100,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsBackend, createAwsBackend, provisionAws } from '../../lib/adapters/aws/index.js';
 import { JobService } from '../../lib/core/control/index.js';
 import { Topology } from '../../lib/core/engine/index.js';
+import { tenantBlobs } from '../../lib/core/ports/index.js';
 import { registry } from '../../lib/pipelines/registry.js';
 import { resourcesToEnv } from '../../lib/shells/config.js';
 import { awsTestConfig, motoEndpoint } from '../contract/aws-harness.js';
@@ -62,13 +63,13 @@ describe.skipIf(endpoint === undefined)(
     it('consumes the stages it is given and stops cleanly on SIGTERM', async () => {
       // Prepare: a document in storage, and a job for the count stage only.
       const caller = { tenantId: 'tenant-w' };
-      await backend.blobs.put('documents/tenant-w/w1.txt', 'one two two');
+      await tenantBlobs(backend.blobs, 'tenant-w').put('documents/w1.txt', 'one two two');
       const job = await jobs.submit(
         {
           pipeline: 'wordcount',
           entry_stage: 'count',
           exit_stage: 'count',
-          params: { document_key: 'documents/tenant-w/w1.txt' },
+          params: { document_key: 'documents/w1.txt' },
         },
         caller,
       );

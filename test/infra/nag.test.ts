@@ -96,9 +96,14 @@ describe('cdk-nag AwsSolutions', () => {
     const rules = new Set(acks.map((ack) => ack.id.replace(/^annotation::/i, '').replace(/\[.*$/, '')));
     expect([...rules].sort()).toEqual([
       'AwsSolutions-APIG4',
+      'AwsSolutions-CFR1',
+      'AwsSolutions-CFR2',
+      'AwsSolutions-CFR3',
+      'AwsSolutions-CFR4',
       'AwsSolutions-ECS2',
       'AwsSolutions-IAM4',
       'AwsSolutions-IAM5',
+      'AwsSolutions-L1',
       'AwsSolutions-S1',
     ]);
   });

@@ -129,7 +129,13 @@ describe('StagecoachStack (the deployed pipelines)', () => {
         expect([...allowed.keys()].filter((action) => action.startsWith('sqs:'))).toEqual([]);
         expect(allowed.get('dynamodb:PutItem')).toEqual(new Set([connections]));
         expect(allowed.get('dynamodb:GetItem')).toEqual(
-          new Set([connections, jobs, `${jobs}/index/by-tenant`, `${jobs}/index/by-tenant-status`]),
+          new Set([
+            connections,
+            jobs,
+            `${jobs}/index/by-tenant`,
+            `${jobs}/index/by-tenant-status`,
+            `${jobs}/index/holds`,
+          ]),
         );
         const manage = [...(allowed.get('execute-api:ManageConnections') ?? [])];
         expect(manage).toHaveLength(1);
@@ -142,7 +148,7 @@ describe('StagecoachStack (the deployed pipelines)', () => {
       const jobs = logicalId(stack.state.jobsTable);
       const allowed = permissionsOf(template, role);
       expect(allowed.get('dynamodb:Query')).toEqual(
-        new Set([jobs, `${jobs}/index/by-tenant`, `${jobs}/index/by-tenant-status`]),
+        new Set([jobs, `${jobs}/index/by-tenant`, `${jobs}/index/by-tenant-status`, `${jobs}/index/holds`]),
       );
       expect(allowed.has('dynamodb:Scan')).toBe(false);
       expect([...allowed.keys()].some((action) => action.includes('*'))).toBe(false);

@@ -27,6 +27,8 @@ export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
     status: 'QUEUED',
     updated_at: env.created_at,
     version: 1,
+    stage_hop: 0,
+    history: [],
     ...overrides,
   };
 }

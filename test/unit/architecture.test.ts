@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, normalize, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // The layout is the architecture (docs/architecture.md): folders depend one way, nothing imports in
 // a circle, and the core and the OMA engine stay free of AWS. This test reads every import in lib/
-// and functions/ and checks those rules.
+// and functions/ (and web/src, the console, which may use the typed client only) and checks those rules.
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -28,14 +29,28 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'lib/adapters/aws/tables.ts',
     'lib/infra',
   ],
-  'lib/cli': ['lib/core', 'lib/oma', 'lib/pipelines', 'lib/dev', 'lib/shells/config.ts', 'lib/cli'],
+  'lib/client': ['lib/pipelines/oma/schemas.ts', 'lib/pipelines/oma/keys.ts', 'lib/client'],
+  'lib/cli': [
+    'lib/client',
+    'lib/core',
+    'lib/oma',
+    'lib/pipelines',
+    'lib/dev',
+    'lib/shells/config.ts',
+    'lib/cli',
+  ],
   functions: ['lib/shells'],
+  // The console runs in browsers and talks to the public API only, through the typed client.
+  web: ['lib/client', 'web'],
 };
 
 /** npm packages a cloud-free folder may use (node: built-ins are always allowed). */
 const PACKAGES: Readonly<Record<string, readonly string[]>> = {
   'lib/core': ['zod'],
   'lib/oma': [],
+  // Runs in browsers too: no node: built-ins either (checked below).
+  'lib/client': ['zod'],
+  web: ['preact', 'uplot', 'zod'],
 };
 
 interface Edge {
@@ -49,7 +64,7 @@ const IMPORT =
 
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(join(ROOT, dir), { recursive: true });
-  return entries.filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+  return entries.filter((f) => /\.tsx?$/.test(f)).map((f) => join(dir, f));
 }
 
 function owner(file: string, table: Readonly<Record<string, unknown>>): string | undefined {
@@ -62,7 +77,7 @@ let relativeEdges: Edge[] = [];
 let packageEdges: Edge[] = [];
 
 beforeAll(async () => {
-  const files = [...(await sources('lib')), ...(await sources('functions'))];
+  const files = [...(await sources('lib')), ...(await sources('functions')), ...(await sources('web/src'))];
   for (const file of files) {
     const text = await readFile(join(ROOT, file), 'utf8');
     // Whole-file matching: an import's names may span many lines before its `from`.
@@ -70,14 +85,18 @@ beforeAll(async () => {
       const spec = match[1] ?? match[2] ?? '';
       const line = text.slice(0, match.index).split('\n').length;
       if (spec.startsWith('.')) {
-        const to = relative(ROOT, normalize(join(ROOT, dirname(file), spec))).replace(/\.js$/, '.ts');
+        const target = relative(ROOT, normalize(join(ROOT, dirname(file), spec)));
+        const ts = target.replace(/\.js$/, '.ts');
+        const to = file.startsWith('web/') && !existsSync(join(ROOT, ts)) ? ts.replace(/\.ts$/, '.tsx') : ts;
         relativeEdges.push({ from: file, to, line });
       } else if (!spec.startsWith('node:')) {
         packageEdges.push({ from: file, to: spec, line });
       }
     }
   }
-  relativeEdges = relativeEdges.filter((e) => e.to.startsWith('lib/') || e.to.startsWith('functions/'));
+  relativeEdges = relativeEdges.filter(
+    (e) => e.to.startsWith('lib/') || e.to.startsWith('functions/') || e.to.startsWith('web/'),
+  );
   packageEdges = packageEdges.filter((e) => e.to !== '');
 });
 
@@ -109,6 +128,15 @@ describe('architecture', () => {
         return !(PACKAGES[from] ?? []).includes(name ?? '');
       })
       .map((e) => `${e.from}:${e.line} → ${e.to}`);
+    expect(offending).toEqual([]);
+  });
+
+  it('lib/client runs in a browser: no node: built-in, no Node-only package', async () => {
+    const offending: string[] = [];
+    for (const file of await sources('lib/client')) {
+      const text = await readFile(join(ROOT, file), 'utf8');
+      if (/from\s+['"]node:/.test(text)) offending.push(file);
+    }
     expect(offending).toEqual([]);
   });
 

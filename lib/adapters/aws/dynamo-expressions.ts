@@ -1,5 +1,5 @@
-import type { Expectation, JobPatch, UnsettableField } from '../../core/ports/index.js';
-import { statusSortKey } from './dynamo-items.js';
+import type { Expectation, JobChange } from '../../core/ports/index.js';
+import { encodeEntry, statusSortKey } from './dynamo-items.js';
 
 /** Builds a DynamoDB expression with placeholders for every name and value. */
 export class ExpressionBuilder {
@@ -53,28 +53,62 @@ export function conditionOf(expect: Expectation, x: ExpressionBuilder): string {
 }
 
 /**
+ * Whether a change moves the job in the by-status index. Only a real status change does: a stage
+ * completing from QUEUED to QUEUED (the next stage) writes no index entry. The expectation says
+ * what the status was; when it allows several, the index is rewritten to be safe.
+ */
+export function changesStatus(change: Pick<JobChange, 'expect' | 'set'>): boolean {
+  const to = change.set.status;
+  if (to === undefined) return false;
+  const from = change.expect.status;
+  return !(from !== undefined && from.length === 1 && from[0] === to);
+}
+
+/**
  * The update of a transition: SET the patch (an undefined value means REMOVE), REMOVE the unset
- * fields, and bump the version. A status change also moves the job in the by-status index.
+ * fields, bump the version, and write the history: a replaced entry in place, appended entries
+ * after it (as list elements, so the two never name overlapping paths). A status change also
+ * moves the job in the by-status index.
  */
 export function updateOf(
-  set: JobPatch,
-  unset: readonly UnsettableField[],
+  change: Pick<JobChange, 'expect' | 'set' | 'unset' | 'append' | 'replace'>,
+  jobId: string,
   x: ExpressionBuilder,
   nowIso: string,
-): string {
+): { readonly update: string; readonly conditions: readonly string[] } {
   const sets: string[] = [];
-  const removes = new Set<string>(unset);
-  for (const [field, value] of Object.entries(set)) {
+  const conditions: string[] = [];
+  const removes = new Set<string>(change.unset ?? []);
+  for (const [field, value] of Object.entries(change.set)) {
     if (value === undefined) removes.add(field);
     else {
       removes.delete(field);
       sets.push(`${x.name(field)} = ${x.value(value)}`);
     }
   }
-  if (set.status !== undefined) {
-    sets.push(`${x.name('status_since')} = ${x.value(statusSortKey(set.status, set.updated_at ?? nowIso))}`);
+  if (changesStatus(change) && change.set.status !== undefined) {
+    sets.push(
+      `${x.name('status_since')} = ${x.value(statusSortKey(change.set.status, change.set.updated_at ?? nowIso, jobId))}`,
+    );
   }
   sets.push(`${x.name('version')} = ${x.name('version')} + ${x.value(1)}`);
+  const append = (change.append ?? []).map(encodeEntry);
+  if (change.replace !== undefined) {
+    const history = x.name('history');
+    const index = change.replace.index;
+    // The replaced entry must be the last one (a claim's open run), so appended ones follow it.
+    conditions.push(`size(${history}) = ${x.value(index + 1)}`);
+    sets.push(`${history}[${index}] = ${x.value(encodeEntry(change.replace.entry))}`);
+    append.forEach((line, i) => {
+      sets.push(`${history}[${index + 1 + i}] = ${x.value(line)}`);
+    });
+  } else if (append.length > 0) {
+    const history = x.name('history');
+    sets.push(`${history} = list_append(if_not_exists(${history}, ${x.value([])}), ${x.value(append)})`);
+  }
   const remove = [...removes].map((field) => x.name(field));
-  return `SET ${sets.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
+  return {
+    update: `SET ${sets.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+    conditions,
+  };
 }

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import type { ServiceEvent } from '../../core/ports/index.js';
 import {
-  type AttemptRecord,
   type Connection,
   type DeadLetterRecord,
   EVENT_TYPES,
+  type HistoryEntry,
   type Hold,
   JOB_STATUSES,
   type JobEvent,
   type JobRecord,
+  MARK_TYPES,
   type Subscription,
   type Topic,
+  ValidationError,
 } from '../../core/ports/index.js';
 
 // Items are parsed on the way out of the table, like every other boundary: a record that does not
@@ -55,7 +57,13 @@ export const JobItemSchema = z.object({
   held_by: z.string().optional(),
   finished_at: z.string().optional(),
   expires_at: z.number().optional(),
-}) satisfies z.ZodType<JobRecord>;
+  stage_hop: z.number().default(0),
+  submit_digest: z.string().optional(),
+  history: z
+    .array(z.string())
+    .default([])
+    .transform((lines) => lines.map(decodeEntry)),
+}) satisfies z.ZodType<JobRecord, unknown>;
 
 export const EventItemSchema = z.object({
   event_id: z.string(),
@@ -80,19 +88,6 @@ export const ServiceEventSchema = z.object({
   detail: z.record(z.string(), z.unknown()),
 }) satisfies z.ZodType<ServiceEvent>;
 
-export const AttemptItemSchema = z.object({
-  job_id: z.string(),
-  stage: z.string(),
-  hop: z.number(),
-  attempt: z.number(),
-  worker: z.string(),
-  started_at: z.string(),
-  ended_at: z.string(),
-  duration_ms: z.number(),
-  outcome: z.enum(['completed', 'failed', 'retrying', 'crashed', 'aborted', 'paused', 'interrupted']),
-  error: SerializedErrorSchema.optional(),
-}) satisfies z.ZodType<AttemptRecord>;
-
 export const HoldItemSchema = z.object({
   hold_id: z.string(),
   tenant_id: z.string(),
@@ -100,7 +95,9 @@ export const HoldItemSchema = z.object({
   until: z.string(),
   reason: z.string().optional(),
   created_at: z.string(),
-}) satisfies z.ZodType<Hold>;
+  state: z.enum(['active', 'releasing']).default('active'),
+  parked: z.number().default(0),
+}) satisfies z.ZodType<Hold, unknown>;
 
 export const DeadLetterItemSchema = z.object({
   dead_letter_id: z.string(),
@@ -132,25 +129,22 @@ export const SubscriptionItemSchema = z.object({
 }) satisfies z.ZodType<Subscription>;
 
 // ---------------------------------------------------------------------------------------------
-// Keys. One table holds jobs with their events, attempts, holds and dead letters; a second (or
-// the same) holds connections. Sort keys order what a job accumulates.
+// Keys. Everything a tenant owns has a partition key that starts with its tenant id, so IAM can
+// scope a principal to one tenant (`dynamodb:LeadingKeys` like "<tenant>#*"): a job is one item,
+// its history inside it; a tenant's holds and dead letters are one partition each. Connections
+// (keyed by API Gateway's connection id) live in the connections table.
 // ---------------------------------------------------------------------------------------------
 
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-
 export const keys = {
-  job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'STATE' }),
-  /** Events sort by hop, then time, then their position in the transaction that wrote them. */
-  event: (event: JobEvent, index: number) => ({
-    pk: `JOB#${event.job_id}`,
-    sk: `EVT#${pad(event.hop, 8)}#${event.time}#${pad(index, 2)}#${event.event_id}`,
+  job: (tenantId: string, jobId: string) => ({ pk: `${tenantId}#J#${jobId}`, sk: 'JOB' }),
+  hold: (tenantId: string, holdId: string) => ({ pk: `${tenantId}#HOLDS`, sk: holdId }),
+  deadLetter: (tenantId: string | null, id: string) => ({ pk: `${tenantId ?? '_'}#DLQ`, sk: `DL#${id}` }),
+  record: (tenantId: string, collection: string, id: string) => ({
+    pk: `${tenantId}#R#${collection}`,
+    sk: id,
   }),
-  attempt: (attempt: AttemptRecord) => ({
-    pk: `JOB#${attempt.job_id}`,
-    sk: `ATT#${pad(attempt.hop, 8)}#${attempt.ended_at}#${pad(attempt.attempt, 3)}`,
-  }),
-  hold: (holdId: string) => ({ pk: 'HOLDS', sk: holdId }),
-  deadLetter: (id: string) => ({ pk: 'DEADLETTERS', sk: id }),
+  /** The registry of tenants (one small item each), which the reconciler walks. */
+  tenant: (tenantId: string) => ({ pk: 'TENANTS', sk: tenantId }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),
   subscriptionByTopic: (topic: Topic, connectionId: string) => ({
     pk: `TOPIC#${topic}`,
@@ -160,15 +154,105 @@ export const keys = {
     pk: `CONN#${connectionId}`,
     sk: `SUB#${topic}`,
   }),
+  /** One per subscription, under its tenant: "is anyone watching this tenant?" is one small query. */
+  watch: (tenantId: string, connectionId: string, topic: Topic) => ({
+    pk: `WATCH#${tenantId}`,
+    sk: `${connectionId}#${topic}`,
+  }),
 };
 
-/** Tenant listings: GSI1 by creation time, GSI2 by status and the time the job entered it. */
+/**
+ * Tenant listings: `by-tenant` by creation time (its keys never change: one index write per job);
+ * `by-tenant-status` by status and the time the job entered it — written only when the status
+ * changes, which a stage that ends before it is claimed never does (QUEUED stays QUEUED from hop to
+ * hop). `holds`: every hold of every tenant (few), for the runners' cache and the sweeper.
+ */
 export const INDEX = {
   byTenant: 'by-tenant',
   byTenantStatus: 'by-tenant-status',
+  holds: 'holds',
 } as const;
 
-export const statusSortKey = (status: string, since: string): string => `${status}#${since}`;
+export const statusSortKey = (status: string, since: string, jobId: string): string =>
+  `${status}#${since}#${jobId}`;
+
+// ---------------------------------------------------------------------------------------------
+// The history as the item keeps it: one short string per entry, so a job's whole story stays in a
+// few hundred bytes (a write costs 1 WRU per KiB of the item).
+// ---------------------------------------------------------------------------------------------
+
+const OUTCOMES = ['completed', 'failed', 'retrying', 'crashed', 'aborted', 'paused', 'interrupted'] as const;
+const SerializedErrorLine = SerializedErrorSchema;
+const DataLine = z.record(z.string(), z.unknown());
+
+/** `r|stage|hop|attempt|worker|started|ended|outcome|retry_in_ms|error-json` or `m|type|stage|hop|status|at|data-json`. */
+export function encodeEntry(entry: HistoryEntry): string {
+  if (entry.kind === 'run') {
+    const outcome = entry.outcome === undefined ? '' : String(OUTCOMES.indexOf(entry.outcome));
+    return [
+      'r',
+      entry.stage,
+      entry.hop,
+      entry.attempt,
+      entry.worker,
+      entry.started_at,
+      entry.ended_at ?? '',
+      outcome,
+      entry.retry_in_ms ?? '',
+      entry.error === undefined ? '' : JSON.stringify(entry.error),
+    ].join('|');
+  }
+  return [
+    'm',
+    entry.type,
+    entry.stage,
+    entry.hop,
+    entry.status,
+    entry.at,
+    entry.data === undefined ? '' : JSON.stringify(entry.data),
+  ].join('|');
+}
+
+function fields(line: string, count: number): string[] {
+  // The last field is JSON and may hold '|'.
+  const parts = line.split('|');
+  return [...parts.slice(0, count - 1), parts.slice(count - 1).join('|')];
+}
+
+const int = (text: string | undefined): number => {
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new Error(`not a number in a stored history entry: '${text}'`);
+  return n;
+};
+
+export function decodeEntry(line: string): HistoryEntry {
+  if (line.startsWith('r|')) {
+    const [, stage = '', hop, attempt, worker = '', started, ended, outcome, retry, error] = fields(line, 10);
+    const known = outcome === undefined || outcome === '' ? undefined : OUTCOMES[int(outcome)];
+    return {
+      kind: 'run',
+      stage,
+      hop: int(hop),
+      attempt: int(attempt),
+      worker,
+      started_at: int(started),
+      ...(ended === undefined || ended === '' ? {} : { ended_at: int(ended) }),
+      ...(known === undefined ? {} : { outcome: known }),
+      ...(retry === undefined || retry === '' ? {} : { retry_in_ms: int(retry) }),
+      ...(error === undefined || error === '' ? {} : { error: SerializedErrorLine.parse(JSON.parse(error)) }),
+    };
+  }
+  const [, type, stage = '', hop, status, at, data] = fields(line, 7);
+  return {
+    kind: 'mark',
+    type: z.enum(MARK_TYPES).parse(type),
+    stage,
+    hop: int(hop),
+    status: z.enum(JOB_STATUSES).parse(status),
+    at: int(at),
+    ...(data === undefined || data === '' ? {} : { data: DataLine.parse(JSON.parse(data)) }),
+  };
+}
 
 /** Opaque pagination cursors: the LastEvaluatedKey, base64url-encoded. */
 export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
@@ -177,12 +261,19 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
 
 export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
   if (cursor === undefined || cursor === '') return undefined;
+  const bad = () =>
+    new ValidationError(`The cursor '${cursor.slice(0, 40)}' is not one this API gave out.`, {
+      code: 'BAD_CURSOR',
+    });
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value))
-      : undefined;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return undefined;
+    throw bad();
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
+  const entries = Object.entries(value);
+  if (entries.length === 0 || entries.some(([, v]) => typeof v !== 'string' && typeof v !== 'number'))
+    throw bad();
+  return Object.fromEntries(entries);
 }

@@ -4,41 +4,21 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { JobRecord, Page } from '../../core/ports/index.js';
+import { BackendUnavailableError } from '../../core/ports/index.js';
 import type { ExpressionBuilder } from './dynamo-expressions.js';
-import { decodeCursor, encodeCursor, JobItemSchema } from './dynamo-items.js';
 import { call } from './errors.js';
 
-// Reads and deletes the DynamoDB store composes: a job's items by prefix, a whole partition,
-// jobs by key, and batched deletes with the retries BatchWriteItem's unprocessed items need.
+// Reads and writes the DynamoDB stores compose: a whole (small) partition, items by key, batched
+// writes — each retrying what DynamoDB leaves unprocessed, with backoff and jitter, and failing
+// loudly when it cannot finish rather than returning short.
 
 type Item = Record<string, unknown>;
 
-export async function queryJob(
-  db: DynamoDBDocumentClient,
-  table: string,
-  jobId: string,
-  prefix: string,
-  limit: number,
-  cursor: string | undefined,
-): Promise<Page<Item>> {
-  const start = decodeCursor(cursor);
-  const out = await call('DynamoDB', 'Query', () =>
-    db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':prefix': prefix },
-        Limit: Math.min(1_000, Math.max(1, limit)),
-        ConsistentRead: true,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    ),
-  );
-  const next = encodeCursor(out.LastEvaluatedKey);
-  const items = out.Items ?? [];
-  return next === undefined ? { items } : { items, cursor: next };
-}
+/** Attempts at finishing a batch before it is an error. */
+const BATCH_ATTEMPTS = 8;
+
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 25 * 2 ** attempt)));
 
 export async function queryAll(
   db: DynamoDBDocumentClient,
@@ -69,45 +49,76 @@ export async function queryAll(
   return items;
 }
 
-/** The indexes hold keys (and the pipeline) only: fetch the jobs, in index order (BatchGetItem, 100 keys a call). */
-export async function jobsByKey(
+/** Items by key (BatchGetItem, 100 keys a call), in the order of `itemKeys`; missing ones are skipped. */
+export async function itemsByKey(
   db: DynamoDBDocumentClient,
   table: string,
-  pks: readonly string[],
-): Promise<JobRecord[]> {
-  const found = new Map<string, JobRecord>();
-  for (let i = 0; i < pks.length; i += 100) {
-    let keysLeft: Record<string, unknown>[] = pks.slice(i, i + 100).map((pk) => ({ pk, sk: 'STATE' }));
-    for (let attempt = 0; keysLeft.length > 0 && attempt < 5; attempt += 1) {
+  itemKeys: readonly { readonly pk: string; readonly sk: string }[],
+): Promise<Item[]> {
+  const found = new Map<string, Item>();
+  for (let i = 0; i < itemKeys.length; i += 100) {
+    let keysLeft: Record<string, unknown>[] = itemKeys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+    for (let attempt = 0; keysLeft.length > 0; attempt += 1) {
+      if (attempt >= BATCH_ATTEMPTS) {
+        throw new BackendUnavailableError(
+          'DynamoDB',
+          `BatchGetItem left ${keysLeft.length} keys unprocessed`,
+        );
+      }
+      if (attempt > 0) await backoff(attempt);
       const out = await call('DynamoDB', 'BatchGetItem', () =>
         db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keysLeft, ConsistentRead: true } } })),
       );
-      for (const item of out.Responses?.[table] ?? []) found.set(String(item.pk), JobItemSchema.parse(item));
+      for (const item of out.Responses?.[table] ?? [])
+        found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item);
       keysLeft = out.UnprocessedKeys?.[table]?.Keys ?? [];
-      if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   }
-  return pks.flatMap((pk) => {
-    const job = found.get(pk);
-    return job === undefined ? [] : [job];
+  return itemKeys.flatMap((k) => {
+    const item = found.get(`${k.pk}\u0000${k.sk}`);
+    return item === undefined ? [] : [item];
   });
 }
 
-export async function batchDelete(
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
+
+/** Puts and deletes, 25 a call, every unprocessed one retried until done (or an error). */
+export async function batchWrite(
+  db: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let left: WriteRequest[] = requests.slice(i, i + 25);
+    for (let attempt = 0; left.length > 0; attempt += 1) {
+      if (attempt >= BATCH_ATTEMPTS) {
+        throw new BackendUnavailableError(
+          'DynamoDB',
+          `BatchWriteItem left ${left.length} requests unprocessed`,
+        );
+      }
+      if (attempt > 0) await backoff(attempt);
+      const batch = left;
+      const out = await call('DynamoDB', 'BatchWriteItem', () =>
+        db.send(new BatchWriteCommand({ RequestItems: { [table]: batch } })),
+      );
+      left = (out.UnprocessedItems?.[table] ?? []).flatMap((r): WriteRequest[] => {
+        if (r.PutRequest?.Item !== undefined) return [{ PutRequest: { Item: r.PutRequest.Item } }];
+        if (r.DeleteRequest?.Key !== undefined) return [{ DeleteRequest: { Key: r.DeleteRequest.Key } }];
+        return [];
+      });
+    }
+  }
+}
+
+export function batchDelete(
   db: DynamoDBDocumentClient,
   table: string,
   itemKeys: readonly Record<string, unknown>[],
 ): Promise<void> {
-  for (let i = 0; i < itemKeys.length; i += 25) {
-    let requests = itemKeys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; requests.length > 0 && attempt < 5; attempt += 1) {
-      const out = await call('DynamoDB', 'BatchWriteItem', () =>
-        db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
-      );
-      requests = (out.UnprocessedItems?.[table] ?? []).flatMap((r) =>
-        r.DeleteRequest?.Key === undefined ? [] : [{ DeleteRequest: { Key: r.DeleteRequest.Key } }],
-      );
-      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    }
-  }
+  return batchWrite(
+    db,
+    table,
+    itemKeys.map((Key) => ({ DeleteRequest: { Key } })),
+  );
 }

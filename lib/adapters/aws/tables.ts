@@ -2,11 +2,12 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { INDEX } from './dynamo-items.js';
 
 /**
- * The table layout the DynamoDB store expects; the CDK app declares the same. Jobs, events,
- * attempts, holds and dead letters share one table (pk/sk); tenant listings use two GSIs that
- * project the keys and `pipeline` only (for the listing's filter), so the constant job updates
- * never rewrite them (neither the by-tenant keys nor the pipeline ever change) and listings, which
- * are rare, fetch the items by key.
+ * The table layout the DynamoDB stores expect; the CDK app declares the same. Jobs (each one item,
+ * its history inside), holds, dead letters and records share one table (pk/sk), every partition
+ * key starting with its tenant. Tenant listings use two GSIs that project the keys, the job id, the
+ * pipeline (and, by status, the hold that parks a job) — attributes that change only with the index
+ * key itself, so the constant job updates never rewrite an index entry; listings, which are rare,
+ * fetch the items by key. A third, small GSI holds every hold, for the runners and the sweeper.
  */
 export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -18,6 +19,8 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
       { AttributeName: 'tenant_id', AttributeType: 'S' },
       { AttributeName: 'created_sort', AttributeType: 'S' },
       { AttributeName: 'status_since', AttributeType: 'S' },
+      { AttributeName: 'hold_index', AttributeType: 'S' },
+      { AttributeName: 'until', AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
@@ -30,7 +33,7 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
           { AttributeName: 'tenant_id', KeyType: 'HASH' },
           { AttributeName: 'created_sort', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['pipeline'] },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['job_id', 'pipeline'] },
       },
       {
         IndexName: INDEX.byTenantStatus,
@@ -38,7 +41,15 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
           { AttributeName: 'tenant_id', KeyType: 'HASH' },
           { AttributeName: 'status_since', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['pipeline'] },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['job_id', 'pipeline', 'held_by'] },
+      },
+      {
+        IndexName: INDEX.holds,
+        KeySchema: [
+          { AttributeName: 'hold_index', KeyType: 'HASH' },
+          { AttributeName: 'until', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
       },
     ],
   };

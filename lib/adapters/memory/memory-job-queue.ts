@@ -155,7 +155,17 @@ export class MemoryJobQueue implements JobQueue {
     this.#promoteDue(state, this.#clock.now());
     const inFlight = state.inFlight.size;
     const visible = state.ready.size;
-    return { visible, inFlight, delayed: Math.max(0, state.count - visible - inFlight) };
+    // Delayed and in-flight messages sit in the timed heap, visible ones in the ready deque.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const m of [...state.ready.values(), ...state.timed.values()]) {
+      if (!m.deleted && m.sentAt < oldest) oldest = m.sentAt;
+    }
+    return {
+      visible,
+      inFlight,
+      delayed: Math.max(0, state.count - visible - inFlight),
+      ...(Number.isFinite(oldest) ? { oldestAgeMs: Math.max(0, this.#clock.now() - oldest) } : {}),
+    };
   }
 
   // -------------------------------------------------------------------------------------------

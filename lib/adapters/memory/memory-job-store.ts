@@ -1,132 +1,250 @@
-import type { EventQuery, JobStore } from '../../core/ports/index.js';
+import type { JobStore } from '../../core/ports/index.js';
 import {
-  type AttemptRecord,
   applyChange,
   type Connection,
   type DeadLetterRecord,
   type Hold,
   type JobChange,
-  type JobEvent,
   JobExistsError,
   type JobQuery,
   type JobRecord,
   meetsExpectation,
+  noJobs,
   type Page,
+  type StatusCounts,
   type Subscription,
   type Topic,
   type TransitionResult,
+  ValidationError,
 } from '../../core/ports/index.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1_000;
 
-function page<T>(items: readonly T[], cursor: string | undefined, limit: number | undefined): Page<T> {
-  const start = cursor === undefined ? 0 : Number.parseInt(cursor, 10) || 0;
+/**
+ * Listings page by offset, in a cursor bound to the listing's owner: a cursor this store did not
+ * give out, or one of another tenant's listing, is the caller's mistake.
+ */
+function offsetOf(cursor: string | undefined, owner: string): number {
+  if (cursor === undefined || cursor === '') return 0;
+  const bad = () =>
+    new ValidationError(`The cursor '${cursor.slice(0, 40)}' is not one this API gave out.`, {
+      code: 'BAD_CURSOR',
+    });
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (
+    typeof decoded !== 'object' ||
+    decoded === null ||
+    !('o' in decoded) ||
+    !('w' in decoded) ||
+    decoded.w !== owner ||
+    typeof decoded.o !== 'number' ||
+    !Number.isInteger(decoded.o) ||
+    decoded.o < 0
+  ) {
+    throw bad();
+  }
+  return decoded.o;
+}
+
+const cursorOf = (offset: number, owner: string): string =>
+  Buffer.from(JSON.stringify({ o: offset, w: owner })).toString('base64url');
+
+function page<T>(
+  items: readonly T[],
+  cursor: string | undefined,
+  limit: number | undefined,
+  owner: string,
+): Page<T> {
+  const start = offsetOf(cursor, owner);
   const size = Math.min(MAX_PAGE, Math.max(1, limit ?? DEFAULT_PAGE));
   const slice = items.slice(start, start + size);
   const end = start + slice.length;
-  return end < items.length ? { items: slice, cursor: String(end) } : { items: slice };
+  return end < items.length ? { items: slice, cursor: cursorOf(end, owner) } : { items: slice };
+}
+
+const key = (tenantId: string, id: string): string => `${tenantId}\u0000${id}`;
+
+/** Whether a job matches a listing's filters (the same semantics every store implements). */
+export function matchesQuery(job: JobRecord, query: JobQuery): boolean {
+  return (
+    job.tenant_id === query.tenant_id &&
+    (query.status === undefined || job.status === query.status) &&
+    (query.pipeline === undefined || job.pipeline === query.pipeline) &&
+    (query.stage === undefined || job.stage === query.stage) &&
+    (query.heldBy === undefined || (job.status === 'HELD' && job.held_by === query.heldBy)) &&
+    (query.idPrefix === undefined || job.job_id.startsWith(query.idPrefix)) &&
+    (query.since === undefined || job.created_at >= query.since) &&
+    (query.until === undefined || job.created_at < query.until) &&
+    Object.entries(query.tags ?? {}).every(([k, v]) => job.tags[k] === v)
+  );
 }
 
 /**
  * Job state in process memory, with the same conditional semantics as the DynamoDB store: a
- * transition applies its patch, events and attempt together, or nothing. Records are immutable
- * values (every transition stores a new object), so readers never see a half-applied change.
- *
- * The append-only logs (events, attempts) are kept serialized, one string per entry: they are
- * written on every hop and read rarely, and one string is far cheaper for the garbage collector to
- * carry than the object graph of an event.
+ * transition applies its patch and history entries together, or nothing; parking on a hold and
+ * releasing from one change the job and the hold's count together. Records are immutable values
+ * (every transition stores a new object), so readers never see a half-applied change.
  */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
-  readonly #events = new Map<string, string[]>();
-  readonly #attempts = new Map<string, string[]>();
   readonly #holds = new Map<string, Hold>();
   readonly #deadLetters = new Map<string, DeadLetterRecord>();
   readonly #connections = new Map<string, Connection>();
   readonly #subscribers = new Map<Topic, Map<string, Subscription>>();
   readonly #topicsOf = new Map<string, Set<Topic>>();
+  /** When each job entered its current status (the by-status index's sort key in DynamoDB). */
+  readonly #entered = new Map<string, string>();
+  readonly #tenants = new Set<string>();
 
-  async createJob(job: JobRecord, events: readonly JobEvent[]): Promise<void> {
-    if (this.#jobs.has(job.job_id)) throw new JobExistsError(job.job_id);
-    this.#jobs.set(job.job_id, job);
-    this.#events.set(
-      job.job_id,
-      events.map((e) => JSON.stringify(e)),
-    );
+  async createJob(job: JobRecord): Promise<void> {
+    const id = key(job.tenant_id, job.job_id);
+    if (this.#jobs.has(id)) throw new JobExistsError(job.job_id);
+    this.#jobs.set(id, job);
+    this.#entered.set(id, job.updated_at);
+    this.#tenants.add(job.tenant_id);
   }
 
-  async getJob(jobId: string): Promise<JobRecord | undefined> {
-    return this.#jobs.get(jobId);
+  async getJob(tenantId: string, jobId: string): Promise<JobRecord | undefined> {
+    return this.#jobs.get(key(tenantId, jobId));
   }
 
-  async transition(jobId: string, change: JobChange): Promise<TransitionResult> {
-    const job = this.#jobs.get(jobId);
+  async transition(tenantId: string, jobId: string, change: JobChange): Promise<TransitionResult> {
+    const id = key(tenantId, jobId);
+    const job = this.#jobs.get(id);
     if (job === undefined || !meetsExpectation(job, change.expect)) return { ok: false, current: job };
+    if (change.replace !== undefined && change.replace.index >= job.history.length) {
+      return { ok: false, current: job };
+    }
     const next = applyChange(job, change);
-    this.#jobs.set(jobId, next);
-    if (change.events !== undefined && change.events.length > 0) {
-      let log = this.#events.get(jobId);
-      if (log === undefined) {
-        log = [];
-        this.#events.set(jobId, log);
-      }
-      for (const event of change.events) log.push(JSON.stringify(event));
-    }
-    if (change.attempt !== undefined) {
-      const attempt = JSON.stringify(change.attempt);
-      const attempts = this.#attempts.get(jobId);
-      if (attempts === undefined) this.#attempts.set(jobId, [attempt]);
-      else attempts.push(attempt);
-    }
-    return { ok: true };
+    this.#jobs.set(id, next);
+    if (next.status !== job.status) this.#entered.set(id, next.updated_at);
+    return { ok: true, job: next };
+  }
+
+  async parkOnHold(
+    tenantId: string,
+    jobId: string,
+    change: JobChange,
+    holdId: string,
+    now: number,
+  ): Promise<TransitionResult | 'hold-inactive'> {
+    const holdKey = key(tenantId, holdId);
+    const hold = this.#holds.get(holdKey);
+    if (hold === undefined || hold.state !== 'active' || Date.parse(hold.until) <= now)
+      return 'hold-inactive';
+    const result = await this.transition(tenantId, jobId, change);
+    if (result.ok) this.#holds.set(holdKey, { ...hold, parked: hold.parked + 1 });
+    return result;
+  }
+
+  async releaseFromHold(
+    tenantId: string,
+    jobId: string,
+    change: JobChange,
+    holdId: string,
+  ): Promise<TransitionResult> {
+    const result = await this.transition(tenantId, jobId, change);
+    const holdKey = key(tenantId, holdId);
+    const hold = this.#holds.get(holdKey);
+    if (result.ok && hold !== undefined)
+      this.#holds.set(holdKey, { ...hold, parked: Math.max(0, hold.parked - 1) });
+    return result;
   }
 
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
+    const { enteredBefore, ...rest } = query;
+    if (enteredBefore !== undefined && query.status !== undefined) {
+      const entered = (job: JobRecord): string => this.#entered.get(key(job.tenant_id, job.job_id)) ?? '';
+      const matching = [...this.#jobs.values()]
+        .filter((job) => matchesQuery(job, rest) && entered(job) < enteredBefore)
+        .sort((a, b) => entered(a).localeCompare(entered(b)) || a.job_id.localeCompare(b.job_id));
+      return page(matching, query.cursor, query.limit, `jobs:${query.tenant_id}:entered`);
+    }
     const matching = [...this.#jobs.values()]
-      .filter(
-        (job) =>
-          job.tenant_id === query.tenant_id &&
-          (query.status === undefined || job.status === query.status) &&
-          (query.pipeline === undefined || job.pipeline === query.pipeline),
-      )
-      .sort((a, b) => b.created_at.localeCompare(a.created_at) || a.job_id.localeCompare(b.job_id));
-    return page(matching, query.cursor, query.limit);
+      .filter((job) => matchesQuery(job, query))
+      .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.job_id.localeCompare(a.job_id));
+    return page(matching, query.cursor, query.limit, `jobs:${query.tenant_id}`);
   }
 
-  async listEvents(jobId: string, query: EventQuery = {}): Promise<Page<JobEvent>> {
-    const { items, cursor } = page(this.#events.get(jobId) ?? [], query.cursor, query.limit);
-    const events = items.map((line): JobEvent => JSON.parse(line));
-    return cursor === undefined ? { items: events } : { items: events, cursor };
+  async listTenants(
+    query: { readonly limit?: number; readonly cursor?: string } = {},
+  ): Promise<Page<string>> {
+    return page([...this.#tenants].sort(), query.cursor, query.limit, 'tenants');
   }
 
-  async listAttempts(jobId: string): Promise<readonly AttemptRecord[]> {
-    return (this.#attempts.get(jobId) ?? []).map((line): AttemptRecord => JSON.parse(line));
+  async countJobs(query: {
+    readonly tenant_id: string;
+    readonly pipeline?: string;
+    readonly since: string;
+  }): Promise<StatusCounts> {
+    const counts = noJobs();
+    for (const job of this.#jobs.values()) {
+      if (job.tenant_id !== query.tenant_id) continue;
+      if (query.pipeline !== undefined && job.pipeline !== query.pipeline) continue;
+      if (job.finished_at !== undefined && job.finished_at < query.since) continue;
+      counts[job.status] += 1;
+    }
+    return counts;
   }
 
   async putHold(hold: Hold): Promise<void> {
-    this.#holds.set(hold.hold_id, hold);
+    this.#holds.set(key(hold.tenant_id, hold.hold_id), hold);
   }
 
-  async deleteHold(holdId: string): Promise<boolean> {
-    return this.#holds.delete(holdId);
+  async getHold(tenantId: string, holdId: string): Promise<Hold | undefined> {
+    return this.#holds.get(key(tenantId, holdId));
   }
 
-  async listHolds(): Promise<readonly Hold[]> {
-    return [...this.#holds.values()];
+  async releaseHold(tenantId: string, holdId: string): Promise<boolean> {
+    const hold = this.#holds.get(key(tenantId, holdId));
+    if (hold === undefined) return false;
+    this.#holds.set(key(tenantId, holdId), { ...hold, state: 'releasing' });
+    return true;
+  }
+
+  async deleteHoldIfEmpty(tenantId: string, holdId: string): Promise<boolean> {
+    const hold = this.#holds.get(key(tenantId, holdId));
+    if (hold === undefined) return true;
+    if (hold.parked > 0) return false;
+    this.#holds.delete(key(tenantId, holdId));
+    return true;
+  }
+
+  async listHolds(
+    query: { readonly tenant_id: string } | { readonly active: true } | { readonly due: string },
+  ): Promise<readonly Hold[]> {
+    const all = [...this.#holds.values()];
+    if ('tenant_id' in query) return all.filter((h) => h.tenant_id === query.tenant_id);
+    if ('active' in query) return all.filter((h) => h.state === 'active');
+    return all.filter((h) => h.state === 'releasing' || h.until <= query.due);
   }
 
   async recordDeadLetter(record: DeadLetterRecord): Promise<void> {
-    if (!this.#deadLetters.has(record.dead_letter_id)) this.#deadLetters.set(record.dead_letter_id, record);
+    const id = key(record.tenant_id ?? '', record.dead_letter_id);
+    if (!this.#deadLetters.has(id)) this.#deadLetters.set(id, record);
   }
 
-  async listDeadLetters(
-    query: { readonly job_id?: string; readonly limit?: number } = {},
-  ): Promise<readonly DeadLetterRecord[]> {
-    const all = [...this.#deadLetters.values()].filter(
-      (r) => query.job_id === undefined || r.job_id === query.job_id,
-    );
-    return all.slice(0, query.limit ?? all.length);
+  async listDeadLetters(query: {
+    readonly tenant_id: string | null;
+    readonly job_id?: string;
+    readonly limit?: number;
+    readonly cursor?: string;
+  }): Promise<Page<DeadLetterRecord>> {
+    const all = [...this.#deadLetters.values()]
+      .filter((r) => (r.tenant_id ?? null) === query.tenant_id)
+      .filter((r) => query.job_id === undefined || r.job_id === query.job_id)
+      .sort((a, b) => b.received_at.localeCompare(a.received_at));
+    return page(all, query.cursor, query.limit, `dlq:${query.tenant_id ?? ''}`);
+  }
+
+  async getDeadLetter(tenantId: string | null, deadLetterId: string): Promise<DeadLetterRecord | undefined> {
+    return this.#deadLetters.get(key(tenantId ?? '', deadLetterId));
   }
 
   async putConnection(connection: Connection): Promise<void> {
@@ -167,5 +285,12 @@ export class MemoryJobStore implements JobStore {
 
   async subscribers(topic: Topic): Promise<readonly Subscription[]> {
     return [...(this.#subscribers.get(topic)?.values() ?? [])];
+  }
+
+  async watched(tenantId: string): Promise<boolean> {
+    for (const subs of this.#subscribers.values()) {
+      for (const sub of subs.values()) if (sub.tenant_id === tenantId) return true;
+    }
+    return false;
   }
 }

@@ -1,26 +1,29 @@
 import type { Page, RecordCondition, RecordStore, StoredRecord } from '../../core/ports/index.js';
 import { assertRecordAddress, RecordConflictError } from '../../core/ports/index.js';
 
+const scoped = (tenantId: string, collection: string): string => `${tenantId}\u0000${collection}`;
+
 /** Records in process memory, with the conditional semantics of the DynamoDB record store. */
 export class MemoryRecordStore implements RecordStore {
   readonly #collections = new Map<string, Map<string, StoredRecord>>();
 
-  async getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
-    assertRecordAddress(collection, id);
-    return this.#collections.get(collection)?.get(id);
+  async getRecord(tenantId: string, collection: string, id: string): Promise<StoredRecord | undefined> {
+    assertRecordAddress(tenantId, collection, id);
+    return this.#collections.get(scoped(tenantId, collection))?.get(id);
   }
 
   async putRecord(
+    tenantId: string,
     collection: string,
     id: string,
     data: Readonly<Record<string, unknown>>,
     condition?: RecordCondition,
   ): Promise<StoredRecord> {
-    assertRecordAddress(collection, id);
-    let records = this.#collections.get(collection);
+    assertRecordAddress(tenantId, collection, id);
+    let records = this.#collections.get(scoped(tenantId, collection));
     if (records === undefined) {
       records = new Map();
-      this.#collections.set(collection, records);
+      this.#collections.set(scoped(tenantId, collection), records);
     }
     const current = records.get(id);
     if (condition === 'absent' && current !== undefined)
@@ -40,11 +43,12 @@ export class MemoryRecordStore implements RecordStore {
   }
 
   async listRecords(
+    tenantId: string,
     collection: string,
     query: { readonly limit?: number; readonly cursor?: string } = {},
   ): Promise<Page<StoredRecord>> {
-    assertRecordAddress(collection, 'x');
-    const all = [...(this.#collections.get(collection)?.values() ?? [])].sort((a, b) =>
+    assertRecordAddress(tenantId, collection, 'x');
+    const all = [...(this.#collections.get(scoped(tenantId, collection))?.values() ?? [])].sort((a, b) =>
       a.id.localeCompare(b.id),
     );
     const start = query.cursor === undefined ? 0 : all.findIndex((r) => r.id > (query.cursor ?? ''));
@@ -54,8 +58,8 @@ export class MemoryRecordStore implements RecordStore {
     return from + items.length < all.length && last !== undefined ? { items, cursor: last.id } : { items };
   }
 
-  async deleteRecord(collection: string, id: string): Promise<boolean> {
-    assertRecordAddress(collection, id);
-    return this.#collections.get(collection)?.delete(id) ?? false;
+  async deleteRecord(tenantId: string, collection: string, id: string): Promise<boolean> {
+    assertRecordAddress(tenantId, collection, id);
+    return this.#collections.get(scoped(tenantId, collection))?.delete(id) ?? false;
   }
 }

@@ -20,6 +20,11 @@ export class IndexedMinHeap<T extends HeapItem> {
     return this.#items[0];
   }
 
+  /** Every item, in no particular order (for inspection, not for the hot path). */
+  values(): readonly T[] {
+    return this.#items;
+  }
+
   /** Inserts the item, or moves it if it is already in the heap. */
   set(item: T, key: number): void {
     if (item.heapIndex >= 0) {
@@ -110,5 +115,10 @@ export class Deque<T> {
       this.#back = [];
     }
     return this.#front.pop();
+  }
+
+  /** Every item, oldest first (for inspection, not for the hot path). */
+  values(): T[] {
+    return [...this.#front].reverse().concat(this.#back);
   }
 }

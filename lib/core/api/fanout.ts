@@ -37,7 +37,7 @@ export class LiveFanout {
 
   async #send(tenantId: string, jobId: string | undefined, message: LiveMessage): Promise<number> {
     const [byJob, byTenant] = await Promise.all([
-      jobId === undefined ? Promise.resolve([]) : this.#store.subscribers(jobTopic(jobId)),
+      jobId === undefined ? Promise.resolve([]) : this.#store.subscribers(jobTopic(tenantId, jobId)),
       this.#store.subscribers(tenantTopic(tenantId)),
     ]);
     // Subscriptions were checked against the tenant when made; check again so a mistake there

@@ -13,6 +13,8 @@ export interface HttpRequest {
   /** Set by the transport's authentication; undefined means the request is not authenticated. */
   readonly caller?: Caller | undefined;
   readonly requestId?: string;
+  /** Request headers, names in lower case (only those a route reads are looked at). */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface HttpResponse {
@@ -106,7 +108,10 @@ export class HttpApi {
         return params === undefined ? [] : [{ route, params }];
       });
       if (matches.length === 0) throw new HttpError('ROUTE_NOT_FOUND', `No route for ${request.path}.`);
-      const found = matches.find((m) => m.route.method === request.method.toUpperCase());
+      // A route with literal segments where another has a parameter wins (/jobs/counts over /jobs/:id).
+      const found = matches
+        .filter((m) => m.route.method === request.method.toUpperCase())
+        .sort((a, b) => literals(b.route.segments) - literals(a.route.segments))[0];
       if (found === undefined) {
         throw new HttpError(
           'METHOD_NOT_ALLOWED',
@@ -155,3 +160,5 @@ function match(pattern: readonly string[], segments: readonly string[]): Record<
   }
   return params;
 }
+
+const literals = (segments: readonly string[]): number => segments.filter((s) => !s.startsWith(':')).length;

@@ -35,6 +35,7 @@ export class LiveApi {
   readonly #jobs: JobService;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #onSubscribed: ((tenantId: string) => void) | undefined;
 
   constructor(options: {
     readonly store: JobStore;
@@ -42,7 +43,10 @@ export class LiveApi {
     readonly jobs: JobService;
     readonly clock?: Clock;
     readonly logger?: Logger;
+    /** Called after a subscription is stored (a runner in this process stops caching "unwatched"). */
+    readonly onSubscribed?: (tenantId: string) => void;
   }) {
+    this.#onSubscribed = options.onSubscribed;
     this.#store = options.store;
     this.#live = options.live;
     this.#jobs = options.jobs;
@@ -96,11 +100,13 @@ export class LiveApi {
     }
     if (request.action === 'ping') return { type: 'pong' };
     const caller: Caller = { tenantId: connection.tenant_id };
-    const topic = 'job_id' in request ? jobTopic(request.job_id) : tenantTopic(caller.tenantId);
+    const topic =
+      'job_id' in request ? jobTopic(caller.tenantId, request.job_id) : tenantTopic(caller.tenantId);
     try {
       if ('job_id' in request) await this.#jobs.get(request.job_id, caller);
       if (request.action === 'subscribe') {
         await this.#store.subscribe({ connection_id: connectionId, topic, tenant_id: caller.tenantId });
+        this.#onSubscribed?.(caller.tenantId);
         return { type: 'subscribed', topic };
       }
       await this.#store.unsubscribe(connectionId, topic);

@@ -17,8 +17,10 @@ export const SubmitRequestSchema = z
     exit_stage: NameSchema.optional(),
     priority: PrioritySchema.default(0),
     tags: TagsSchema.default({}),
-    /** Idempotency key: submitting the same job_id twice returns the first job. */
-    job_id: IdSchema.optional(),
+    /** Idempotency key (per tenant): submitting the same request twice returns the first job. */
+    job_id: IdSchema.refine((id) => id !== 'counts', {
+      message: "'counts' is reserved (GET /jobs/counts); choose another job_id",
+    }).optional(),
     trace_id: z.string().min(1).max(128).optional(),
   })
   .strict();

@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { EventFactory } from '../engine/events.js';
+import { attemptsOf, eventsOf, markEvent } from '../engine/history.js';
 import type { HoldCache } from '../engine/holds.js';
+import { EventPolicy } from '../engine/publishing.js';
+import { shapeOf } from '../engine/runner-kit.js';
 import type { Topology } from '../engine/topology.js';
 import type { Backend } from '../ports/backend.js';
 import { type Clock, sleep, systemClock } from '../ports/clock.js';
@@ -17,33 +19,33 @@ import {
   type AttemptRecord,
   applyChange,
   envelopeOf,
-  type Hold,
   isTerminal,
   type JobChange,
   type JobEvent,
+  type JobQuery,
   type JobRecord,
   type JobStatus,
+  type MarkEntry,
   type Page,
+  type StatusCounts,
   TERMINAL_STATUSES,
   UNSETTABLE_FIELDS,
 } from '../ports/job.js';
-import { MAX_DELAY_MS } from '../ports/job-queue.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import { checkInputs, describePipeline, type PipelineDescription } from '../sdk/describe.js';
-import { findStage, stageIndex } from '../sdk/pipeline.js';
+import { findStage, type Pipeline, stageIndex } from '../sdk/pipeline.js';
 import type { Stage } from '../sdk/stage.js';
+import { HoldControl } from './holds.js';
 import {
   type Caller,
   type HoldRequest,
-  HoldRequestSchema,
   type ReplayRequest,
   ReplayRequestSchema,
   type SubmitRequest,
   SubmitRequestSchema,
   WaitTimeoutError,
 } from './job-requests.js';
-
-export * from './job-requests.js';
+import { Reconciler, type ReconcilerOptions } from './reconciler.js';
 
 export interface JobServiceOptions {
   readonly backend: Pick<Backend, 'queue' | 'store' | 'events'>;
@@ -52,8 +54,12 @@ export interface JobServiceOptions {
   readonly logger?: Logger;
   /** Invalidated when holds change, so in-process runners see them at once. */
   readonly holds?: HoldCache;
+  /** Which events go to the bus (shared with the process's runners). */
+  readonly events?: EventPolicy;
   /** How long finished jobs are kept (store TTL). @default 90 days */
   readonly retentionS?: number;
+  /** The reconciler's knobs. */
+  readonly reconcile?: ReconcilerOptions;
 }
 
 function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -64,29 +70,92 @@ function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   return parsed.data;
 }
 
-/** Creates jobs and controls them: the backend's API, shared by HTTP handlers, the CLI and tests. */
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A stable digest of what a submit asked for, to tell a repeated submit from a different one. */
+function digestOf(request: Readonly<Record<string, unknown>>): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(
+            Object.entries(value)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, v]) => [k, canonical(v)]),
+          )
+        : value;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** The numeric offset a derived listing's cursor carries; a bad one is the caller's mistake. */
+function offsetOf(cursor: string | undefined): number {
+  if (cursor === undefined || cursor === '') return 0;
+  if (!/^\d{1,9}$/.test(cursor)) {
+    throw new ValidationError(`The cursor '${cursor.slice(0, 40)}' is not one this API gave out.`, {
+      code: 'BAD_CURSOR',
+    });
+  }
+  return Number(cursor);
+}
+
+/**
+ * Creates jobs and controls them: the backend's API, shared by the HTTP handlers, the CLI and tests.
+ *
+ * Every action that puts a job back on a queue (submit, resume, replay, a hold's release) sends the
+ * message first and writes the job after. A crash or a failed write in between leaves an orphan
+ * message — which the runner drops once it is clearly not going to match its job — and never a job
+ * whose state promises a message that does not exist. The caller sees the failure and may retry.
+ */
 export class JobService {
   readonly #o: JobServiceOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #events: EventFactory;
+  readonly #events: EventPolicy;
+  readonly holdControl: HoldControl;
+  readonly reconciler: Reconciler;
 
   constructor(options: JobServiceOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger).child({ component: 'jobs' });
-    this.#events = new EventFactory(this.#clock);
+    this.#events = options.events ?? new EventPolicy({ store: options.backend.store, clock: this.#clock });
+    this.holdControl = new HoldControl({
+      store: options.backend.store,
+      clock: this.#clock,
+      logger: this.#log,
+      ...(options.holds === undefined ? {} : { holds: options.holds }),
+      release: (job, mark, holdId) =>
+        this.#requeueTo(job, job.stage, job.params, job.entry_stage, mark, false, holdId),
+    });
+    this.reconciler = new Reconciler(
+      {
+        store: options.backend.store,
+        queue: options.backend.queue,
+        topology: options.topology,
+        clock: this.#clock,
+        logger: this.#log.child({ component: 'reconciler' }),
+        release: (job, mark) => this.#requeueTo(job, job.stage, job.params, job.entry_stage, mark),
+      },
+      options.reconcile,
+    );
+  }
+
+  /** The pipelines this deployment runs, with each stage's inputs as JSON Schema. */
+  pipelines(): readonly PipelineDescription[] {
+    return [...this.#o.topology.pipelines.values()].map(describePipeline);
   }
 
   async submit(input: SubmitRequest, caller: Caller): Promise<JobRecord> {
+    return (await this.submitted(input, caller)).job;
+  }
+
+  /** Submits a job; `created` is false when the job existed already (an idempotent repeat). */
+  async submitted(input: SubmitRequest, caller: Caller): Promise<{ job: JobRecord; created: boolean }> {
     const req = parseInput(SubmitRequestSchema, input, 'job request');
-    const pipeline = this.#o.topology.pipelines.get(req.pipeline);
-    if (pipeline === undefined) {
-      throw new ValidationError(
-        `Unknown pipeline '${req.pipeline}'. Known pipelines: ${[...this.#o.topology.pipelines.keys()].join(', ')}.`,
-        { code: 'UNKNOWN_PIPELINE' },
-      );
-    }
+    const pipeline = this.#pipeline(req.pipeline);
     const first = pipeline.stages[0]?.name ?? '';
     const last = pipeline.stages.at(-1)?.name ?? '';
     const entry = req.entry_stage ?? first;
@@ -111,7 +180,20 @@ export class JobService {
       );
     }
     await this.#checkParams(pipeline.name, findStage(pipeline, entry), req.params, 'cannot start at');
-    const now = this.#iso();
+    const digest = digestOf({
+      pipeline: pipeline.name,
+      params: req.params,
+      entry_stage: entry,
+      exit_stage: exit,
+      priority: req.priority,
+      tags: req.tags,
+    });
+    if (req.job_id !== undefined) {
+      const existing = await this.#o.backend.store.getJob(caller.tenantId, req.job_id);
+      if (existing !== undefined)
+        return { job: this.#repeated(existing, req, digest, entry, exit), created: false };
+    }
+    const now = this.#clock.now();
     const jobId = req.job_id ?? randomUUID();
     const envelope: JobEnvelope = {
       job_id: jobId,
@@ -120,79 +202,120 @@ export class JobService {
       exit_stage: exit,
       stage: entry,
       hop: 0,
+      stage_hop: 0,
       retry_count: 0,
       priority: req.priority,
       tenant_id: caller.tenantId,
       params: req.params,
       tags: req.tags,
-      created_at: now,
-      trace_id: req.trace_id ?? randomUUID(),
+      created_at: iso(now),
+      trace_id: req.trace_id ?? jobId,
     };
     const body = serializeEnvelope(envelope, pipeline.contractLimitBytes);
     const job: JobRecord = {
       ...envelope,
       status: 'QUEUED',
-      updated_at: now,
+      updated_at: iso(now),
       version: 1,
+      stage_hop: 0,
+      history: [],
+      submit_digest: digest,
+      expires_at: this.#expiry(now),
     };
-    const created = this.#event('job.created', job, {
-      entry_stage: entry,
-      exit_stage: exit,
-      priority: req.priority,
-    });
-    try {
-      await this.#o.backend.store.createJob(job, [created]);
-    } catch (error) {
-      if (!(error instanceof JobExistsError)) throw error;
-      const existing = await this.#o.backend.store.getJob(jobId);
-      if (existing === undefined || existing.tenant_id !== caller.tenantId) throw error;
-      // Idempotent submit: a retried request also heals a send lost after the first create.
-      if (existing.status === 'QUEUED' && existing.hop === 0) await this.#send(existing);
-      return existing;
-    }
-    await this.#publish([created]);
+    // The message first: if the create then fails, it is an orphan the runner drops.
     await this.#o.backend.queue.send(this.#o.topology.queueFor(pipeline.name, entry, req.priority), [
       { body },
     ]);
+    try {
+      await this.#o.backend.store.createJob(job);
+    } catch (error) {
+      if (!(error instanceof JobExistsError)) throw error;
+      // A concurrent submit of the same id won: this one is a repeat of it (or a conflict).
+      const existing = await this.#o.backend.store.getJob(caller.tenantId, jobId);
+      if (existing === undefined) throw error;
+      return { job: this.#repeated(existing, req, digest, entry, exit), created: false };
+    }
+    this.#events.publish(this.#o.backend.events, job, eventsOf(job, shapeOf(pipeline)), this.#log);
     this.#log.info('job submitted', {
       job_id: jobId,
       pipeline: pipeline.name,
       entry_stage: entry,
       tenant_id: caller.tenantId,
     });
-    return job;
+    return { job, created: true };
   }
 
-  /** The pipelines this deployment runs, with each stage's inputs as JSON Schema. */
-  pipelines(): readonly PipelineDescription[] {
-    return [...this.#o.topology.pipelines.values()].map(describePipeline);
+  /** A submit of an id the tenant already used: the same request gets the job; another is a conflict. */
+  #repeated(
+    existing: JobRecord,
+    req: z.output<typeof SubmitRequestSchema>,
+    digest: string,
+    entry: string,
+    exit: string,
+  ): JobRecord {
+    if (existing.submit_digest === undefined || existing.submit_digest === digest) return existing;
+    const differences: string[] = [];
+    if (existing.pipeline !== req.pipeline) differences.push(`pipeline ('${existing.pipeline}' before)`);
+    if (existing.entry_stage !== entry) differences.push('entry_stage');
+    if (existing.exit_stage !== exit) differences.push('exit_stage');
+    if (existing.priority !== req.priority) differences.push('priority');
+    if (JSON.stringify(existing.tags) !== JSON.stringify(req.tags)) differences.push('tags');
+    const params = Object.keys({ ...req.params }).filter(
+      (key) => JSON.stringify(existing.params[key]) !== JSON.stringify(req.params[key]),
+    );
+    if (params.length > 0) differences.push(`params ${params.join(', ')}`);
+    throw new StagecoachError(
+      'JOB_EXISTS',
+      `Job '${existing.job_id}' was already submitted with a different request (${differences.join('; ') || 'params'} differ${differences.length === 1 ? 's' : ''}). Submit it under a new job_id, or repeat the first request exactly.`,
+      false,
+      { context: { jobId: existing.job_id, details: { differences } } },
+    );
   }
 
   async get(jobId: string, caller: Caller): Promise<JobRecord> {
-    const job = await this.#o.backend.store.getJob(jobId);
-    if (job === undefined || job.tenant_id !== caller.tenantId) throw new JobNotFoundError(jobId);
+    const job = await this.#o.backend.store.getJob(caller.tenantId, jobId);
+    if (job === undefined) throw new JobNotFoundError(jobId);
     return job;
   }
 
-  async list(
-    caller: Caller,
-    query: { status?: JobStatus; pipeline?: string; limit?: number; cursor?: string } = {},
-  ): Promise<Page<JobRecord>> {
+  async list(caller: Caller, query: Omit<JobQuery, 'tenant_id'> = {}): Promise<Page<JobRecord>> {
     return this.#o.backend.store.listJobs({ ...query, tenant_id: caller.tenantId });
   }
 
+  /** How many of the tenant's jobs are in each status (finished ones: those that finished since `since`). */
+  async counts(
+    caller: Caller,
+    query: { readonly pipeline?: string; readonly since?: string } = {},
+  ): Promise<{ readonly since: string; readonly counts: StatusCounts }> {
+    const since = query.since ?? iso(this.#clock.now() - 86_400_000);
+    return {
+      since,
+      counts: await this.#o.backend.store.countJobs({
+        tenant_id: caller.tenantId,
+        since,
+        ...(query.pipeline === undefined ? {} : { pipeline: query.pipeline }),
+      }),
+    };
+  }
+
+  /** The job's durable event log, derived from its record (page by page). */
   async events(
     jobId: string,
     caller: Caller,
     query: { cursor?: string; limit?: number } = {},
   ): Promise<Page<JobEvent>> {
-    await this.get(jobId, caller);
-    return this.#o.backend.store.listEvents(jobId, query);
+    const job = await this.get(jobId, caller);
+    const pipeline = this.#o.topology.pipelines.get(job.pipeline);
+    const all = eventsOf(job, pipeline === undefined ? {} : shapeOf(pipeline));
+    const start = offsetOf(query.cursor);
+    const size = Math.min(1_000, Math.max(1, query.limit ?? 100));
+    const items = all.slice(start, start + size);
+    const end = start + items.length;
+    return end < all.length ? { items, cursor: String(end) } : { items };
   }
 
   async attempts(jobId: string, caller: Caller): Promise<readonly AttemptRecord[]> {
-    await this.get(jobId, caller);
-    return this.#o.backend.store.listAttempts(jobId);
+    return attemptsOf(await this.get(jobId, caller));
   }
 
   /** Aborts a job: at once when it is waiting; through its AbortSignal when it is running. */
@@ -220,7 +343,7 @@ export class JobService {
           expires_at: this.#expiry(now),
         },
         unset: ['lease', 'abort_requested', 'pause_requested', 'held_by', 'retry_at', 'progress'],
-        events: [this.#event('job.aborted', job, { reason }, 'ABORTED')],
+        append: [this.#mark(job, 'job.aborted', 'ABORTED', now, { reason })],
       };
     });
   }
@@ -232,176 +355,119 @@ export class JobService {
       if (isTerminal(job.status)) {
         throw new InvalidTransitionError(jobId, 'pause', job.status, 'It has already finished.');
       }
-      if (job.status === 'RUNNING') {
+      if (job.status === 'RUNNING' && (job.lease?.expires_at ?? 0) > now) {
         return { expect: { version: job.version }, set: { pause_requested: true, updated_at: iso(now) } };
       }
       return {
         expect: { version: job.version },
         set: { status: 'PAUSED', updated_at: iso(now) },
-        unset: ['held_by'],
-        events: [this.#event('job.paused', job, { before_stage: job.stage }, 'PAUSED')],
+        unset: ['held_by', 'lease'],
+        append: [this.#mark(job, 'job.paused', 'PAUSED', now, { before_stage: job.stage })],
       };
     });
   }
 
   /**
-   * Resumes a paused job at the stage it stopped before or in. On a job that is already waiting in
-   * a queue it sends its message again, which is harmless (claims deduplicate) and un-sticks a job
-   * whose send was lost; on a running job it withdraws a pending pause.
+   * Resumes a paused job at the stage it stopped before or in; on a running job it withdraws a
+   * pending pause; on a job already waiting in a queue it changes nothing.
    */
   async resume(jobId: string, caller: Caller): Promise<JobRecord> {
-    let resend: JobRecord | undefined;
-    const job = await this.#mutate(jobId, caller, (current, now) => {
-      resend = undefined;
-      if (current.status === 'RUNNING' && current.pause_requested === true) {
-        return {
-          expect: { version: current.version },
-          set: { updated_at: iso(now) },
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const job = await this.get(jobId, caller);
+      if (job.status === 'QUEUED' || job.status === 'RETRY_WAITING') return job;
+      if (job.status === 'RUNNING' && job.pause_requested === true) {
+        const result = await this.#o.backend.store.transition(caller.tenantId, jobId, {
+          expect: { version: job.version },
+          set: { updated_at: iso(this.#clock.now()) },
           unset: ['pause_requested'],
-        };
+        });
+        if (result.ok) return result.job;
+        continue;
       }
-      if (current.status === 'QUEUED' || current.status === 'RETRY_WAITING') {
-        resend = current;
-        return undefined;
+      if (job.status !== 'PAUSED') {
+        throw new InvalidTransitionError(jobId, 'resume', job.status, 'Only a paused job can be resumed.');
       }
-      if (current.status !== 'PAUSED') {
-        throw new InvalidTransitionError(
-          jobId,
-          'resume',
-          current.status,
-          'Only a paused job can be resumed.',
-        );
-      }
-      return this.#requeue(current, now, 'job.resumed', { stage: current.stage });
-    });
-    if (resend !== undefined) await this.#send(resend);
-    else if (job.status === 'QUEUED') await this.#send(job);
-    return job;
+      const resumed = await this.#requeueTo(
+        job,
+        job.stage,
+        job.params,
+        job.entry_stage,
+        this.#mark({ ...job, hop: job.hop + 1 }, 'job.resumed', 'QUEUED', this.#clock.now(), {
+          stage: job.stage,
+        }),
+      );
+      if (resumed !== undefined) return resumed;
+    }
+    throw this.#conflict(jobId);
   }
 
   /** Re-runs a failed, aborted or finished job from its last stage (or a chosen one). */
   async replay(jobId: string, caller: Caller, input: ReplayRequest = {}): Promise<JobRecord> {
     const req = parseInput(ReplayRequestSchema, input, 'replay request');
-    const before = await this.get(jobId, caller);
-    const pipeline = this.#o.topology.pipelines.get(before.pipeline);
-    const from = req.from_stage ?? before.stage;
-    if (pipeline !== undefined) {
-      await this.#checkParams(
-        pipeline.name,
-        findStage(pipeline, from),
-        { ...before.params, ...req.params },
-        'cannot replay from',
-      );
-    }
-    const job = await this.#mutate(jobId, caller, (current, now) => {
-      if (!isTerminal(current.status)) {
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const job = await this.get(jobId, caller);
+      if (!isTerminal(job.status)) {
         throw new InvalidTransitionError(
           jobId,
           'replay',
-          current.status,
+          job.status,
           'Abort it first, or wait for it to finish.',
         );
       }
-      const pipeline = this.#o.topology.pipelines.get(current.pipeline);
-      const from = req.from_stage ?? current.stage;
+      const pipeline = this.#o.topology.pipelines.get(job.pipeline);
+      const from = req.from_stage ?? job.stage;
       if (pipeline === undefined || findStage(pipeline, from) === undefined) {
-        throw new ValidationError(`Stage '${from}' is not in pipeline '${current.pipeline}'.`, {
-          code: 'UNKNOWN_STAGE',
+        const stages = pipeline?.stages.map((s) => s.name).join(', ');
+        throw new ValidationError(
+          `Stage '${from}' is not in pipeline '${job.pipeline}'${stages === undefined ? '' : ` (stages: ${stages})`}.`,
+          { code: 'UNKNOWN_STAGE' },
+        );
+      }
+      if (stageIndex(pipeline, from) > stageIndex(pipeline, job.exit_stage)) {
+        throw new ValidationError(`Stage '${from}' comes after the job's exit_stage '${job.exit_stage}'.`, {
+          code: 'BAD_RANGE',
         });
       }
-      if (stageIndex(pipeline, from) > stageIndex(pipeline, current.exit_stage)) {
-        throw new ValidationError(
-          `Stage '${from}' comes after the job's exit_stage '${current.exit_stage}'.`,
-          {
-            code: 'BAD_RANGE',
-          },
-        );
-      }
+      const params = { ...job.params, ...req.params };
+      await this.#checkParams(pipeline.name, findStage(pipeline, from), params, 'cannot replay from');
       const entry =
-        stageIndex(pipeline, from) < stageIndex(pipeline, current.entry_stage) ? from : current.entry_stage;
-      return this.#requeue(
-        { ...current, stage: from, entry_stage: entry, params: { ...current.params, ...req.params } },
-        now,
-        'job.replayed',
-        { from_stage: from, overridden: Object.keys(req.params ?? {}) },
+        stageIndex(pipeline, from) < stageIndex(pipeline, job.entry_stage) ? from : job.entry_stage;
+      const replayed = await this.#requeueTo(
+        job,
+        from,
+        params,
+        entry,
+        this.#mark({ ...job, stage: from, hop: job.hop + 1 }, 'job.replayed', 'QUEUED', this.#clock.now(), {
+          from_stage: from,
+          overridden: Object.keys(req.params ?? {}),
+        }),
+        true,
       );
-    });
-    await this.#send(job);
-    return job;
+      if (replayed !== undefined) return replayed;
+    }
+    throw this.#conflict(jobId);
   }
 
   // -------------------------------------------------------------------------------------------
-  // Holds.
+  // Holds (control/holds.ts does the work).
   // -------------------------------------------------------------------------------------------
 
-  async setHold(caller: Caller, input: HoldRequest): Promise<Hold> {
-    const req = parseInput(HoldRequestSchema, input, 'hold request');
-    const now = this.#clock.now();
-    const hold: Hold = {
-      hold_id: randomUUID(),
-      tenant_id: caller.tenantId,
-      selector: req.selector,
-      until: iso(now + req.ttl_s * 1000),
-      created_at: iso(now),
-      ...(req.reason === undefined ? {} : { reason: req.reason }),
-    };
-    await this.#o.backend.store.putHold(hold);
-    this.#o.holds?.invalidate();
-    return hold;
+  setHold(caller: Caller, input: HoldRequest) {
+    return this.holdControl.set(caller, input);
   }
 
-  async listHolds(caller: Caller): Promise<readonly Hold[]> {
-    return (await this.#o.backend.store.listHolds()).filter((h) => h.tenant_id === caller.tenantId);
+  listHolds(caller: Caller) {
+    return this.holdControl.list(caller);
   }
 
-  /** Removes a hold and sends the jobs it parked on their way; returns how many were released. */
-  async clearHold(caller: Caller, holdId: string): Promise<number> {
-    const hold = (await this.#o.backend.store.listHolds()).find((h) => h.hold_id === holdId);
-    if (hold === undefined || hold.tenant_id !== caller.tenantId) {
-      throw new ValidationError(`Hold '${holdId}' was not found.`, { code: 'HOLD_NOT_FOUND' });
-    }
-    await this.#o.backend.store.deleteHold(holdId);
-    this.#o.holds?.invalidate();
-    return this.#release(hold);
+  /** Releases a hold's jobs and removes it; returns how many jobs were released. */
+  clearHold(caller: Caller, holdId: string): Promise<number> {
+    return this.holdControl.clear(caller, holdId, (query) => this.#o.backend.store.listJobs(query));
   }
 
-  /** Clears every expired hold (run periodically by the worker pool or a scheduled function). */
-  async releaseExpiredHolds(): Promise<number> {
-    const now = this.#clock.now();
-    let released = 0;
-    for (const hold of await this.#o.backend.store.listHolds()) {
-      if (Date.parse(hold.until) > now) continue;
-      await this.#o.backend.store.deleteHold(hold.hold_id);
-      released += await this.#release(hold);
-    }
-    if (released > 0) this.#o.holds?.invalidate();
-    return released;
-  }
-
-  async #release(hold: Hold): Promise<number> {
-    let released = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await this.#o.backend.store.listJobs({
-        tenant_id: hold.tenant_id,
-        status: 'HELD',
-        limit: 100,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      for (const held of page.items.filter((job) => job.held_by === hold.hold_id)) {
-        const job = await this.#mutate(held.job_id, { tenantId: hold.tenant_id }, (current, now) =>
-          current.status === 'HELD' && current.held_by === hold.hold_id
-            ? this.#requeue(current, now, 'job.resumed', { hold_id: hold.hold_id, reason: 'hold released' })
-            : undefined,
-        );
-        if (job.status === 'QUEUED') {
-          await this.#send(job);
-          released += 1;
-        }
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    return released;
+  /** Releases the jobs of holds that have expired (and finishes releases that were interrupted). */
+  releaseExpiredHolds(): Promise<number> {
+    return this.holdControl.releaseExpired((query) => this.#o.backend.store.listJobs(query));
   }
 
   /** Polls until the job reaches one of `statuses` (default: a terminal one). */
@@ -412,18 +478,128 @@ export class JobService {
   ): Promise<JobRecord> {
     const statuses = options.statuses ?? TERMINAL_STATUSES;
     const timeoutMs = options.timeoutMs ?? 60_000;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.#clock.now() + timeoutMs;
     let delay = 5;
     for (;;) {
       const job = await this.get(jobId, caller);
       if (statuses.includes(job.status)) return job;
-      if (Date.now() >= deadline) throw new WaitTimeoutError(jobId, job.status, timeoutMs);
+      if (this.#clock.now() >= deadline) throw new WaitTimeoutError(jobId, job.status, timeoutMs);
       await sleep(delay);
       delay = Math.min(100, delay * 2);
     }
   }
 
   // -------------------------------------------------------------------------------------------
+
+  #pipeline(name: string): Pipeline {
+    const pipeline = this.#o.topology.pipelines.get(name);
+    if (pipeline === undefined) {
+      throw new ValidationError(
+        `Unknown pipeline '${name}'. Known pipelines: ${[...this.#o.topology.pipelines.keys()].join(', ')}.`,
+        { code: 'UNKNOWN_PIPELINE' },
+      );
+    }
+    return pipeline;
+  }
+
+  /**
+   * Puts the job back on a queue at `stage` (hop + 1): the message first, then the conditional write
+   * of the new state. Undefined when the job changed meanwhile (the message is then an orphan).
+   */
+  async #requeueTo(
+    job: JobRecord,
+    stage: string,
+    params: Readonly<Record<string, unknown>>,
+    entryStage: string,
+    mark: MarkEntry,
+    newStage = false,
+    holdId?: string,
+  ): Promise<JobRecord | undefined> {
+    const now = this.#clock.now();
+    const hop = job.hop + 1;
+    const next: JobRecord = {
+      ...job,
+      stage,
+      params,
+      entry_stage: entryStage,
+      hop,
+      retry_count: 0,
+      stage_hop: newStage ? hop : job.stage_hop,
+    };
+    const change: JobChange = {
+      expect: { version: job.version },
+      set: {
+        status: 'QUEUED',
+        stage,
+        entry_stage: entryStage,
+        params,
+        hop,
+        retry_count: 0,
+        stage_hop: next.stage_hop,
+        updated_at: iso(now),
+        expires_at: this.#expiry(now),
+      },
+      // A requeued job starts clean: no lease, control flags, error, progress or end.
+      unset: UNSETTABLE_FIELDS.filter((field) => field !== 'expires_at'),
+      append: [mark],
+    };
+    const pipeline = this.#o.topology.pipelines.get(job.pipeline);
+    const { retry_at: _stale, ...clean } = next;
+    await this.#o.backend.queue.send(this.#o.topology.queueFor(job.pipeline, stage, job.priority), [
+      { body: serializeEnvelope(envelopeOf(clean), pipeline?.contractLimitBytes) },
+    ]);
+    const store = this.#o.backend.store;
+    const result =
+      holdId === undefined
+        ? await store.transition(job.tenant_id, job.job_id, change)
+        : await store.releaseFromHold(job.tenant_id, job.job_id, change, holdId);
+    if (!result.ok) return undefined;
+    this.#events.publish(this.#o.backend.events, result.job, [markEvent(result.job, mark)], this.#log);
+    return result.job;
+  }
+
+  /** Read-modify-write with optimistic concurrency; `decide` returns undefined for "no change". */
+  async #mutate(
+    jobId: string,
+    caller: Caller,
+    decide: (job: JobRecord, now: number) => JobChange | undefined,
+  ): Promise<JobRecord> {
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const job = await this.get(jobId, caller);
+      const change = decide(job, this.#clock.now());
+      if (change === undefined) return job;
+      const result = await this.#o.backend.store.transition(caller.tenantId, jobId, change);
+      if (result.ok) {
+        const marks = (change.append ?? []).filter((e): e is MarkEntry => e.kind === 'mark');
+        this.#events.publish(
+          this.#o.backend.events,
+          result.job,
+          marks.map((m) => markEvent(result.job, m)),
+          this.#log,
+        );
+        return applyChange(job, change);
+      }
+    }
+    throw this.#conflict(jobId);
+  }
+
+  #conflict(jobId: string): StagecoachError {
+    return new StagecoachError(
+      'CONFLICT',
+      `Job '${jobId}' kept changing while it was being updated; try again.`,
+      true,
+    );
+  }
+
+  #mark(
+    job: Pick<JobRecord, 'stage' | 'hop'>,
+    type: MarkEntry['type'],
+    status: JobStatus,
+    now: number,
+    data: Record<string, unknown>,
+  ): MarkEntry {
+    return { kind: 'mark', type, stage: job.stage, hop: job.hop, status, at: now, data };
+  }
 
   /** Refuses params the stage's own schemas refuse, naming every problem (400 over HTTP). */
   async #checkParams(
@@ -447,86 +623,7 @@ export class JobService {
     });
   }
 
-  /** The transition back to QUEUED that resume, replay and hold release share (hop + 1). */
-  #requeue(job: JobRecord, now: number, type: JobEvent['type'], data: Record<string, unknown>): JobChange {
-    return {
-      expect: { version: job.version },
-      set: {
-        status: 'QUEUED',
-        stage: job.stage,
-        entry_stage: job.entry_stage,
-        params: job.params,
-        hop: job.hop + 1,
-        retry_count: 0,
-        updated_at: iso(now),
-      },
-      // A requeued job starts clean: no lease, control flags, error, progress or expiry.
-      unset: UNSETTABLE_FIELDS,
-      events: [this.#event(type, { ...job, hop: job.hop + 1 }, data, 'QUEUED')],
-    };
-  }
-
-  /** Read-modify-write with optimistic concurrency; `decide` returns undefined for "no change". */
-  async #mutate(
-    jobId: string,
-    caller: Caller,
-    decide: (job: JobRecord, now: number) => JobChange | undefined,
-  ): Promise<JobRecord> {
-    for (let attempt = 0; attempt < 8; attempt += 1) {
-      const job = await this.get(jobId, caller);
-      const change = decide(job, this.#clock.now());
-      if (change === undefined) return job;
-      const result = await this.#o.backend.store.transition(jobId, change);
-      if (result.ok) {
-        if (change.events !== undefined) await this.#publish(change.events);
-        return applyChange(job, change);
-      }
-    }
-    throw new StagecoachError(
-      'CONFLICT',
-      `Job '${jobId}' kept changing while it was being updated; try again.`,
-      true,
-    );
-  }
-
-  async #send(job: JobRecord): Promise<void> {
-    const pipeline = this.#o.topology.pipelines.get(job.pipeline);
-    const body = serializeEnvelope(envelopeOf(job), pipeline?.contractLimitBytes);
-    const due = job.retry_at === undefined ? 0 : Math.max(0, Date.parse(job.retry_at) - this.#clock.now());
-    await this.#o.backend.queue.send(this.#o.topology.queueFor(job.pipeline, job.stage, job.priority), [
-      { body, delayMs: Math.min(due, MAX_DELAY_MS) },
-    ]);
-  }
-
-  #event(
-    type: JobEvent['type'],
-    job: JobRecord,
-    data: Record<string, unknown>,
-    status?: JobStatus,
-  ): JobEvent {
-    return this.#events.make(type, job, {
-      stage: job.stage,
-      status: status ?? job.status,
-      hop: job.hop,
-      data,
-    });
-  }
-
-  async #publish(events: readonly JobEvent[]): Promise<void> {
-    try {
-      await this.#o.backend.events.publish(events);
-    } catch (error) {
-      this.#log.warn('publishing events failed', { error });
-    }
-  }
-
   #expiry(now: number): number {
     return Math.floor(now / 1000) + (this.#o.retentionS ?? 90 * 86_400);
   }
-
-  #iso(): string {
-    return iso(this.#clock.now());
-  }
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString();

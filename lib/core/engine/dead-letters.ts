@@ -1,10 +1,10 @@
 import type { Backend } from '../ports/backend.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import { peekHop, peekJobId } from '../ports/contract.js';
-import { type DeadLetterRecord, isTerminal, type JobRecord } from '../ports/job.js';
+import { peekHop, peekJobId, peekTenantId } from '../ports/contract.js';
+import { type DeadLetterRecord, isTerminal, type JobRecord, type MarkEntry } from '../ports/job.js';
 import type { ReceivedMessage } from '../ports/job-queue.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import { EventFactory } from './events.js';
+import { markEvent } from './history.js';
 import type { Topology } from './topology.js';
 
 /** Code of a message the queue itself moved to the DLQ after maxReceiveCount receives. */
@@ -15,6 +15,8 @@ export interface DeadLetterOptions {
   readonly topology: Topology;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** How long a job failed here is kept (store TTL). @default 90 days */
+  readonly retentionS?: number;
 }
 
 /**
@@ -28,13 +30,11 @@ export class DeadLetterHandler {
   readonly #o: DeadLetterOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #events: EventFactory;
 
   constructor(options: DeadLetterOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger).child({ component: 'dead-letters' });
-    this.#events = new EventFactory(this.#clock);
   }
 
   async handle(message: ReceivedMessage, dlq: string): Promise<DeadLetterRecord> {
@@ -44,7 +44,11 @@ export class DeadLetterHandler {
       message.attributes.dead_letter_reason ??
       `The message was received ${Math.max(message.receiveCount - 1, 0) || 'too many'} times without completing: its stage crashed, timed out or was killed repeatedly.`;
     const jobId = peekJobId(message.body);
-    const job = jobId === undefined ? undefined : await this.#o.backend.store.getJob(jobId);
+    const tenantId = peekTenantId(message.body);
+    const job =
+      jobId === undefined || tenantId === undefined
+        ? undefined
+        : await this.#o.backend.store.getJob(tenantId, jobId);
     const record: DeadLetterRecord = {
       dead_letter_id: message.attributes.original_message_id ?? message.messageId,
       queue: message.attributes.source_queue ?? dlq,
@@ -54,7 +58,7 @@ export class DeadLetterHandler {
       received_at: new Date(this.#clock.now()).toISOString(),
       ...(queues === undefined ? {} : { pipeline: queues.pipeline, stage: queues.stage }),
       ...(jobId === undefined ? {} : { job_id: jobId }),
-      ...(job === undefined ? {} : { tenant_id: job.tenant_id }),
+      ...(tenantId === undefined ? {} : { tenant_id: tenantId }),
     };
     await this.#o.backend.store.recordDeadLetter(record);
     this.#log.warn('message dead-lettered', { code, reason, job_id: jobId, queue: record.queue });
@@ -71,25 +75,29 @@ export class DeadLetterHandler {
   }
 
   async #fail(job: JobRecord, code: string, reason: string): Promise<void> {
-    const now = new Date(this.#clock.now()).toISOString();
+    const now = this.#clock.now();
     const error = { name: 'DeadLetteredError', code, message: reason, retryable: false };
-    const event = this.#events.make('job.failed', job, {
+    const mark: MarkEntry = {
+      kind: 'mark',
+      type: 'job.failed',
       stage: job.stage,
-      status: 'FAILED',
       hop: job.hop,
+      status: 'FAILED',
+      at: now,
       data: { error, dead_lettered: true },
-    });
-    const result = await this.#o.backend.store.transition(job.job_id, {
+    };
+    const result = await this.#o.backend.store.transition(job.tenant_id, job.job_id, {
       expect: { version: job.version },
       set: {
         status: 'FAILED',
         error: { ...error, stage: job.stage, dead_lettered: true },
-        updated_at: now,
-        finished_at: now,
+        updated_at: new Date(now).toISOString(),
+        finished_at: new Date(now).toISOString(),
+        expires_at: Math.floor(now / 1000) + (this.#o.retentionS ?? 90 * 86_400),
       },
-      unset: ['lease', 'progress', 'abort_requested', 'pause_requested'],
-      events: [event],
+      unset: ['lease', 'progress', 'abort_requested', 'pause_requested', 'retry_at'],
+      append: [mark],
     });
-    if (result.ok) await this.#o.backend.events.publish([event]);
+    if (result.ok) await this.#o.backend.events.publish([markEvent(result.job, mark)]);
   }
 }

@@ -23,7 +23,9 @@ export class HoldCache {
   async match(tenantId: string, tags: Readonly<Record<string, string>>): Promise<Hold | undefined> {
     await this.#refresh();
     const now = this.#clock.now();
-    return this.#holds.find((hold) => Date.parse(hold.until) > now && holdMatches(hold, tenantId, tags));
+    return this.#holds.find(
+      (hold) => hold.state === 'active' && Date.parse(hold.until) > now && holdMatches(hold, tenantId, tags),
+    );
   }
 
   invalidate(): void {
@@ -33,7 +35,7 @@ export class HoldCache {
   async #refresh(): Promise<void> {
     if (this.#clock.now() - this.#loadedAt < this.#ttlMs) return;
     this.#loading ??= this.#store
-      .listHolds()
+      .listHolds({ active: true })
       .then((holds) => {
         this.#holds = holds;
         this.#loadedAt = this.#clock.now();

@@ -1,44 +1,42 @@
 import type { Clock } from '../ports/clock.js';
-import type { JobRecord } from '../ports/job.js';
-import type { JobQueue } from '../ports/job-queue.js';
-import type { JobStore } from '../ports/job-store.js';
-import type { Logger } from '../ports/logger.js';
+import type { JobRecord, RunEntry } from '../ports/job.js';
 import type { ProgressUpdate } from './progress.js';
+import { type ControlReason, type Execution, iso, type RunnerKit } from './runner-kit.js';
 
-/** Why a running stage must stop, as seen by its heartbeat. */
-export type ControlReason = 'aborted' | 'paused' | 'lease-lost';
-
-export interface LeaseKeeperOptions {
-  readonly store: JobStore;
-  readonly queue: JobQueue;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly queueName: string;
-  readonly receiptHandle: string;
-  readonly jobId: string;
-  readonly hop: number;
-  readonly owner: string;
-  readonly leaseMs: number;
-  readonly heartbeatMs: number;
-  /** When the lease taken by the claim expires. */
-  readonly leaseExpiresAt: number;
-  readonly progress: () => ProgressUpdate | undefined;
-  readonly onControl: (reason: ControlReason, job: JobRecord | undefined) => void;
-  readonly scheduler: HeartbeatScheduler;
-}
-
-/** Reads what a heartbeat found: whether the stage may go on, and if not why. */
+/** Reads what a heartbeat found: whether the claimed stage may go on, and if not why. */
 export function controlReason(
   job: JobRecord | undefined,
   owner: string,
   hop: number,
 ): ControlReason | undefined {
   if (job === undefined || job.status !== 'RUNNING' || job.hop !== hop || job.lease?.owner !== owner) {
-    return 'lease-lost';
+    return stoppedBy(job, hop);
   }
   if (job.abort_requested !== undefined) return 'aborted';
   if (job.pause_requested === true) return 'paused';
   return undefined;
+}
+
+/** Why a stage that is not (or no longer) this worker's must stop. */
+export function stoppedBy(job: JobRecord | undefined, hop: number): ControlReason {
+  if (job === undefined || job.hop !== hop) return 'lease-lost';
+  if (job.status === 'ABORTED' || job.abort_requested !== undefined) return 'aborted';
+  if (job.status === 'PAUSED' || job.status === 'HELD' || job.pause_requested === true) return 'paused';
+  return 'lease-lost';
+}
+
+export interface LeaseKeeperOptions {
+  readonly kit: RunnerKit;
+  readonly exec: Execution;
+  /** How long a claim lasts without renewal (and the message's visibility once claimed). */
+  readonly leaseMs: number;
+  readonly heartbeatMs: number;
+  /** A stage still running this long after it started is claimed. */
+  readonly claimAfterMs: number;
+  readonly progress: () => ProgressUpdate | undefined;
+  readonly onClaimed: (job: JobRecord, run: RunEntry) => void;
+  readonly onStop: (reason: ControlReason) => void;
+  readonly scheduler: HeartbeatScheduler;
 }
 
 /**
@@ -48,10 +46,12 @@ export function controlReason(
 export class HeartbeatScheduler {
   readonly #keepers = new Set<LeaseKeeper>();
   readonly #tickMs: number;
+  readonly #clock: Clock;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(tickMs: number) {
+  constructor(tickMs: number, clock: Clock) {
     this.#tickMs = tickMs;
+    this.#clock = clock;
   }
 
   add(keeper: LeaseKeeper): void {
@@ -71,83 +71,135 @@ export class HeartbeatScheduler {
   }
 
   #tick(): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     for (const keeper of this.#keepers) keeper.maybeBeat(now);
   }
 }
 
 /**
- * Heartbeat of a running stage. Every `heartbeatMs` it reads the job's control flags (abort, pause)
- * and, once half the lease has run out, renews both the lease in the store and the message's
- * visibility in the queue — keeping the lease no longer than the visibility, so that a crashed
- * worker's message re-appears only when its lease has expired and the next delivery may claim it.
+ * The heartbeat of a running stage. A stage that ends before `claimAfterMs` is never claimed: its
+ * result is written once, conditional on the job still waiting at its hop. One that runs longer is
+ * claimed — status RUNNING, a lease, an open history entry — and its message's visibility is cut
+ * to the lease, so if this worker dies another delivery takes the stage over once the lease has
+ * expired. Every `heartbeatMs` the keeper then reads the job's control flags (abort, pause) and,
+ * once half the lease has run out, renews the lease and the visibility together. A renewal that
+ * keeps failing until the lease has expired stops the stage: another worker may own it now.
  */
 export class LeaseKeeper {
   readonly #o: LeaseKeeperOptions;
-  #expiresAt: number;
   #nextBeatAt = 0;
   #tick: Promise<void> | undefined;
-  #fired = false;
+  #stopped = false;
 
   constructor(options: LeaseKeeperOptions) {
     this.#o = options;
-    this.#expiresAt = options.leaseExpiresAt;
   }
 
   start(): void {
-    this.#nextBeatAt = Date.now() + this.#o.heartbeatMs;
+    this.#nextBeatAt = this.#o.exec.startedAt + Math.min(this.#o.claimAfterMs, this.#o.heartbeatMs);
     this.#o.scheduler.add(this);
   }
 
   /** Called by the scheduler; beats when due and no beat is in progress. */
   maybeBeat(now: number): void {
-    if (now < this.#nextBeatAt || this.#tick !== undefined) return;
+    if (this.#stopped || now < this.#nextBeatAt || this.#tick !== undefined) return;
     this.#nextBeatAt = now + this.#o.heartbeatMs;
     this.#tick = this.#beat().finally(() => {
       this.#tick = undefined;
     });
   }
 
+  /** Stops beating and waits for a beat in progress (so no write races the outcome's). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#o.scheduler.remove(this);
     await this.#tick;
   }
 
   async #beat(): Promise<void> {
-    const o = this.#o;
-    const now = o.clock.now();
+    const { kit, exec } = this.#o;
+    const now = kit.clock.now();
     try {
-      if (this.#expiresAt - now < o.leaseMs / 2) {
-        const expiresAt = now + o.leaseMs;
-        await o.queue.changeVisibility(o.queueName, o.receiptHandle, o.leaseMs);
-        const progress = o.progress();
-        const result = await o.store.transition(o.jobId, {
-          expect: { status: ['RUNNING'], hop: o.hop, leaseOwner: o.owner, noControl: true },
-          set: {
-            lease: { owner: o.owner, expires_at: expiresAt },
-            updated_at: new Date(now).toISOString(),
-            ...(progress === undefined ? {} : { progress: { ...progress, at: new Date(now).toISOString() } }),
-          },
-        });
-        if (result.ok) {
-          this.#expiresAt = expiresAt;
-          return;
-        }
-        this.#check(result.current);
+      const claim = exec.claim;
+      if (claim === undefined) {
+        if (now - exec.startedAt >= this.#o.claimAfterMs) await this.#claim(now);
         return;
       }
-      this.#check(await o.store.getJob(o.jobId));
+      if (claim.leaseExpiresAt - now < this.#o.leaseMs / 2) {
+        await this.#renew(now);
+        return;
+      }
+      this.#check(
+        controlReason(
+          await kit.store.getJob(exec.env.tenant_id, exec.env.job_id),
+          kit.workerId,
+          exec.env.hop,
+        ),
+      );
     } catch (error) {
-      // A failed heartbeat is not fatal: the next one retries; the lease still has time left.
-      o.log.warn('heartbeat failed', { error, lease_ms_left: this.#expiresAt - now });
+      // A failed heartbeat is retried at the next one while the lease has time left; once it has
+      // expired another delivery may have taken the stage, so this one stops.
+      const left = (exec.claim?.leaseExpiresAt ?? Number.POSITIVE_INFINITY) - kit.clock.now();
+      exec.log.warn('heartbeat failed', { error, lease_ms_left: left });
+      if (left <= 0) this.#check('lease-lost');
     }
   }
 
-  #check(job: JobRecord | undefined): void {
-    const reason = controlReason(job, this.#o.owner, this.#o.hop);
-    if (reason !== undefined && !this.#fired) {
-      this.#fired = true;
-      this.#o.onControl(reason, job);
+  async #claim(now: number): Promise<void> {
+    const { kit, exec } = this.#o;
+    const { env } = exec;
+    const run: RunEntry = {
+      kind: 'run',
+      stage: env.stage,
+      hop: env.hop,
+      attempt: exec.retryCount + 1,
+      worker: kit.workerId,
+      started_at: exec.startedAt,
+    };
+    const expiresAt = now + this.#o.leaseMs;
+    const result = await kit.store.transition(env.tenant_id, env.job_id, {
+      expect: kit.expectation(exec, false),
+      set: {
+        status: 'RUNNING',
+        retry_count: exec.retryCount,
+        lease: { owner: kit.workerId, expires_at: expiresAt },
+        updated_at: iso(now),
+      },
+      unset: ['retry_at', 'progress', 'held_by'],
+      append: [run],
+    });
+    if (!result.ok) {
+      this.#check(stoppedBy(result.current, env.hop));
+      return;
     }
+    exec.claim = { index: result.job.history.length - 1, run, leaseExpiresAt: expiresAt };
+    await kit.queue.changeVisibility(exec.source.queue, exec.message.receiptHandle, this.#o.leaseMs);
+    this.#o.onClaimed(result.job, run);
+  }
+
+  async #renew(now: number): Promise<void> {
+    const { kit, exec } = this.#o;
+    const expiresAt = now + this.#o.leaseMs;
+    await kit.queue.changeVisibility(exec.source.queue, exec.message.receiptHandle, this.#o.leaseMs);
+    const progress = this.#o.progress();
+    const result = await kit.store.transition(exec.env.tenant_id, exec.env.job_id, {
+      expect: kit.expectation(exec, true),
+      set: {
+        lease: { owner: kit.workerId, expires_at: expiresAt },
+        updated_at: iso(now),
+        ...(progress === undefined ? {} : { progress: { ...progress, at: iso(now) } }),
+      },
+    });
+    if (result.ok) {
+      if (exec.claim !== undefined) exec.claim.leaseExpiresAt = expiresAt;
+      return;
+    }
+    this.#check(controlReason(result.current, kit.workerId, exec.env.hop) ?? 'lease-lost');
+  }
+
+  #check(reason: ControlReason | undefined): void {
+    if (reason === undefined || this.#stopped || this.#o.exec.stopped !== undefined) return;
+    this.#o.exec.stopped = reason;
+    this.#o.onStop(reason);
   }
 }

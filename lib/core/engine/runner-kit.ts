@@ -3,21 +3,14 @@ import type { Backend } from '../ports/backend.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { JobEnvelope } from '../ports/contract.js';
 import type { SerializedError, StagecoachError } from '../ports/errors.js';
-import type {
-  AttemptOutcome,
-  AttemptRecord,
-  JobChange,
-  JobEvent,
-  JobRecord,
-  JobStatus,
-} from '../ports/job.js';
-import type { JobQueue, ReceivedMessage } from '../ports/job-queue.js';
+import type { Expectation, JobChange, JobEvent, JobRecord, RunEntry } from '../ports/job.js';
+import type { JobQueue, OutgoingMessage, ReceivedMessage } from '../ports/job-queue.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { Pipeline } from '../sdk/pipeline.js';
+import { nextStage, type Pipeline } from '../sdk/pipeline.js';
 import type { Stage } from '../sdk/stage.js';
-import { EventFactory } from './events.js';
+import { compactError, entryEvents, type StageShape } from './history.js';
 import type { HoldCache } from './holds.js';
-import type { ControlReason } from './lease.js';
+import { EventPolicy } from './publishing.js';
 import type { Topology } from './topology.js';
 
 export interface RunnerOptions {
@@ -28,6 +21,8 @@ export interface RunnerOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly holds?: HoldCache;
+  /** Which events go to the bus, and when someone is watching (shared by a process's runners). */
+  readonly events?: EventPolicy;
   /** Source of randomness for backoff jitter, in [0, 1). */
   readonly random?: () => number;
   /** Minimum spacing of live progress events per job. @default 250 */
@@ -36,12 +31,34 @@ export interface RunnerOptions {
   readonly cancelGraceMs?: number;
   /** How long finished jobs are kept (store TTL). @default 90 days */
   readonly retentionS?: number;
+  /**
+   * How long a message for a job that does not exist, or is not yet at the message's hop, is kept
+   * waiting for the control-plane write that follows its send; then it is an orphan and dropped.
+   * @default 30000
+   */
+  readonly orphanGraceMs?: number;
 }
 
 /** What the shell must do with the message once the runner is done with it. */
 export type Disposition =
-  | { readonly action: 'delete'; readonly outcome: Outcome }
-  | { readonly action: 'release'; readonly delayMs: number; readonly outcome: Outcome };
+  | {
+      readonly action: 'delete';
+      readonly outcome: Outcome;
+      readonly settled?: Promise<void>;
+      /**
+       * Resolves true when every event this message's processing published reached the bus. A
+       * shell deletes the message only then; on false it releases it, and the redelivery — which
+       * finds its step already done — publishes that step's events again.
+       */
+      readonly published?: Promise<boolean>;
+    }
+  | {
+      readonly action: 'release';
+      readonly delayMs: number;
+      readonly outcome: Outcome;
+      readonly settled?: Promise<void>;
+      readonly published?: Promise<boolean>;
+    };
 
 export type Outcome =
   | 'forwarded'
@@ -58,6 +75,9 @@ export type Outcome =
   | 'paused'
   | 'deferred'
   | 'busy'
+  | 'waiting'
+  | 'orphaned'
+  | 'lease-lost'
   | 'interrupted';
 
 export interface MessageSource {
@@ -67,48 +87,165 @@ export interface MessageSource {
    * outbox — the Lambda handler sends a whole invocation's forwards in one batch. @default the queue
    */
   readonly outbox?: Pick<JobQueue, 'send'>;
+  /** Filled by the runner: whether each publish made for this message reached the bus. */
+  readonly published?: Promise<boolean>[];
 }
+
+/** Why a running stage must stop, as seen by its heartbeat. */
+export type ControlReason = 'aborted' | 'paused' | 'lease-lost';
 
 /** A not_before within this margin counts as due (clocks and queue delays are not exact). */
 export const DUE_SLACK_MS = 1_000;
 
-export interface Attempt {
+/** The claim a long-running attempt holds: its open history entry and its lease. */
+export interface Claim {
+  readonly index: number;
+  readonly run: RunEntry;
+  leaseExpiresAt: number;
+}
+
+/**
+ * One message being processed: its envelope, where it came from, the attempt it is, and — once the
+ * stage has run long enough to be claimed — the claim.
+ */
+export interface Execution {
   readonly env: JobEnvelope;
   readonly message: ReceivedMessage;
   readonly source: MessageSource;
+  /** Retries used before this attempt; the attempt number is this + 1. */
   readonly retryCount: number;
   readonly startedAt: number;
   readonly log: Logger;
+  claim: Claim | undefined;
+  /** Why the heartbeat stopped the stage, when it did. */
+  stopped: ControlReason | undefined;
+  /** Claim the stage once it has run this long. @default the stage's heartbeat interval */
+  readonly claimAfterMs?: number | undefined;
 }
 
-export const delete_ = (outcome: Outcome): Disposition => ({ action: 'delete', outcome });
-export const release = (delayMs: number, outcome: Outcome): Disposition => ({
-  action: 'release',
-  delayMs,
+export const delete_ = (outcome: Outcome, settled?: Promise<void>): Disposition => ({
+  action: 'delete',
   outcome,
+  ...(settled === undefined ? {} : { settled }),
+});
+export const release = (delayMs: number, outcome: Outcome, settled?: Promise<void>): Disposition => ({
+  action: 'release',
+  delayMs: Math.max(0, Math.round(delayMs)),
+  outcome,
+  ...(settled === undefined ? {} : { settled }),
 });
 
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
 /**
- * What the runner's steps share: the stage, the options, and the small builders every step uses
- * (events, attempt records, the expectation "I still hold the lease", dead-lettering).
+ * What the runner's steps share: the stage, the ports, and the small builders every step uses
+ * (expectations, run entries, events, sends, dead-lettering).
  */
 export class RunnerKit {
   readonly pipeline: Pipeline;
   readonly stage: Stage;
-  readonly o: RunnerOptions;
+  readonly store: Backend['store'];
+  readonly queue: Backend['queue'];
+  readonly topology: Topology;
+  readonly workerId: string;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly events: EventFactory;
+  readonly events: EventPolicy;
   readonly dlq: string;
+  readonly shape: StageShape;
+  readonly #o: RunnerOptions;
 
   constructor(pipeline: Pipeline, stage: Stage, options: RunnerOptions) {
+    this.#o = options;
     this.pipeline = pipeline;
     this.stage = stage;
-    this.o = options;
+    this.store = options.backend.store;
+    this.queue = options.backend.queue;
+    this.topology = options.topology;
+    this.workerId = options.workerId;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ pipeline: pipeline.name, stage: stage.name });
-    this.events = new EventFactory(this.clock);
+    this.events = options.events ?? new EventPolicy({ store: options.backend.store, clock: this.clock });
     this.dlq = options.topology.stageQueues(pipeline.name, stage.name).dlq;
+    this.shape = shapeOf(pipeline);
+  }
+
+  get options(): RunnerOptions {
+    return this.#o;
+  }
+
+  /** The expectation that this attempt may still write the job: its claim, or the job waiting for it. */
+  expectation(x: Execution, noControl: boolean): Expectation {
+    if (x.claim !== undefined) {
+      return {
+        status: ['RUNNING'],
+        hop: x.env.hop,
+        leaseOwner: this.workerId,
+        ...(noControl ? { noControl } : {}),
+      };
+    }
+    return { status: ['QUEUED', 'RETRY_WAITING'], hop: x.env.hop, stage: x.env.stage };
+  }
+
+  /** The attempt's run entry, ended now with `outcome`. */
+  endedRun(
+    x: Execution,
+    outcome: RunEntry['outcome'],
+    error?: SerializedError,
+    retryInMs?: number,
+  ): RunEntry {
+    return {
+      kind: 'run',
+      stage: x.env.stage,
+      hop: x.env.hop,
+      attempt: x.retryCount + 1,
+      worker: this.workerId,
+      started_at: x.claim?.run.started_at ?? x.startedAt,
+      ended_at: Math.max(this.clock.now(), x.claim?.run.started_at ?? x.startedAt),
+      ...(outcome === undefined ? {} : { outcome }),
+      ...(error === undefined ? {} : { error: compactError(error) }),
+      ...(retryInMs === undefined ? {} : { retry_in_ms: retryInMs }),
+    };
+  }
+
+  /** The history part of a change: close the claim's open entry, or append the whole run. */
+  withRun(x: Execution, run: RunEntry): Pick<JobChange, 'append' | 'replace'> {
+    return x.claim !== undefined ? { replace: { index: x.claim.index, entry: run } } : { append: [run] };
+  }
+
+  holdsLease(job: JobRecord | undefined, env: JobEnvelope): boolean {
+    return job?.status === 'RUNNING' && job.hop === env.hop && job.lease?.owner === this.workerId;
+  }
+
+  /** The events a run entry adds, as the job's derived log has them. */
+  runEvents(job: JobRecord, run: RunEntry): JobEvent[] {
+    return entryEvents(job, run, this.shape, job.params);
+  }
+
+  /**
+   * Hands events to the publisher, by the event policy; never fails the step. With `source`, the
+   * outcome is recorded for the message's disposition (see {@link Disposition}).
+   */
+  publish(
+    job: Pick<JobRecord, 'tenant_id' | 'job_id' | 'pipeline'>,
+    events: readonly JobEvent[],
+    log: Logger,
+    source?: MessageSource,
+  ): void {
+    const published = this.events.publish(this.#o.backend.events, job, events, log);
+    source?.published?.push(published);
+  }
+
+  outbox(source: MessageSource): Pick<JobQueue, 'send'> {
+    return source.outbox ?? this.queue;
+  }
+
+  send(source: MessageSource, queue: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    return this.outbox(source).send(queue, messages);
+  }
+
+  queueOf(stage: string, priority: number): string {
+    return this.topology.queueFor(this.pipeline.name, stage, priority);
   }
 
   /** A malformed or misrouted message: to the stage's DLQ with the reason; never a crash. */
@@ -122,7 +259,7 @@ export class RunnerKit {
       reason: error.message,
       queue: source.queue,
     });
-    await this.outbox(source).send(this.dlq, [
+    await this.send(source, this.dlq, [
       {
         body: message.body,
         attributes: deadLetterAttributes(error.code, error.message, source.queue, message),
@@ -131,75 +268,8 @@ export class RunnerKit {
     return delete_('dead-lettered');
   }
 
-  outbox(source: MessageSource): Pick<JobQueue, 'send'> {
-    return source.outbox ?? this.o.backend.queue;
-  }
-
-  mine(env: JobEnvelope, noControl: boolean): JobChange['expect'] {
-    return {
-      status: ['RUNNING'],
-      hop: env.hop,
-      leaseOwner: this.o.workerId,
-      ...(noControl ? { noControl } : {}),
-    };
-  }
-
-  holdsLease(job: JobRecord, env: JobEnvelope): boolean {
-    return job.status === 'RUNNING' && job.hop === env.hop && job.lease?.owner === this.o.workerId;
-  }
-
-  event(
-    type: JobEvent['type'],
-    env: JobEnvelope,
-    status: JobStatus,
-    hop: number,
-    attempt?: number,
-    data?: Record<string, unknown>,
-  ): JobEvent {
-    return this.events.make(type, env, {
-      stage: env.stage,
-      status,
-      hop,
-      ...(attempt === undefined ? {} : { attempt }),
-      ...(data === undefined ? {} : { data }),
-    });
-  }
-
-  attempt(
-    env: JobEnvelope,
-    attempt: number,
-    startedAt: number,
-    outcome: AttemptOutcome,
-    error?: SerializedError,
-  ): AttemptRecord {
-    const now = this.clock.now();
-    return {
-      job_id: env.job_id,
-      stage: env.stage,
-      hop: env.hop,
-      attempt,
-      worker: this.o.workerId,
-      started_at: iso(startedAt),
-      ended_at: iso(now),
-      duration_ms: Math.max(0, now - startedAt),
-      outcome,
-      ...(error === undefined ? {} : { error }),
-    };
-  }
-
-  /**
-   * Hands events to the publisher without waiting: the store's event log already holds the durable
-   * ones, so the bus is for live subscribers, and a batching publisher can combine the events of
-   * concurrent messages. Shells call `events.flush()` before they return or stop.
-   */
-  publish(events: readonly JobEvent[], log: Logger): void {
-    this.o.backend.events.publish(events).catch((error: unknown) => {
-      log.warn('publishing events failed', { error, types: events.map((e) => e.type) });
-    });
-  }
-
   expiry(now: number): number {
-    return Math.floor(now / 1000) + (this.o.retentionS ?? 90 * 86_400);
+    return Math.floor(now / 1000) + (this.#o.retentionS ?? 90 * 86_400);
   }
 
   iso(): string {
@@ -207,7 +277,13 @@ export class RunnerKit {
   }
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+/** What the event derivation needs of a pipeline. */
+export function shapeOf(pipeline: Pipeline): StageShape {
+  return {
+    next: (stage, exit) => nextStage(pipeline, stage, exit)?.name,
+    outputs: (stage) => pipeline.stages.find((s) => s.name === stage)?.outputKeys,
+  };
+}
 
 export function withoutNotBefore(env: JobEnvelope): JobEnvelope {
   const { not_before: _dropped, ...rest } = env;
@@ -221,7 +297,7 @@ export function controlMessage(reason: ControlReason): string {
     case 'paused':
       return 'The job was paused; the stage runs again on resume.';
     case 'lease-lost':
-      return 'Another worker took over this stage.';
+      return 'This worker lost its lease on the stage (another worker took it over, or the lease could not be renewed in time).';
   }
 }
 

@@ -1,9 +1,10 @@
-import type { Clock } from '../ports/clock.js';
 import { type JobEnvelope, safeParseEnvelope, serializeEnvelope } from '../ports/contract.js';
 import { CancelledError, ContractError, type SerializedError, StageTimeoutError } from '../ports/errors.js';
-import { envelopeOf, type Hold, type JobRecord } from '../ports/job.js';
+import { envelopeOf, type Hold, type JobRecord, type RunEntry } from '../ports/job.js';
 import { MAX_DELAY_MS, type ReceivedMessage } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
+import { tenantRecords } from '../ports/record-store.js';
+import { tenantBlobs } from '../ports/tenant-blobs.js';
 import type { Pipeline } from '../sdk/pipeline.js';
 import {
   type JobIdentity,
@@ -12,14 +13,17 @@ import {
   validateInputs,
   verifyOutputs,
 } from '../sdk/stage.js';
-import { type ControlReason, HeartbeatScheduler, LeaseKeeper } from './lease.js';
+import { eventsOf, markEvent, openRun, progressEvent } from './history.js';
+import { HeartbeatScheduler, LeaseKeeper } from './lease.js';
 import { ProgressThrottle } from './progress.js';
 import {
-  type Attempt,
+  type ControlReason,
   controlMessage,
   type Disposition,
   DUE_SLACK_MS,
   delete_,
+  type Execution,
+  iso,
   type MessageSource,
   RunnerKit,
   type RunnerOptions,
@@ -29,42 +33,53 @@ import { StageOutcomes } from './stage-outcomes.js';
 
 /** How long a job may wait for a forward that is still in flight before it counts as lost. */
 const FORWARD_GRACE_MS = 5_000;
+/** A message waiting for its job's control-plane write is looked at again after this, at first. */
+const FIRST_WAIT_MS = 2_000;
 
 /**
- * Processes one message of one stage: at-least-once delivery in, exactly-once stage effects out
- * (DESIGN §5). Never throws for a bad message (it is dead-lettered with its reason); throws only
- * when the backend fails, in which case the shell leaves the message to be delivered again.
+ * Processes one message of one stage: at-least-once delivery in, exactly-once job state, events and
+ * forwards out (DESIGN §5, docs/reliability.md). It reads the job (one strongly consistent read),
+ * decides what the message is — the job's next step, a duplicate, a message whose job has moved on
+ * or not yet arrived — and runs the stage. A stage that ends quickly costs one conditional write,
+ * which is its whole durable record; one that runs long is claimed by its heartbeat. Never throws
+ * for a bad message (it is dead-lettered with its reason); throws only when the backend fails, in
+ * which case the shell leaves the message to be delivered again.
  */
 export class StageRunner {
   readonly #k: RunnerKit;
   readonly #outcomes: StageOutcomes;
-  readonly #pipeline: Pipeline;
-  readonly #stage: Stage;
-  readonly #o: RunnerOptions;
-  readonly #clock: Clock;
-  readonly #log: Logger;
   readonly #heartbeats: HeartbeatScheduler;
   /** Cancellers of the stages running now, for interrupt(). */
   readonly #running = new Set<(reason: unknown) => void>();
+  /** Stages that ignored their signal past the grace period and are still running. */
+  readonly #zombies = new Set<Promise<unknown>>();
 
   constructor(pipeline: Pipeline, stage: Stage, options: RunnerOptions) {
     this.#k = new RunnerKit(pipeline, stage, options);
     this.#outcomes = new StageOutcomes(this.#k);
-    this.#pipeline = pipeline;
-    this.#stage = stage;
-    this.#o = options;
-    this.#clock = this.#k.clock;
-    this.#log = this.#k.log;
-    this.#heartbeats = new HeartbeatScheduler(Math.min(250, Math.max(10, Math.floor(stage.heartbeatMs / 4))));
+    this.#heartbeats = new HeartbeatScheduler(
+      Math.min(250, Math.max(10, Math.floor(stage.heartbeatMs / 4))),
+      this.#k.clock,
+    );
   }
 
   get stage(): Stage {
-    return this.#stage;
+    return this.#k.stage;
   }
 
-  /** How many stages this runner is running now. */
+  /** How many stages this runner is running now, those that ignored their signal included. */
   get inFlight(): number {
-    return this.#running.size;
+    return this.#running.size + this.#zombies.size;
+  }
+
+  /** Stages that ignored their signal past the grace period and still run (they hold their slot). */
+  get zombies(): number {
+    return this.#zombies.size;
+  }
+
+  /** Resolves when every stage that ignored its signal has finished after all. */
+  async settled(): Promise<void> {
+    while (this.#zombies.size > 0) await Promise.allSettled([...this.#zombies]);
   }
 
   /**
@@ -76,79 +91,48 @@ export class StageRunner {
   }
 
   async handle(message: ReceivedMessage, source: MessageSource): Promise<Disposition> {
-    const parsed = safeParseEnvelope(message.body, this.#pipeline.contractLimitBytes);
-    if (!parsed.success) return this.#k.deadLetter(message, source, parsed.error);
+    const published: Promise<boolean>[] = [];
+    const disposition = await this.#handle(message, { ...source, published });
+    if (published.length === 0) return disposition;
+    return { ...disposition, published: Promise.all(published).then((all) => all.every(Boolean)) };
+  }
+
+  async #handle(message: ReceivedMessage, source: MessageSource): Promise<Disposition> {
+    const k = this.#k;
+    const parsed = safeParseEnvelope(message.body, k.pipeline.contractLimitBytes);
+    if (!parsed.success) return k.deadLetter(message, source, parsed.error);
     const env = parsed.envelope;
-    if (env.pipeline !== this.#pipeline.name || env.stage !== this.#stage.name) {
-      return this.#k.deadLetter(
+    if (env.pipeline !== k.pipeline.name || env.stage !== k.stage.name) {
+      return k.deadLetter(
         message,
         source,
         new ContractError(
-          `The message is for '${env.pipeline}/${env.stage}' but arrived on '${source.queue}', the queue of '${this.#pipeline.name}/${this.#stage.name}'. Submit jobs through the JobService so they follow the pipeline's topology.`,
+          `The message is for '${env.pipeline}/${env.stage}' but arrived on '${source.queue}', the queue of '${k.pipeline.name}/${k.stage.name}'. Submit jobs through the JobService so they follow the pipeline's topology.`,
           { code: 'MISROUTED' },
         ),
       );
     }
-    const log = this.#log.child({
+    const log = k.log.child({
       job_id: env.job_id,
+      tenant_id: env.tenant_id,
       hop: env.hop,
       attempt: env.retry_count + 1,
       trace_id: env.trace_id,
     });
-    const now = this.#clock.now();
+    const now = k.clock.now();
     if (env.not_before !== undefined) {
       const wait = Date.parse(env.not_before) - now;
       if (wait > DUE_SLACK_MS) {
-        await this.#k
-          .outbox(source)
-          .send(source.queue, [{ body: message.body, delayMs: Math.min(wait, MAX_DELAY_MS) }]);
+        await k.send(source, source.queue, [{ body: message.body, delayMs: Math.min(wait, MAX_DELAY_MS) }]);
         return delete_('deferred');
       }
     }
-    const hold = await this.#o.holds?.match(env.tenant_id, env.tags);
-    if (hold !== undefined && (await this.#hold(env, hold, log))) return delete_('held');
-
-    const started = this.#k.event('stage.started', env, 'RUNNING', env.hop, env.retry_count + 1);
-    const claim = await this.#o.backend.store.transition(env.job_id, {
-      expect: { status: ['QUEUED', 'RETRY_WAITING'], hop: env.hop, stage: env.stage },
-      set: {
-        status: 'RUNNING',
-        retry_count: env.retry_count,
-        lease: { owner: this.#o.workerId, expires_at: now + this.#stage.visibilityTimeoutMs },
-        updated_at: new Date(now).toISOString(),
-      },
-      unset: ['retry_at', 'progress', 'held_by'],
-      events: [started],
-    });
-    if (!claim.ok) return this.#onClaimRejected(env, message, source, claim.current, log);
-    this.#k.publish([started], log);
-    return this.#execute({ env, message, source, retryCount: env.retry_count, startedAt: now, log });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Claim rejected: duplicate, stale, parked, busy, or a crashed attempt to take over.
-  // -------------------------------------------------------------------------------------------
-
-  async #onClaimRejected(
-    env: JobEnvelope,
-    message: ReceivedMessage,
-    source: MessageSource,
-    job: JobRecord | undefined,
-    log: Logger,
-  ): Promise<Disposition> {
-    if (job === undefined) {
-      return this.#k.deadLetter(
-        message,
-        source,
-        new ContractError(
-          `Job '${env.job_id}' does not exist in the job store (never created, or expired). Submit jobs through the JobService.`,
-          { code: 'JOB_NOT_FOUND' },
-        ),
-      );
-    }
-    if (job.hop > env.hop) return this.#healForward(env, job, source, log);
-    if (job.hop < env.hop || job.stage !== env.stage) {
-      return this.#k.deadLetter(
+    const job = await k.store.getJob(env.tenant_id, env.job_id);
+    if (job === undefined) return this.#waitOrDrop(message, 'its job does not exist (yet)', log);
+    if (job.hop > env.hop) return this.#behind(env, job, source, log);
+    if (job.hop < env.hop) return this.#waitOrDrop(message, `its job is still at hop ${job.hop}`, log);
+    if (job.stage !== env.stage) {
+      return k.deadLetter(
         message,
         source,
         new ContractError(
@@ -158,65 +142,107 @@ export class StageRunner {
       );
     }
     switch (job.status) {
-      case 'ABORTED': {
-        const skipped = this.#k.event('stage.skipped', env, 'ABORTED', job.hop, undefined, {
-          reason: 'job aborted',
-        });
-        const result = await this.#o.backend.store.transition(env.job_id, {
-          expect: { version: job.version },
-          set: { updated_at: this.#k.iso() },
-          events: [skipped],
-        });
-        if (result.ok) this.#k.publish([skipped], log);
-        return delete_('skipped');
-      }
       case 'DONE':
       case 'FAILED':
-        return delete_('duplicate');
+        return this.#settledAlready(job, env.hop, source, log, 'duplicate');
+      case 'ABORTED':
+        return this.#settledAlready(job, env.hop, source, log, 'skipped');
       case 'PAUSED':
       case 'HELD':
-        return delete_('parked');
+        return this.#settledAlready(job, env.hop, source, log, 'parked');
       case 'RUNNING': {
-        const leaseLeft = (job.lease?.expires_at ?? 0) - this.#clock.now();
-        if (leaseLeft > 0) return release(leaseLeft + DUE_SLACK_MS, 'busy');
+        // Another delivery holds a live lease: this copy is a duplicate, and that worker's own
+        // message comes back if it dies — so delete this one rather than burn its receives.
+        if ((job.lease?.expires_at ?? 0) > now) return delete_('busy');
         return this.#takeOver(env, message, source, job, log);
       }
       case 'QUEUED':
-      case 'RETRY_WAITING':
-        // Lost a race with another delivery that changed the job in between: look again soon.
-        return release(DUE_SLACK_MS, 'busy');
+      case 'RETRY_WAITING': {
+        const hold = await k.options.holds?.match(env.tenant_id, env.tags);
+        if (hold !== undefined) {
+          const parked = await this.#park(env, job, hold, source, log);
+          if (parked !== undefined) return parked;
+        }
+        // A stage is claimed (RUNNING, its start stored and published) once it outlives its first
+        // heartbeat — or at once while someone watches the tenant, so a live view shows it running.
+        const watched = await k.events.watched(env.tenant_id);
+        return this.#execute({
+          env,
+          message,
+          source,
+          retryCount: env.retry_count,
+          startedAt: now,
+          log,
+          claim: undefined,
+          stopped: undefined,
+          claimAfterMs: watched ? 0 : undefined,
+        });
+      }
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Messages that are not the job's next step.
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * A control action sends its message before it writes the job (so a crash between the two
+   * leaves an orphan message, never a job waiting for a message that does not exist). Such a
+   * message may arrive before the write: wait for it a little; if it never lands, drop the message.
+   */
+  #waitOrDrop(message: ReceivedMessage, why: string, log: Logger): Disposition {
+    const grace = this.#k.options.orphanGraceMs ?? 30_000;
+    const age = this.#k.clock.now() - message.sentAt;
+    if (age < grace) return release(Math.min(grace - age, Math.max(FIRST_WAIT_MS, age)), 'waiting');
+    log.warn('dropping a message whose job never reached it', { why, age_ms: age });
+    return delete_('orphaned');
   }
 
   /**
    * The message is behind the job: a duplicate. If the job is waiting for exactly the send this
    * message's processing should have made, that send may have been lost in a crash after the state
-   * write; send it again (the claim makes any extra copy harmless). A job that moved on only just
-   * now most likely has that send in flight (a copy of a message delivered twice, a resubmitted
-   * job): look again once the grace has passed rather than put a second copy on the next queue.
+   * write; send it again (the next delivery's checks make any extra copy harmless). A job that moved
+   * on only just now most likely has that send in flight: look again once the grace has passed.
    */
-  async #healForward(
-    env: JobEnvelope,
-    job: JobRecord,
-    source: MessageSource,
-    log: Logger,
-  ): Promise<Disposition> {
+  async #behind(env: JobEnvelope, job: JobRecord, source: MessageSource, log: Logger): Promise<Disposition> {
+    const k = this.#k;
     if (job.hop !== env.hop + 1 || (job.status !== 'QUEUED' && job.status !== 'RETRY_WAITING')) {
-      return delete_('duplicate');
+      return this.#settledAlready(job, env.hop, source, log, 'duplicate');
     }
-    const grace = Math.min(this.#stage.visibilityTimeoutMs, FORWARD_GRACE_MS);
-    const age = this.#clock.now() - Date.parse(job.updated_at);
+    const grace = Math.min(k.stage.visibilityTimeoutMs, FORWARD_GRACE_MS);
+    const age = k.clock.now() - Date.parse(job.updated_at);
     if (age < grace) return release(grace - age + DUE_SLACK_MS, 'busy');
-    const due = job.retry_at === undefined ? 0 : Math.max(0, Date.parse(job.retry_at) - this.#clock.now());
-    const queue = this.#o.topology.queueFor(job.pipeline, job.stage, job.priority);
-    await this.#k.outbox(source).send(queue, [
+    const due = job.retry_at === undefined ? 0 : Math.max(0, Date.parse(job.retry_at) - k.clock.now());
+    await k.send(source, k.topology.queueFor(job.pipeline, job.stage, job.priority), [
       {
-        body: serializeEnvelope(envelopeOf(job), this.#pipeline.contractLimitBytes),
+        body: serializeEnvelope(envelopeOf(job), k.pipeline.contractLimitBytes),
         delayMs: Math.min(due, MAX_DELAY_MS),
       },
     ]);
     log.info('re-sent a forward that may have been lost', { to_stage: job.stage, to_hop: job.hop });
-    return delete_('healed');
+    return this.#settledAlready(job, env.hop, source, log, 'healed');
+  }
+
+  /**
+   * The message's step is already done (a redelivery after a crash, a publish that failed, or a
+   * plain duplicate): its events are published again — the same ids, so consumers keep one — and
+   * the message goes once they are on the bus. This is what makes the bus at-least-once.
+   */
+  #settledAlready(
+    job: JobRecord,
+    hop: number,
+    source: MessageSource,
+    log: Logger,
+    outcome: 'duplicate' | 'skipped' | 'parked' | 'healed',
+  ): Disposition {
+    const k = this.#k;
+    k.publish(
+      job,
+      eventsOf(job, k.shape).filter((event) => event.hop === hop),
+      log,
+      source,
+    );
+    return delete_(outcome);
   }
 
   /** A previous delivery's worker stopped renewing its lease: it crashed, timed out or was killed. */
@@ -227,77 +253,137 @@ export class StageRunner {
     job: JobRecord,
     log: Logger,
   ): Promise<Disposition> {
-    const now = this.#clock.now();
+    const k = this.#k;
+    const now = k.clock.now();
+    const open = openRun(job);
     const lost: SerializedError = {
       name: 'StageCrashedError',
       code: 'STAGE_CRASHED',
       message: `Attempt ${job.retry_count + 1} of stage '${env.stage}' stopped renewing its lease (worker ${job.lease?.owner ?? 'unknown'} crashed, timed out or was killed).`,
       retryable: true,
     };
-    const crashed = this.#k.attempt(env, job.retry_count + 1, Date.parse(job.updated_at), 'crashed', lost);
+    const crashed: RunEntry = {
+      kind: 'run',
+      stage: env.stage,
+      hop: env.hop,
+      attempt: job.retry_count + 1,
+      worker: job.lease?.owner ?? 'unknown',
+      started_at: open?.run.started_at ?? now,
+      ended_at: now,
+      outcome: 'crashed',
+      error: lost,
+    };
+    const previous = {
+      ...(open === undefined ? { append: [crashed] } : { replace: { index: open.index, entry: crashed } }),
+    };
     if (job.abort_requested !== undefined || job.pause_requested === true) {
-      const aborted = job.abort_requested !== undefined;
+      const reason = job.abort_requested !== undefined ? 'aborted' : 'paused';
       return (
-        (await this.#outcomes.settleControl(env, job, aborted ? 'aborted' : 'paused', crashed, log)) ??
-        delete_('duplicate')
+        (await this.#outcomes.settleControl(env, job, reason, previous, log, source)) ?? delete_('duplicate')
       );
     }
     const retryCount = job.retry_count + 1;
-    if (retryCount > this.#stage.retry.maxRetries) {
-      return this.#outcomes.fail(
-        { env, message, source, retryCount: job.retry_count, startedAt: now, log },
-        lost,
-        {
-          version: job.version,
-        },
-      );
+    if (retryCount > k.stage.retry.maxRetries) {
+      return this.#outcomes.failTakenOver(env, message, source, job, crashed, previous, log);
     }
-    const failed = this.#k.event('stage.failed', env, 'RUNNING', env.hop, job.retry_count + 1, {
-      error: lost,
-      retryable: true,
-    });
-    const started = this.#k.event('stage.started', env, 'RUNNING', env.hop, retryCount + 1);
-    const result = await this.#o.backend.store.transition(env.job_id, {
+    const run: RunEntry = {
+      kind: 'run',
+      stage: env.stage,
+      hop: env.hop,
+      attempt: retryCount + 1,
+      worker: k.workerId,
+      started_at: now,
+    };
+    const expiresAt = now + k.stage.leaseMs;
+    const result = await k.store.transition(env.tenant_id, env.job_id, {
       expect: { version: job.version },
       set: {
         retry_count: retryCount,
-        lease: { owner: this.#o.workerId, expires_at: now + this.#stage.visibilityTimeoutMs },
-        updated_at: new Date(now).toISOString(),
+        lease: { owner: k.workerId, expires_at: expiresAt },
+        updated_at: iso(now),
       },
-      events: [failed, started],
-      attempt: crashed,
+      ...(open === undefined
+        ? { append: [crashed, run] }
+        : { replace: { index: open.index, entry: crashed }, append: [run] }),
     });
     if (!result.ok) return release(DUE_SLACK_MS, 'busy');
     log.warn('took over a crashed attempt', { previous_owner: job.lease?.owner, retry_count: retryCount });
-    this.#k.publish([failed, started], log);
-    return this.#execute({ env, message, source, retryCount, startedAt: now, log });
+    await k.queue.changeVisibility(source.queue, message.receiptHandle, k.stage.leaseMs);
+    k.publish(
+      result.job,
+      [...k.runEvents(result.job, crashed), ...k.runEvents(result.job, run)],
+      log,
+      source,
+    );
+    return this.#execute({
+      env,
+      message,
+      source,
+      retryCount,
+      startedAt: now,
+      log,
+      claim: { index: result.job.history.length - 1, run, leaseExpiresAt: expiresAt },
+      stopped: undefined,
+    });
   }
 
-  async #hold(env: JobEnvelope, hold: Hold, log: Logger): Promise<boolean> {
-    const held = this.#k.event('job.held', env, 'HELD', env.hop, undefined, {
-      hold_id: hold.hold_id,
-      until: hold.until,
-      ...(hold.reason === undefined ? {} : { reason: hold.reason }),
-    });
-    const result = await this.#o.backend.store.transition(env.job_id, {
-      expect: { status: ['QUEUED', 'RETRY_WAITING'], hop: env.hop, stage: env.stage },
-      set: { status: 'HELD', held_by: hold.hold_id, updated_at: this.#k.iso() },
-      events: [held],
-    });
-    if (result.ok) this.#k.publish([held], log);
-    return result.ok;
+  /**
+   * Parks the job on a hold — only if the hold is still active, in the same write — so a hold
+   * cleared meanwhile never leaves a job parked by it. Undefined when the job should run after all.
+   */
+  async #park(
+    env: JobEnvelope,
+    job: JobRecord,
+    hold: Hold,
+    source: MessageSource,
+    log: Logger,
+  ): Promise<Disposition | undefined> {
+    const k = this.#k;
+    const now = k.clock.now();
+    const mark = {
+      kind: 'mark' as const,
+      type: 'job.held' as const,
+      stage: env.stage,
+      hop: env.hop,
+      status: 'HELD' as const,
+      at: now,
+      data: {
+        hold_id: hold.hold_id,
+        until: hold.until,
+        ...(hold.reason === undefined ? {} : { reason: hold.reason }),
+      },
+    };
+    const result = await k.store.parkOnHold(
+      env.tenant_id,
+      env.job_id,
+      {
+        expect: { status: ['QUEUED', 'RETRY_WAITING'], hop: env.hop, stage: env.stage, version: job.version },
+        set: { status: 'HELD', held_by: hold.hold_id, updated_at: iso(now) },
+        append: [mark],
+      },
+      hold.hold_id,
+      now,
+    );
+    if (result === 'hold-inactive') {
+      k.options.holds?.invalidate();
+      return undefined;
+    }
+    if (!result.ok) return release(DUE_SLACK_MS, 'busy');
+    k.publish(result.job, [markEvent(result.job, mark)], log, source);
+    return delete_('held');
   }
 
   // -------------------------------------------------------------------------------------------
   // Running the stage.
   // -------------------------------------------------------------------------------------------
 
-  async #execute(a: Attempt): Promise<Disposition> {
-    const { env, message, source, log } = a;
-    const stage = this.#stage;
-    const attempt = a.retryCount + 1;
+  async #execute(x: Execution): Promise<Disposition> {
+    const k = this.#k;
+    const { env, log } = x;
+    const stage = k.stage;
+    const attempt = x.retryCount + 1;
     const controller = new AbortController();
-    const grace = this.#o.cancelGraceMs ?? 2_000;
+    const grace = k.options.cancelGraceMs ?? 2_000;
     // Rejects only when a cancelled stage has not finished within the grace period.
     let giveUp: ((reason: unknown) => void) | undefined;
     const gaveUp = new Promise<never>((_, reject) => {
@@ -317,24 +403,18 @@ export class StageRunner {
     );
     let progress: ProgressThrottle | undefined;
     const keeper = new LeaseKeeper({
-      store: this.#o.backend.store,
-      queue: this.#o.backend.queue,
-      clock: this.#clock,
-      log,
-      queueName: source.queue,
-      receiptHandle: message.receiptHandle,
-      jobId: env.job_id,
-      hop: env.hop,
-      owner: this.#o.workerId,
-      leaseMs: stage.visibilityTimeoutMs,
+      kit: k,
+      exec: x,
+      leaseMs: stage.leaseMs,
       heartbeatMs: stage.heartbeatMs,
-      leaseExpiresAt: a.startedAt + stage.visibilityTimeoutMs,
+      claimAfterMs: x.claimAfterMs ?? stage.heartbeatMs,
       progress: () => progress?.latest(),
-      onControl: (reason: ControlReason) => cancel(new CancelledError(reason, controlMessage(reason))),
+      onClaimed: (job, run) => k.publish(job, k.runEvents(job, run), log, x.source),
+      onStop: (reason: ControlReason) => cancel(new CancelledError(reason, controlMessage(reason))),
       scheduler: this.#heartbeats,
     });
     keeper.start();
-    const job: JobIdentity = {
+    const identity: JobIdentity = {
       job_id: env.job_id,
       tenant_id: env.tenant_id,
       pipeline: env.pipeline,
@@ -343,35 +423,48 @@ export class StageRunner {
       exit_stage: env.exit_stage,
       hop: env.hop,
       attempt,
-      retry_count: a.retryCount,
+      retry_count: x.retryCount,
       priority: env.priority,
       trace_id: env.trace_id,
       tags: env.tags,
     };
     const ctx: StageContext = {
-      job,
+      job: identity,
       params: env.params,
       signal: controller.signal,
       log: log.child({ attempt }),
-      storage: this.#o.backend.blobs,
-      records: this.#o.backend.records,
+      storage: tenantBlobs(k.options.backend.blobs, env.tenant_id),
+      records: tenantRecords(k.options.backend.records, env.tenant_id),
+      idempotencyKey: `${env.tenant_id}/${env.job_id}/${env.stage}/${env.stage_hop ?? env.hop}`,
       progress: (percent, text) => {
         progress ??= new ProgressThrottle(
-          this.#o.progressIntervalMs ?? 250,
+          k.options.progressIntervalMs ?? 250,
           (update) => {
-            const event = this.#k.event('stage.progress', env, 'RUNNING', env.hop, attempt, { ...update });
-            this.#k.publish([event], log);
+            k.publish(env, [progressEvent(env, attempt, update, k.clock.now())], log);
           },
-          this.#clock,
+          k.clock,
         );
         progress.report(percent, text);
       },
     };
     let outputs: Record<string, unknown> | undefined;
     let failure: unknown;
+    let finished = false;
+    const work = Promise.resolve().then(async () => {
+      const inputs = await validateInputs(stage, env.params, ctx);
+      return stage.process(inputs, ctx);
+    });
+    // Attached first, so it has run by the time anything awaiting `work` resumes.
+    work.then(
+      () => {
+        finished = true;
+      },
+      () => {
+        finished = true;
+      },
+    );
     try {
-      const inputs = await Promise.race([validateInputs(stage, env.params, ctx), gaveUp]);
-      const returned = await Promise.race([Promise.resolve().then(() => stage.process(inputs, ctx)), gaveUp]);
+      const returned = await Promise.race([work, gaveUp]);
       outputs = verifyOutputs(stage, returned);
       const reason: unknown = controller.signal.reason;
       // Finished despite a cancellation: keep the result unless the job was aborted or taken over.
@@ -389,9 +482,25 @@ export class StageRunner {
     if (graceTimer !== undefined) clearTimeout(graceTimer);
     progress?.close();
     this.#running.delete(cancel);
+    // A stage that ignored its signal still holds its slot until it really ends: no second copy of
+    // it may start in this process meanwhile.
+    let settled: Promise<void> | undefined;
+    if (!finished) {
+      const zombie = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#zombies.add(zombie);
+      settled = zombie.finally(() => this.#zombies.delete(zombie));
+      log.error('the stage ignored its AbortSignal past the grace period; it keeps its slot until it ends', {
+        grace_ms: grace,
+      });
+    }
     await keeper.stop();
-    return outputs === undefined
-      ? this.#outcomes.stageError(a, failure)
-      : this.#outcomes.complete(a, outputs);
+    const disposition =
+      outputs === undefined
+        ? await this.#outcomes.stageError(x, failure)
+        : await this.#outcomes.complete(x, outputs);
+    return settled === undefined ? disposition : { ...disposition, settled };
   }
 }

@@ -6,33 +6,32 @@ import {
   type SerializedError,
   serializeError,
 } from '../ports/errors.js';
-import type {
-  AttemptOutcome,
-  AttemptRecord,
-  JobChange,
-  JobEvent,
-  JobRecord,
-  JobStatus,
-} from '../ports/job.js';
+import type { JobChange, JobRecord, JobStatus, MarkEntry, RunEntry } from '../ports/job.js';
+import type { ReceivedMessage } from '../ports/job-queue.js';
 import { MAX_DELAY_MS } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import { nextStage } from '../sdk/pipeline.js';
 import { backoffDelay } from '../sdk/retry.js';
+import { markEvent } from './history.js';
 import {
-  type Attempt,
   type Disposition,
   DUE_SLACK_MS,
   deadLetterAttributes,
   delete_,
+  type Execution,
   iso,
+  type MessageSource,
   type RunnerKit,
   release,
   withoutNotBefore,
 } from './runner-kit.js';
 
 /**
- * How a stage attempt ends: completed (append-before-forward), retried with backoff, failed for
- * good (dead-lettered when retries ran out), interrupted by shutdown, or settled as aborted/paused.
+ * How a stage attempt ends: completed (append-before-forward: the one write that stores the new
+ * state and the attempt, then the send), retried with backoff, failed for good (dead-lettered when
+ * retries ran out), given back at shutdown, or settled as aborted or paused. Each is one
+ * conditional write of the job record: on the claim this attempt holds, or — for a stage that
+ * ended before it was claimed — on the job still waiting at the message's hop.
  */
 export class StageOutcomes {
   readonly #k: RunnerKit;
@@ -41,239 +40,306 @@ export class StageOutcomes {
     this.#k = kit;
   }
 
-  /** Append-before-forward: the completed state and event are stored before the next send. */
-  async complete(a: Attempt, outputs: Record<string, unknown>): Promise<Disposition> {
-    const { env, log } = a;
-    const now = this.#k.clock.now();
-    const attempt = a.retryCount + 1;
+  async complete(x: Execution, outputs: Record<string, unknown>): Promise<Disposition> {
+    const k = this.#k;
+    const { env, log } = x;
+    const now = k.clock.now();
     const params = { ...env.params, ...outputs };
-    const next = nextStage(this.#k.pipeline, env.stage, env.exit_stage);
-    const record = this.#k.attempt(env, attempt, a.startedAt, 'completed');
-    const data = { outputs: Object.keys(outputs), duration_ms: now - a.startedAt };
+    const next = nextStage(k.pipeline, env.stage, env.exit_stage);
+    const run = k.endedRun(x, 'completed');
     let body: string | undefined;
     let change: JobChange;
-    let events: JobEvent[];
     if (next !== undefined) {
       const forward: JobEnvelope = {
         ...withoutNotBefore(env),
         stage: next.name,
         hop: env.hop + 1,
+        stage_hop: env.hop + 1,
         retry_count: 0,
         params,
       };
       try {
-        body = serializeEnvelope(forward, this.#k.pipeline.contractLimitBytes);
+        body = serializeEnvelope(forward, k.pipeline.contractLimitBytes);
       } catch (error) {
-        return this.stageError(a, error);
+        return this.stageError(x, error);
       }
-      events = [
-        this.#k.event('stage.completed', env, 'QUEUED', env.hop, attempt, { ...data, next_stage: next.name }),
-      ];
       change = {
-        expect: this.#k.mine(env, true),
+        expect: k.expectation(x, true),
         set: {
           status: 'QUEUED',
           stage: next.name,
           hop: env.hop + 1,
+          stage_hop: env.hop + 1,
           retry_count: 0,
           params,
           updated_at: iso(now),
         },
-        unset: ['lease', 'progress', 'error'],
-        events,
-        attempt: record,
+        unset: ['lease', 'progress', 'error', 'retry_at'],
+        ...k.withRun(x, run),
       };
     } else {
-      events = [
-        this.#k.event('stage.completed', env, 'DONE', env.hop, attempt, data),
-        this.#k.event('job.done', env, 'DONE', env.hop, attempt, { output_keys: Object.keys(params) }),
-      ];
       change = {
-        expect: this.#k.mine(env, false),
+        expect: k.expectation(x, false),
         set: {
           status: 'DONE',
           params,
           updated_at: iso(now),
           finished_at: iso(now),
-          expires_at: this.#k.expiry(now),
+          expires_at: k.expiry(now),
         },
-        unset: ['lease', 'progress', 'error', 'pause_requested'],
-        events,
-        attempt: record,
+        unset: ['lease', 'progress', 'error', 'pause_requested', 'abort_requested', 'retry_at'],
+        ...k.withRun(x, run),
       };
     }
-    const result = await this.#k.o.backend.store.transition(env.job_id, change);
-    if (!result.ok) {
-      const job = result.current;
-      const reason =
-        job?.abort_requested !== undefined ? 'aborted' : job?.pause_requested ? 'paused' : undefined;
-      if (job === undefined || reason === undefined || !this.#k.holdsLease(job, env))
-        return delete_('duplicate');
-      if (reason === 'aborted') {
-        return (await this.settleControl(env, job, 'aborted', record, log)) ?? delete_('duplicate');
-      }
-      // Paused while finishing: keep the stage's work and park the job before its next stage.
-      const paused = this.#k.event('job.paused', env, 'PAUSED', env.hop + 1, undefined, {
-        before_stage: next?.name,
-      });
-      const parked = await this.#k.o.backend.store.transition(env.job_id, {
-        expect: { version: job.version },
-        set: { ...change.set, status: 'PAUSED' },
-        unset: [...(change.unset ?? []), 'pause_requested'],
-        events: [...events, paused],
-        attempt: record,
-      });
-      if (parked.ok) this.#k.publish([...events, paused], log);
-      return delete_(parked.ok ? 'paused' : 'duplicate');
-    }
-    this.#k.publish(events, log);
+    const result = await k.store.transition(env.tenant_id, env.job_id, change);
+    if (!result.ok) return this.#completionRefused(x, result.current, change, run, next?.name);
+    k.publish(result.job, k.runEvents(result.job, run), log, x.source);
     if (next === undefined || body === undefined) return delete_('done');
-    await this.#k
-      .outbox(a.source)
-      .send(this.#k.o.topology.queueFor(env.pipeline, next.name, env.priority), [{ body }]);
+    await k.send(x.source, k.queueOf(next.name, env.priority), [{ body }]);
     return delete_('forwarded');
   }
 
-  async stageError(a: Attempt, error: unknown): Promise<Disposition> {
-    const { env, log } = a;
-    const attempt = a.retryCount + 1;
+  /**
+   * The completion's write was refused: the job changed under this attempt. An abort wins; a pause
+   * keeps the stage's work and parks the job before its next stage; anything else means another
+   * delivery owns the job's progress now, and this copy's result is dropped.
+   */
+  async #completionRefused(
+    x: Execution,
+    job: JobRecord | undefined,
+    change: JobChange,
+    run: RunEntry,
+    nextName: string | undefined,
+  ): Promise<Disposition> {
+    const k = this.#k;
+    const { env, log } = x;
+    if (job === undefined || job.hop !== env.hop || job.stage !== env.stage) return delete_('duplicate');
+    const mine = k.holdsLease(job, env);
+    const aborted = job.status === 'ABORTED' || (mine && job.abort_requested !== undefined);
+    if (aborted) {
+      if (!mine) return delete_('skipped');
+      return (
+        (await this.settleControl(
+          env,
+          job,
+          'aborted',
+          k.withRun(x, { ...run, outcome: 'aborted' }),
+          log,
+          x.source,
+        )) ?? delete_('duplicate')
+      );
+    }
+    const paused =
+      (mine && job.pause_requested === true) || (x.claim === undefined && job.status === 'PAUSED');
+    if (!paused || nextName === undefined)
+      return delete_(job.status === 'RUNNING' && !mine ? 'busy' : 'duplicate');
+    // Paused while finishing: keep the stage's work and park the job before its next stage.
+    const now = k.clock.now();
+    const mark: MarkEntry = {
+      kind: 'mark',
+      type: 'job.paused',
+      stage: nextName,
+      hop: env.hop + 1,
+      status: 'PAUSED',
+      at: now,
+      data: { before_stage: nextName },
+    };
+    const parked = await k.store.transition(env.tenant_id, env.job_id, {
+      expect: { version: job.version },
+      set: { ...change.set, status: 'PAUSED' },
+      unset: [...(change.unset ?? []), 'pause_requested'],
+      ...k.withRun(x, run),
+      append: [...(x.claim === undefined ? [run] : []), mark],
+    });
+    if (!parked.ok) return delete_('duplicate');
+    k.publish(parked.job, [...k.runEvents(parked.job, run), markEvent(parked.job, mark)], log, x.source);
+    return delete_('paused');
+  }
+
+  async stageError(x: Execution, error: unknown): Promise<Disposition> {
+    const k = this.#k;
+    const { env, log } = x;
     if (error instanceof CancelledError) {
       switch (error.reason) {
         case 'lease-lost':
-          log.warn('lost the lease while running; the new holder goes on');
-          return delete_('duplicate');
+          log.warn('lost the lease while running; the stage is another delivery’s now');
+          return delete_('lease-lost');
         case 'shutdown':
-          return this.interrupt(a);
+          return this.interrupt(x);
         case 'aborted':
         case 'paused': {
-          const outcome: AttemptOutcome = error.reason;
-          const record = this.#k.attempt(env, attempt, a.startedAt, outcome, error.toJSON());
-          const job = await this.#k.o.backend.store.getJob(env.job_id);
-          if (job === undefined || !this.#k.holdsLease(job, env)) return delete_('duplicate');
-          return (await this.settleControl(env, job, error.reason, record, log)) ?? delete_('duplicate');
+          // A stage stops this way only once claimed: the heartbeat read the request.
+          const job = await k.store.getJob(env.tenant_id, env.job_id);
+          if (job === undefined || !k.holdsLease(job, env)) return delete_('duplicate');
+          const run = k.endedRun(x, error.reason, error.toJSON());
+          return (
+            (await this.settleControl(env, job, error.reason, k.withRun(x, run), log, x.source)) ??
+            delete_('duplicate')
+          );
         }
       }
     }
     const serialized = serializeError(error);
     const retryable = isRetryable(error);
     log.warn('stage attempt failed', { error, retryable, code: serialized.code });
-    if (!retryable || a.retryCount >= this.#k.stage.retry.maxRetries) return this.fail(a, serialized);
+    if (!retryable || x.retryCount >= k.stage.retry.maxRetries) return this.fail(x, serialized);
 
-    const now = this.#k.clock.now();
+    const now = k.clock.now();
     const delay =
       error instanceof RetryableError && error.delayMs !== undefined
         ? Math.max(0, error.delayMs)
-        : backoffDelay(this.#k.stage.retry.backoff, a.retryCount + 1, this.#k.o.random);
+        : backoffDelay(k.stage.retry.backoff, x.retryCount + 1, k.options.random);
     const retryAt = iso(now + delay);
     const retry: JobEnvelope = {
       ...withoutNotBefore(env),
       hop: env.hop + 1,
-      retry_count: a.retryCount + 1,
+      stage_hop: env.stage_hop ?? env.hop,
+      retry_count: x.retryCount + 1,
       ...(delay > MAX_DELAY_MS ? { not_before: retryAt } : {}),
     };
-    const body = serializeEnvelope(retry, this.#k.pipeline.contractLimitBytes);
-    const failed = this.#k.event('stage.failed', env, 'RETRY_WAITING', env.hop, attempt, {
-      error: serialized,
-      retryable: true,
-      retry_in_ms: delay,
-    });
-    const result = await this.#k.o.backend.store.transition(env.job_id, {
-      expect: this.#k.mine(env, true),
+    const body = serializeEnvelope(retry, k.pipeline.contractLimitBytes);
+    const run = k.endedRun(x, 'retrying', serialized, delay);
+    const result = await k.store.transition(env.tenant_id, env.job_id, {
+      expect: k.expectation(x, true),
       set: {
         status: 'RETRY_WAITING',
         hop: env.hop + 1,
-        retry_count: a.retryCount + 1,
+        retry_count: x.retryCount + 1,
         retry_at: retryAt,
-        error: { ...serialized, stage: env.stage, attempt },
+        error: { ...(run.error ?? serialized), stage: env.stage, attempt: run.attempt },
         updated_at: iso(now),
       },
       unset: ['lease', 'progress'],
-      events: [failed],
-      attempt: this.#k.attempt(env, attempt, a.startedAt, 'retrying', serialized),
+      ...k.withRun(x, run),
     });
-    if (!result.ok) return this.afterLostTransition(env, result.current, a, serialized);
-    this.#k.publish([failed], log);
-    await this.#k
-      .outbox(a.source)
-      .send(this.#k.o.topology.queueFor(env.pipeline, env.stage, env.priority), [
-        { body, delayMs: Math.min(delay, MAX_DELAY_MS) },
-      ]);
+    if (!result.ok) return this.#afterRefusedFailure(x, result.current, run);
+    k.publish(result.job, k.runEvents(result.job, run), log, x.source);
+    await k.send(x.source, k.queueOf(env.stage, env.priority), [
+      { body, delayMs: Math.min(delay, MAX_DELAY_MS) },
+    ]);
     return delete_('retry-scheduled');
   }
 
   /** The job fails for good; when retries ran out, the message also goes to the stage's DLQ. */
-  async fail(
-    a: Attempt,
-    error: SerializedError,
-    expect: JobChange['expect'] = this.#k.mine(a.env, false),
+  async fail(x: Execution, error: SerializedError): Promise<Disposition> {
+    const k = this.#k;
+    const run = k.endedRun(x, 'failed', error);
+    const result = await k.store.transition(x.env.tenant_id, x.env.job_id, {
+      expect: k.expectation(x, false),
+      ...this.#failedChange(x.env, run),
+      ...k.withRun(x, run),
+    });
+    if (!result.ok) return this.#afterRefusedFailure(x, result.current, run);
+    return this.#failed(x.message, x.source, result.job, run, x.log);
+  }
+
+  /** A takeover found the crashed attempt was the last one the retry policy allows. */
+  async failTakenOver(
+    env: JobEnvelope,
+    message: ReceivedMessage,
+    source: MessageSource,
+    job: JobRecord,
+    crashed: RunEntry,
+    history: Pick<JobChange, 'append' | 'replace'>,
+    log: Logger,
   ): Promise<Disposition> {
-    const { env, log } = a;
-    const now = this.#k.clock.now();
-    const attempt = a.retryCount + 1;
-    const exhausted = error.retryable;
-    const events = [
-      this.#k.event('stage.failed', env, 'FAILED', env.hop, attempt, {
-        error,
-        retryable: error.retryable,
-        exhausted,
-      }),
-      this.#k.event('job.failed', env, 'FAILED', env.hop, attempt, {
-        error,
-        ...(exhausted ? { dead_lettered: true } : {}),
-      }),
-    ];
-    const result = await this.#k.o.backend.store.transition(env.job_id, {
-      expect,
+    const result = await this.#k.store.transition(env.tenant_id, env.job_id, {
+      expect: { version: job.version },
+      ...this.#failedChange(env, crashed),
+      ...history,
+    });
+    if (!result.ok) return release(DUE_SLACK_MS, 'busy');
+    return this.#failed(message, source, result.job, crashed, log);
+  }
+
+  #failedChange(env: JobEnvelope, run: RunEntry): Pick<JobChange, 'set' | 'unset'> {
+    const k = this.#k;
+    const now = k.clock.now();
+    const error = run.error ?? {
+      name: 'Error',
+      code: 'UNKNOWN',
+      message: 'unknown failure',
+      retryable: false,
+    };
+    return {
       set: {
         status: 'FAILED',
-        error: { ...error, stage: env.stage, attempt, ...(exhausted ? { dead_lettered: true } : {}) },
+        error: {
+          ...error,
+          stage: env.stage,
+          attempt: run.attempt,
+          ...(error.retryable ? { dead_lettered: true } : {}),
+        },
         updated_at: iso(now),
         finished_at: iso(now),
-        expires_at: this.#k.expiry(now),
+        expires_at: k.expiry(now),
       },
-      unset: ['lease', 'progress', 'abort_requested', 'pause_requested'],
-      events,
-      attempt: this.#k.attempt(env, attempt, a.startedAt, 'failed', error),
-    });
-    if (!result.ok) return this.afterLostTransition(env, result.current, a, error);
-    this.#k.publish(events, log);
-    if (exhausted) {
-      const reason = `Retries exhausted after ${attempt} attempt${attempt > 1 ? 's' : ''}: ${error.message}`;
-      await this.#k.outbox(a.source).send(this.#k.dlq, [
-        {
-          body: a.message.body,
-          attributes: deadLetterAttributes(error.code, reason, a.source.queue, a.message),
-        },
+      unset: ['lease', 'progress', 'abort_requested', 'pause_requested', 'retry_at'],
+    };
+  }
+
+  async #failed(
+    message: ReceivedMessage,
+    source: MessageSource,
+    job: JobRecord,
+    run: RunEntry,
+    log: Logger,
+  ): Promise<Disposition> {
+    const k = this.#k;
+    k.publish(job, k.runEvents(job, run), log, source);
+    const error = run.error;
+    if (error?.retryable === true) {
+      const reason = `Retries exhausted after ${run.attempt} attempt${run.attempt > 1 ? 's' : ''}: ${error.message}`;
+      await k.send(source, k.dlq, [
+        { body: message.body, attributes: deadLetterAttributes(error.code, reason, source.queue, message) },
       ]);
     }
-    log.error('job failed', { code: error.code, error_message: error.message, exhausted });
+    log.error('job failed', {
+      code: error?.code,
+      error_message: error?.message,
+      exhausted: error?.retryable,
+    });
     return delete_('failed');
   }
 
-  /** Shutdown: give the stage back untouched so the next worker runs it without using a retry. */
-  async interrupt(a: Attempt): Promise<Disposition> {
-    const { env } = a;
-    await this.#k.o.backend.store.transition(env.job_id, {
-      expect: this.#k.mine(env, false),
-      set: { status: 'QUEUED', updated_at: this.#k.iso() },
-      unset: ['lease', 'progress'],
-      attempt: this.#k.attempt(env, a.retryCount + 1, a.startedAt, 'interrupted'),
-    });
+  /**
+   * Shutdown: give the stage back untouched so the next worker runs it without using a retry. A
+   * claimed stage writes its claim back to QUEUED; an unclaimed one changed nothing to undo.
+   */
+  async interrupt(x: Execution): Promise<Disposition> {
+    const k = this.#k;
+    if (x.claim !== undefined) {
+      await k.store.transition(x.env.tenant_id, x.env.job_id, {
+        expect: k.expectation(x, false),
+        set: { status: 'QUEUED', updated_at: k.iso() },
+        unset: ['lease', 'progress'],
+        ...k.withRun(x, k.endedRun(x, 'interrupted')),
+      });
+    }
     return release(0, 'interrupted');
   }
 
-  /** A transition expecting our lease failed: honour a control request, or step aside. */
-  async afterLostTransition(
-    env: JobEnvelope,
-    job: JobRecord | undefined,
-    a: Attempt,
-    error: SerializedError,
-  ): Promise<Disposition> {
-    if (job === undefined || !this.#k.holdsLease(job, env)) return delete_('duplicate');
+  /** A failure's write was refused: honour a control request, or step aside. */
+  async #afterRefusedFailure(x: Execution, job: JobRecord | undefined, run: RunEntry): Promise<Disposition> {
+    const k = this.#k;
+    if (job === undefined || job.hop !== x.env.hop) return delete_('duplicate');
+    if (!k.holdsLease(job, x.env)) {
+      if (job.status === 'ABORTED') return delete_('skipped');
+      if (job.status === 'PAUSED' || job.status === 'HELD') return delete_('parked');
+      return delete_(job.status === 'RUNNING' ? 'busy' : 'duplicate');
+    }
     const reason = job.abort_requested !== undefined ? 'aborted' : job.pause_requested ? 'paused' : undefined;
     if (reason === undefined) return release(DUE_SLACK_MS, 'busy');
-    const record = this.#k.attempt(env, a.retryCount + 1, a.startedAt, 'failed', error);
-    return (await this.settleControl(env, job, reason, record, a.log)) ?? delete_('duplicate');
+    return (
+      (await this.settleControl(
+        x.env,
+        job,
+        reason,
+        k.withRun(x, { ...run, outcome: reason }),
+        x.log,
+        x.source,
+      )) ?? delete_('duplicate')
+    );
   }
 
   /** Ends a running stage as ABORTED or PAUSED (the job re-runs the stage on resume). */
@@ -281,30 +347,51 @@ export class StageOutcomes {
     env: JobEnvelope,
     job: JobRecord,
     reason: 'aborted' | 'paused',
-    record: AttemptRecord,
+    history: Pick<JobChange, 'append' | 'replace'>,
     log: Logger,
+    source?: MessageSource,
   ): Promise<Disposition | undefined> {
-    const now = this.#k.clock.now();
+    const k = this.#k;
+    const now = k.clock.now();
     const status: JobStatus = reason === 'aborted' ? 'ABORTED' : 'PAUSED';
-    const event =
-      reason === 'aborted'
-        ? this.#k.event('job.aborted', env, status, job.hop, record.attempt, {
-            reason: job.abort_requested ?? 'aborted',
-          })
-        : this.#k.event('job.paused', env, status, job.hop, record.attempt, { during_stage: env.stage });
-    const result = await this.#k.o.backend.store.transition(env.job_id, {
+    const abortReason = job.abort_requested ?? 'aborted';
+    // The run entry's outcome carries the event (job.aborted / job.paused); an abort also keeps its reason.
+    const entry = history.replace?.entry ?? history.append?.at(-1);
+    const ended: RunEntry | undefined =
+      entry?.kind === 'run'
+        ? {
+            ...entry,
+            outcome: reason,
+            ...(reason === 'aborted'
+              ? {
+                  error: {
+                    name: 'CancelledError',
+                    code: 'CANCELLED',
+                    message: abortReason,
+                    retryable: false,
+                  },
+                }
+              : {}),
+          }
+        : undefined;
+    const change: Pick<JobChange, 'append' | 'replace'> =
+      ended === undefined
+        ? history
+        : history.replace !== undefined
+          ? { replace: { index: history.replace.index, entry: ended } }
+          : { append: [...(history.append ?? []).slice(0, -1), ended] };
+    const result = await k.store.transition(env.tenant_id, env.job_id, {
       expect: { version: job.version },
       set: {
         status,
         updated_at: iso(now),
-        ...(reason === 'aborted' ? { finished_at: iso(now), expires_at: this.#k.expiry(now) } : {}),
+        ...(reason === 'aborted' ? { finished_at: iso(now), expires_at: k.expiry(now) } : {}),
       },
       unset: ['lease', 'progress', 'abort_requested', 'pause_requested'],
-      events: [event],
-      attempt: record,
+      ...change,
     });
     if (!result.ok) return undefined;
-    this.#k.publish([event], log);
+    if (ended !== undefined) k.publish(result.job, k.runEvents(result.job, ended), log, source);
     log.info(`job ${reason}`, { during_stage: env.stage });
     return delete_(reason);
   }

@@ -6,9 +6,13 @@ import type { Pipeline } from '../sdk/pipeline.js';
 import type { Stage } from '../sdk/stage.js';
 import { DeadLetterHandler } from './dead-letters.js';
 import type { HoldCache } from './holds.js';
+import type { EventPolicy } from './publishing.js';
 import { StageRunner } from './runner.js';
 import { type Disposition, newWorkerId, type Outcome } from './runner-kit.js';
 import type { Topology } from './topology.js';
+
+/** How long a message whose events failed to publish waits before it is delivered again. */
+const UNPUBLISHED_RETRY_MS = 2_000;
 
 export interface WorkerPoolOptions {
   readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs' | 'records'>;
@@ -35,6 +39,8 @@ export interface WorkerPoolOptions {
   readonly cancelGraceMs?: number;
   /** How long finished jobs are kept (store TTL). @default 90 days */
   readonly retentionS?: number;
+  /** Which events go to the bus (shared by the process's runners and job service). */
+  readonly events?: EventPolicy;
   /** Called after every message, for metrics and tests. */
   readonly onOutcome?: (stage: string, outcome: Outcome | 'error') => void;
 }
@@ -47,6 +53,8 @@ interface Consumer {
   readonly concurrency: number;
   readonly batchSize: number;
   inFlight: number;
+  /** Stages that ignored their AbortSignal and still run: they keep their slots. */
+  zombies: number;
   slotFreed: (() => void) | undefined;
 }
 
@@ -153,11 +161,13 @@ export class WorkerPool {
               : { progressIntervalMs: options.progressIntervalMs }),
             ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
             ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
+            ...(options.events === undefined ? {} : { events: options.events }),
           }),
           lanes: [...queues.lanes].reverse(),
           concurrency: Math.max(1, concurrency),
           batchSize: Math.min(MAX_BATCH, stage.compute.batchSize),
           inFlight: 0,
+          zombies: 0,
           slotFreed: undefined,
         });
       }
@@ -166,6 +176,11 @@ export class WorkerPool {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /** Stages that ignored their AbortSignal past the grace period and still hold their slots. */
+  get zombies(): number {
+    return this.#consumers.reduce((sum, c) => sum + c.zombies, 0);
   }
 
   start(): void {
@@ -223,7 +238,7 @@ export class WorkerPool {
   async #consume(c: Consumer): Promise<void> {
     const signal = this.#receiving.signal;
     while (!signal.aborted) {
-      const free = c.concurrency - c.inFlight;
+      const free = c.concurrency - c.inFlight - c.zombies;
       if (free <= 0) {
         await new Promise<void>((resolve) => {
           c.slotFreed = resolve;
@@ -234,9 +249,17 @@ export class WorkerPool {
       const batch = await this.#receive(c, Math.min(free, c.batchSize), signal);
       for (const { message, queue } of batch) {
         c.inFlight += 1;
-        const task = this.#process(c, message, queue).finally(() => {
+        const task = this.#process(c, message, queue).then(({ settled }) => {
           c.inFlight -= 1;
           this.#tasks.delete(task);
+          if (settled !== undefined) {
+            // The message is handled, but its stage still runs: the slot stays taken until it ends.
+            c.zombies += 1;
+            void settled.finally(() => {
+              c.zombies -= 1;
+              c.slotFreed?.();
+            });
+          }
           c.slotFreed?.();
         });
         this.#tasks.add(task);
@@ -272,28 +295,38 @@ export class WorkerPool {
     return out;
   }
 
-  async #process(c: Consumer, message: ReceivedMessage, queue: string): Promise<void> {
+  /** Handles one message; gives the promise of a stage that ignored its signal, if any (wrapped: an
+   * async function would otherwise wait for it). */
+  async #process(
+    c: Consumer,
+    message: ReceivedMessage,
+    queue: string,
+  ): Promise<{ readonly settled: Promise<void> | undefined }> {
     let disposition: Disposition;
     try {
       disposition = await c.runner.handle(message, { queue });
     } catch (error) {
       // The backend failed mid-way: leave the message; it is delivered again after its visibility
-      // timeout, and the runner's claim and hop checks make the redelivery safe.
+      // timeout, and the runner's checks make the redelivery safe.
       this.#log.error('processing failed; the message will be delivered again', {
         error,
         stage: c.runner.stage.name,
         message_id: message.messageId,
       });
       this.#o.onOutcome?.(c.runner.stage.name, 'error');
-      return;
+      return { settled: undefined };
     }
-    if (disposition.action === 'delete') this.#acks.add(queue, message.receiptHandle);
+    // A message whose events did not reach the bus stays: its redelivery publishes them again.
+    const unpublished = disposition.published !== undefined && !(await disposition.published);
+    if (disposition.action === 'delete' && !unpublished) this.#acks.add(queue, message.receiptHandle);
     else {
+      const delayMs = disposition.action === 'release' ? disposition.delayMs : UNPUBLISHED_RETRY_MS;
       await this.#o.backend.queue
-        .changeVisibility(queue, message.receiptHandle, disposition.delayMs)
+        .changeVisibility(queue, message.receiptHandle, delayMs)
         .catch((error: unknown) => this.#log.warn('releasing a message failed', { error, queue }));
     }
     this.#o.onOutcome?.(c.runner.stage.name, disposition.outcome);
+    return { settled: disposition.settled };
   }
 
   async #consumeDeadLetters(dlq: string): Promise<void> {

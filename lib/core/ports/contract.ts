@@ -4,12 +4,15 @@ import { ContractError } from './errors.js';
 /** The job contract is small by design: params carry IDs and references, never payloads. */
 export const DEFAULT_CONTRACT_LIMIT_BYTES = 32 * 1024;
 
-/** Identifiers that travel in queue names and keys: letters, digits, `.`, `_`, `:`, `-`. */
+/** Identifiers that travel in queue names and keys: letters, digits, `.`, `_`, `:`, `-`, starting with a letter or digit. */
 export const IdSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'use only letters, digits and . _ : -');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    'use only letters, digits and . _ : -, starting with a letter or digit (so never . or ..)',
+  );
 
 /** Pipeline and stage names become SQS queue names, so they are short, lower-case slugs. */
 export const NameSchema = z
@@ -43,6 +46,8 @@ export const JobEnvelopeSchema = z.object({
   trace_id: z.string().min(1).max(128),
   /** Earliest time the stage may run; used for delays longer than a queue allows. */
   not_before: z.iso.datetime().optional(),
+  /** The hop at which the job entered this stage (retries keep it); absent means `hop`. */
+  stage_hop: z.int().min(0).optional(),
 });
 
 export type JobEnvelope = z.infer<typeof JobEnvelopeSchema>;
@@ -150,6 +155,20 @@ export function peekHop(body: string): number | undefined {
     const json: unknown = JSON.parse(body);
     if (typeof json === 'object' && json !== null && 'hop' in json && Number.isInteger(json.hop)) {
       return Number(json.hop);
+    }
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}
+
+/** Best-effort tenant of a possibly malformed body (see {@link peekJobId}). */
+export function peekTenantId(body: string): string | undefined {
+  try {
+    const json: unknown = JSON.parse(body);
+    if (typeof json === 'object' && json !== null && 'tenant_id' in json) {
+      const id = IdSchema.safeParse(json.tenant_id);
+      return id.success ? id.data : undefined;
     }
   } catch {
     // not JSON

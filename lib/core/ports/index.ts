@@ -14,3 +14,4 @@ export * from './live-channel.js';
 export * from './logger.js';
 export * from './record-address.js';
 export * from './record-store.js';
+export * from './tenant-blobs.js';

@@ -46,6 +46,12 @@ export interface QueueDepth {
   readonly visible: number;
   readonly inFlight: number;
   readonly delayed: number;
+  /**
+   * Age of the oldest message in the queue (visible, in flight or delayed), when the backend can
+   * tell cheaply: the memory queue can; SQS has no such attribute (CloudWatch's
+   * ApproximateAgeOfOldestMessage is a metric, a minute late), so the SQS adapter leaves it out.
+   */
+  readonly oldestAgeMs?: number;
 }
 
 export interface JobQueue {

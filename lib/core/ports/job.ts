@@ -67,11 +67,30 @@ export interface JobRecord {
   readonly progress?: JobProgress;
   readonly held_by?: string;
   readonly finished_at?: string;
-  /** Epoch seconds after which the store may delete a finished job. */
+  /**
+   * Epoch seconds after which the store may delete the job: the retention from its creation (or
+   * its last requeue), and from its end once it finished.
+   */
   readonly expires_at?: number;
+  /**
+   * The hop at which the job entered its current stage (submit, forward or replay); retries,
+   * takeovers, pauses and holds keep it. With the job id and the stage it makes the stage's
+   * idempotency key.
+   */
+  readonly stage_hop: number;
+  /**
+   * What happened to the job, in order: every stage attempt and every control action. The job's
+   * event log and attempt history are derived from it (engine/history.ts), so one write of the
+   * job record is also the durable record of its events.
+   */
+  readonly history: readonly HistoryEntry[];
+  /** A digest of the submit request, to tell a repeated submit of the same id from a different one. */
+  readonly submit_digest?: string;
 }
 
-export type JobPatch = Partial<Omit<JobRecord, 'job_id' | 'tenant_id' | 'version' | 'created_at'>>;
+export type JobPatch = Partial<
+  Omit<JobRecord, 'job_id' | 'tenant_id' | 'version' | 'created_at' | 'history'>
+>;
 
 export const UNSETTABLE_FIELDS = [
   'lease',
@@ -158,21 +177,69 @@ export interface AttemptRecord {
   readonly error?: SerializedError;
 }
 
-/** A transition: conditional patch, plus events and an attempt written in the same transaction. */
+/**
+ * One attempt of one stage, as the job record keeps it. A stage that runs long is claimed (the
+ * entry is written open, without an end) and closed when it ends; a short one is written once,
+ * when it ends.
+ */
+export interface RunEntry {
+  readonly kind: 'run';
+  readonly stage: string;
+  readonly hop: number;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly worker: string;
+  /** Epoch ms. */
+  readonly started_at: number;
+  /** Absent while the attempt runs. */
+  readonly ended_at?: number;
+  readonly outcome?: AttemptOutcome;
+  readonly error?: SerializedError;
+  /** The delay before the retry this attempt's failure scheduled. */
+  readonly retry_in_ms?: number;
+}
+
+/** The durable events a control action (not a stage attempt) adds to a job. */
+export const MARK_TYPES = [
+  'job.paused',
+  'job.resumed',
+  'job.held',
+  'job.replayed',
+  'job.aborted',
+  'job.failed',
+] as const;
+export type MarkType = (typeof MARK_TYPES)[number];
+
+/** A control action on the job: paused, resumed, held, replayed, aborted, failed by a dead letter. */
+export interface MarkEntry {
+  readonly kind: 'mark';
+  readonly type: MarkType;
+  readonly stage: string;
+  readonly hop: number;
+  readonly status: JobStatus;
+  /** Epoch ms. */
+  readonly at: number;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export type HistoryEntry = RunEntry | MarkEntry;
+
+/**
+ * A transition: a conditional patch of the job record, with history entries appended or the open
+ * run (a claim's entry) replaced — all in the one write.
+ */
 export interface JobChange {
   readonly expect: Expectation;
   readonly set: JobPatch;
   readonly unset?: readonly UnsettableField[];
-  readonly events?: readonly JobEvent[];
-  readonly attempt?: AttemptRecord;
+  readonly append?: readonly HistoryEntry[];
+  /** Replaces the history entry at `index` (it must exist). */
+  readonly replace?: { readonly index: number; readonly entry: HistoryEntry };
 }
 
-/**
- * A transition either happened (its result is `applyChange(current, change)`, which a caller that
- * read the job can compute) or did not, in which case the store returns the job as it is.
- */
+/** A transition either happened (with the job as it now is) or did not (with the job as it is). */
 export type TransitionResult =
-  | { readonly ok: true }
+  | { readonly ok: true; readonly job: JobRecord }
   | { readonly ok: false; readonly current: JobRecord | undefined };
 
 /** Evaluates an expectation against a job (the reference semantics every JobStore implements). */
@@ -196,16 +263,25 @@ export function meetsExpectation(job: JobRecord, expect: Expectation): boolean {
 }
 
 /**
- * Applies a change's patch to a job (reference semantics; stores persist the same result). Unset
- * fields become undefined — absent to every reader and to JSON — in the one copy the patch makes.
+ * Applies a change to a job (reference semantics; stores persist the same result). Unset fields
+ * become undefined — absent to every reader and to JSON — in the one copy the patch makes.
  */
-export function applyChange(job: JobRecord, change: Pick<JobChange, 'set' | 'unset'>): JobRecord {
+export function applyChange(
+  job: JobRecord,
+  change: Pick<JobChange, 'set' | 'unset' | 'append' | 'replace'>,
+): JobRecord {
   const next: { -readonly [K in keyof JobRecord]: JobRecord[K] } = {
     ...job,
     ...change.set,
     version: job.version + 1,
   };
   for (const field of change.unset ?? []) next[field] = undefined;
+  if (change.replace !== undefined || (change.append !== undefined && change.append.length > 0)) {
+    const history = [...job.history];
+    if (change.replace !== undefined) history[change.replace.index] = change.replace.entry;
+    history.push(...(change.append ?? []));
+    next.history = history;
+  }
   return next;
 }
 
@@ -225,11 +301,17 @@ export function envelopeOf(job: JobRecord): JobEnvelope {
     tags: { ...job.tags },
     created_at: job.created_at,
     trace_id: job.trace_id,
+    stage_hop: job.stage_hop,
     ...(job.retry_at === undefined ? {} : { not_before: job.retry_at }),
   };
 }
 
-/** A hold parks every job of a tenant whose tags match all of the selector's pairs, until it expires. */
+/**
+ * A hold parks every job of a tenant whose tags match all of the selector's pairs, until it is
+ * cleared or expires. Parking is conditional on the hold being `active` (in the same write), and
+ * counts the job in `parked`; clearing first makes it `releasing` (no job parks on it any more),
+ * releases the jobs it parked, and deletes it once `parked` is back to 0.
+ */
 export interface Hold {
   readonly hold_id: string;
   readonly tenant_id: string;
@@ -237,6 +319,9 @@ export interface Hold {
   readonly until: string;
   readonly reason?: string;
   readonly created_at: string;
+  readonly state: 'active' | 'releasing';
+  /** Jobs parked on the hold and not yet released. */
+  readonly parked: number;
 }
 
 export function holdMatches(hold: Hold, tenantId: string, tags: Readonly<Record<string, string>>): boolean {
@@ -270,7 +355,8 @@ export interface Connection {
 
 /** A topic a connection listens to: one job, or every job of its tenant. */
 export type Topic = `job:${string}` | `tenant:${string}`;
-export const jobTopic = (jobId: string): Topic => `job:${jobId}`;
+/** Job ids are unique per tenant, so a job's topic names both. */
+export const jobTopic = (tenantId: string, jobId: string): Topic => `job:${tenantId}/${jobId}`;
 export const tenantTopic = (tenantId: string): Topic => `tenant:${tenantId}`;
 
 /** A connection listening to a topic; the tenant is stored so delivery can check it again. */
@@ -290,6 +376,37 @@ export interface JobQuery {
   readonly tenant_id: string;
   readonly status?: JobStatus;
   readonly pipeline?: string;
+  /** The stage the job is at. */
+  readonly stage?: string;
+  /** Tags the job carries (all of them). */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Created at or after / before (ISO-8601). */
+  readonly since?: string;
+  readonly until?: string;
+  /** Job ids beginning with this. */
+  readonly idPrefix?: string;
+  /** Only jobs parked by this hold (with status HELD). */
+  readonly heldBy?: string;
+  /**
+   * With `status`: only jobs that entered that status before this time (ISO-8601), oldest first —
+   * what the reconciler reads. A job keeps the time it entered a status while it stays in it.
+   */
+  readonly enteredBefore?: string;
   readonly limit?: number;
   readonly cursor?: string;
 }
+
+/** How many of a tenant's jobs are in each status (finished ones since `since`). */
+export type StatusCounts = Readonly<Record<JobStatus, number>>;
+
+/** Zero jobs in every status. */
+export const noJobs = (): Record<JobStatus, number> => ({
+  QUEUED: 0,
+  RUNNING: 0,
+  RETRY_WAITING: 0,
+  PAUSED: 0,
+  HELD: 0,
+  DONE: 0,
+  FAILED: 0,
+  ABORTED: 0,
+});

@@ -2,9 +2,10 @@ import { InvalidParamError } from './errors.js';
 
 const ADDRESS = /^[A-Za-z0-9._:/-]+$/;
 
-/** Collections and ids are keys in every store: 1-200 characters of letters, digits and . _ : / -. */
-export function assertRecordAddress(collection: string, id: string): void {
+/** Tenants, collections and ids are keys in every store: 1-200 characters of letters, digits and . _ : / -. */
+export function assertRecordAddress(tenantId: string, collection: string, id: string): void {
   for (const [what, value] of [
+    ['tenant', tenantId],
     ['collection', collection],
     ['id', id],
   ] as const) {

@@ -12,6 +12,13 @@ export interface PipelineConfig {
   readonly priorityLanes?: number;
   /** Largest serialized job contract. @default 32 KiB */
   readonly contractLimitBytes?: number;
+  /**
+   * Whether its stage-level events (stage.started, .completed, .failed) go to the event bus always
+   * — for an archive, or a rule of another system — or only while someone watches the tenant's
+   * jobs live. Job-level events always go; every event is stored either way. Listeners that
+   * follow stage events get them always. @default 'watched'
+   */
+  readonly stageEvents?: 'always' | 'watched';
 }
 
 export interface Pipeline {
@@ -20,11 +27,13 @@ export interface Pipeline {
   readonly stages: readonly Stage[];
   readonly priorityLanes: number;
   readonly contractLimitBytes: number;
+  readonly stageEvents: 'always' | 'watched';
 }
 
 const PipelineOptionsSchema = z.object({
   name: NameSchema,
   priorityLanes: z.int().min(1).max(3).optional(),
+  stageEvents: z.enum(['always', 'watched']).optional(),
   contractLimitBytes: z
     .int()
     .min(1_024)
@@ -56,6 +65,7 @@ export function definePipeline(config: PipelineConfig): Pipeline {
     stages: Object.freeze([...config.stages]),
     priorityLanes: config.priorityLanes ?? 1,
     contractLimitBytes: config.contractLimitBytes ?? DEFAULT_CONTRACT_LIMIT_BYTES,
+    stageEvents: config.stageEvents ?? 'watched',
     ...(config.description === undefined ? {} : { description: config.description }),
   });
 }

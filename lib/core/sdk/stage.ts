@@ -3,7 +3,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import { NameSchema, type Params } from '../ports/contract.js';
 import { ConfigError, ContractError, InvalidParamError, MissingParamError } from '../ports/errors.js';
 import type { Logger } from '../ports/logger.js';
-import type { RecordStore } from '../ports/record-store.js';
+import type { TenantRecords } from '../ports/record-store.js';
 import { type Backoff, DEFAULT_BACKOFF, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -44,9 +44,20 @@ export interface StageContext {
   /** Fires on abort, pause, timeout, lost lease and shutdown; `signal.reason` says which. */
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /**
+   * The job's tenant's storage: keys are relative to the tenant's prefix, so a key in params can
+   * never reach another tenant's object (it is simply not found).
+   */
   readonly storage: BlobStore;
-  /** The deployment's record store, for a service's own records (an analysis, its results). */
-  readonly records: RecordStore;
+  /** The job's tenant's records, for a service's own records (an analysis, its results). */
+  readonly records: TenantRecords;
+  /**
+   * Stable across the retries, takeovers and resumes of this stage of this job (a replay starts a
+   * new one): use it to make the stage's own side effects idempotent (an upsert key, a payment's
+   * idempotency key). Exactly-once covers the job's state, events and forwards, not what
+   * process() does elsewhere (docs/reliability.md).
+   */
+  readonly idempotencyKey: string;
   /** Reports progress (0..100); coalesced so a hot loop cannot flood subscribers. */
   progress(percent: number, message?: string): void;
 }
@@ -117,11 +128,17 @@ export interface StageConfig<I extends InputsSpec, O extends OutputsSpec> {
   /** How often a running stage renews its lease and reads abort/pause requests. @default 1000 */
   readonly heartbeatMs?: number;
   /**
-   * Queue visibility timeout, which is also the lease a running stage renews by heartbeat; a
-   * crashed attempt is re-delivered after it. @default 6 × the function timeout (lambda, as AWS
-   * advises for SQS event sources), 5 min (fargate)
+   * The queue's visibility timeout: how long a received message stays hidden before the stage
+   * claims it. @default 6 × the function timeout (lambda, as AWS advises for SQS event sources),
+   * 5 min (fargate)
    */
   readonly visibilityTimeoutMs?: number;
+  /**
+   * The lease a claimed (long-running) stage renews by heartbeat; its message's visibility is cut
+   * to it, so a crashed attempt is taken over this long after its last renewal. @default the
+   * smaller of 30 s and visibilityTimeoutMs
+   */
+  readonly leaseMs?: number;
   process(inputs: InferInputs<I>, ctx: StageContext): Promise<InferOutputs<O>> | InferOutputs<O>;
 }
 
@@ -137,6 +154,7 @@ export interface Stage<In = Record<string, unknown>, Out = Record<string, unknow
   readonly compute: Compute;
   readonly heartbeatMs: number;
   readonly visibilityTimeoutMs: number;
+  readonly leaseMs: number;
   process(inputs: In, ctx: StageContext): Promise<Out> | Out;
 }
 
@@ -157,6 +175,11 @@ const StageOptionsSchema = z.object({
     .optional(),
   heartbeatMs: z.int().min(50).max(300_000).optional(),
   visibilityTimeoutMs: z
+    .int()
+    .min(1_000)
+    .max(12 * 3_600_000)
+    .optional(),
+  leaseMs: z
     .int()
     .min(1_000)
     .max(12 * 3_600_000)
@@ -249,13 +272,18 @@ export function defineStage<const I extends InputsSpec, const O extends OutputsS
   const timeoutMs = config.timeoutMs ?? (kind === 'lambda' ? 60_000 : 3_600_000);
   const visibilityTimeoutMs =
     config.visibilityTimeoutMs ?? (kind === 'lambda' ? 6 * lambdaTimeoutMs(timeoutMs) : 5 * 60_000);
+  const leaseMs = config.leaseMs ?? Math.min(visibilityTimeoutMs, 30_000);
+  if (leaseMs > visibilityTimeoutMs) {
+    throw new ConfigError(`Stage '${config.name}'`, [
+      `leaseMs ${leaseMs} is longer than visibilityTimeoutMs ${visibilityTimeoutMs}: a received message would reappear while its stage still holds the lease; lower leaseMs or raise visibilityTimeoutMs`,
+    ]);
+  }
   // The lease is renewed once less than half of it is left, checked every heartbeat: a heartbeat
   // of a third of the lease or less renews it in time; a slower one lets it lapse mid-run.
-  const heartbeatMs =
-    config.heartbeatMs ?? Math.max(50, Math.min(1_000, Math.floor(visibilityTimeoutMs / 3)));
-  if (heartbeatMs > visibilityTimeoutMs / 3) {
+  const heartbeatMs = config.heartbeatMs ?? Math.max(50, Math.min(1_000, Math.floor(leaseMs / 3)));
+  if (heartbeatMs > leaseMs / 3) {
     throw new ConfigError(`Stage '${config.name}'`, [
-      `heartbeatMs ${heartbeatMs} is more than a third of visibilityTimeoutMs ${visibilityTimeoutMs}: the lease would lapse between heartbeats and another delivery would run the stage again; lower heartbeatMs or raise visibilityTimeoutMs`,
+      `heartbeatMs ${heartbeatMs} is more than a third of leaseMs ${leaseMs}: the lease would lapse between heartbeats and another delivery would run the stage again; lower heartbeatMs or raise leaseMs`,
     ]);
   }
   const outputs: OutputsSpec = config.outputs;
@@ -280,6 +308,7 @@ export function defineStage<const I extends InputsSpec, const O extends OutputsS
     },
     heartbeatMs,
     visibilityTimeoutMs,
+    leaseMs,
     process: (inputs, ctx) => config.process(inputs, ctx),
     ...(config.description === undefined ? {} : { description: config.description }),
     ...(outputSchema === undefined ? {} : { outputSchema }),

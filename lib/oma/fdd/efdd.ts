@@ -43,9 +43,9 @@ export interface EfddOptions extends BellOptions {
 }
 
 const MIN_EXTREMA = 3;
-/** Lines the fitted half-power band must span for the fit to be kept (see below). */
-const MIN_FIT_LINES = 6;
 const MIN_WINDOW_CORRELATION = 0.2;
+/** Lines the fitted half-power band must span for the fit to be kept (BellFitter.estimate). */
+const MIN_FIT_LINES = 6;
 
 export function efdd(
   spectrum: FddSpectrum,
@@ -53,22 +53,8 @@ export function efdd(
   options: EfddOptions = {},
 ): Mode[] {
   const macThreshold = options.macThreshold ?? DEFAULT_BELL_MAC_THRESHOLD;
-  const upper = options.upperAmplitude ?? 0.9;
-  const lower = options.lowerAmplitude ?? 0.3;
-  if (!(lower > 0 && upper > lower && upper <= 1)) {
-    throw new InvalidOptionError(
-      'lowerAmplitude',
-      `need 0 < lowerAmplitude < upperAmplitude ≤ 1, got ${lower}, ${upper}`,
-    );
-  }
-  const n = spectrum.csd.nperseg;
-  const inverse = new InverseRealSpectrum(n);
-  const rhoW = options.correctWindow === false ? undefined : windowCorrelation(spectrum.csd.window);
-  const dt = 1 / spectrum.csd.fs;
-  const df = spectrum.csd.fs / n;
-  // With one or two channels the bell carries every mode's tail (the kept vectors span all
-  // shapes), which a curve fit would take for this mode's: the decrement is steadier there.
-  const damping = options.damping ?? (spectrum.csd.channels >= 3 ? 'fit' : 'decrement');
+  const fitter = new BellFitter(spectrum, options);
+  const neighbours = peaks.map((p) => p.frequency);
   return peaks.map((peak) => {
     const shape = peakShape(spectrum, peak);
     const base: Mode = {
@@ -83,48 +69,11 @@ export function efdd(
     if (bell.to - bell.from < 2) {
       return { ...base, error: 'SDOF bell narrower than three lines: the mode is not resolved' };
     }
-    const r = inverse.transform(bell.values);
-    const r0 = r[0] as number;
-    if (!(r0 > 0)) return { ...base, error: 'empty SDOF bell' };
-    let limit = Math.floor(n / 2);
-    for (let t = 0; t <= limit; t++) {
-      const w = rhoW === undefined ? 1 : (rhoW[t] as number);
-      if (w < MIN_WINDOW_CORRELATION) {
-        limit = t - 1;
-        break;
-      }
-      r[t] = (r[t] as number) / (r0 * w);
-    }
-    const fit = decayFit(r, limit, dt, upper, lower);
-    // The damping from the SDOF spectrum fitted to the bell (sdof-fit.ts) — by default for every
-    // bell, and always for a bell a neighbour cut within two half-power half-widths of the peak,
-    // a narrower-band process than the mode whose correlation decays too slowly.
-    const curve =
-      damping === 'fit' || truncated(spectrum.frequencies, bell, peak.frequency)
-        ? fitSdof(
-            spectrum.frequencies,
-            bell.values,
-            ...fitRange(bell, peak.frequency, peaks, df),
-            peak.frequency,
-            halfWidthDamping(bell, peak.frequency),
-          )
-        : undefined;
-    // A fit is kept when it stays at the peak, and when its half-power band spans enough lines
-    // that the analysis window's leakage (which the decrement divides out, the fit cannot) does
-    // not widen it (measured: a 1.5 % mode at 0.15 Hz, one line wide, fitted 1.9 %).
-    if (
-      curve !== undefined &&
-      2 * curve.damping * curve.frequency >= MIN_FIT_LINES * df &&
-      Math.abs(curve.frequency - peak.frequency) <=
-        Math.max(bell.bandwidth, 2 * curve.damping * curve.frequency)
-    ) {
-      const frequency = typeof fit === 'string' ? curve.frequency : fit.frequency;
-      return { ...base, frequency, damping: curve.damping };
-    }
+    const fit = fitter.estimate(bell.values, bell, peak.frequency, neighbours);
     if (typeof fit === 'string') return { ...base, error: fit };
     // The correlation's frequency must be the peak's: a bell holding two modes (whose shapes the
     // sensors cannot tell apart) gives a beat between them, and a decay that is not damping.
-    if (Math.abs(fit.frequency - peak.frequency) > bell.bandwidth) {
+    if (fit.source === 'decrement' && Math.abs(fit.frequency - peak.frequency) > bell.bandwidth) {
       return {
         ...base,
         error: `the correlation function's frequency ${fit.frequency.toFixed(4)} Hz is more than a half-power bandwidth (${bell.bandwidth.toFixed(4)} Hz) from the peak: the SDOF bell holds more than this mode`,
@@ -134,8 +83,113 @@ export function efdd(
   });
 }
 
+export interface DecayFit {
+  readonly frequency: number;
+  readonly damping: number;
+}
+
+/** A mode's estimate from its bell, and where its damping came from. */
+export interface BellEstimate extends DecayFit {
+  readonly source: 'fit' | 'decrement';
+}
+
+/**
+ * The time-domain half of EFDD for one spectrum: a bell (one-sided density over the lines) →
+ * correlation function by inverse FFT, normalised by r(0) and corrected for the window → decay
+ * fit. Kept apart so the uncertainty (uncertainty.ts) refits replicate bells the same way.
+ */
+export class BellFitter {
+  private readonly inverse: InverseRealSpectrum;
+  private readonly rhoW: Float64Array | undefined;
+  private readonly dt: number;
+  private readonly upper: number;
+  private readonly lower: number;
+  private readonly frequencies: Float64Array;
+  private readonly df: number;
+  private readonly damping: 'fit' | 'decrement';
+
+  constructor(spectrum: FddSpectrum, options: EfddOptions = {}) {
+    this.upper = options.upperAmplitude ?? 0.9;
+    this.lower = options.lowerAmplitude ?? 0.3;
+    if (!(this.lower > 0 && this.upper > this.lower && this.upper <= 1)) {
+      throw new InvalidOptionError(
+        'lowerAmplitude',
+        `need 0 < lowerAmplitude < upperAmplitude ≤ 1, got ${this.lower}, ${this.upper}`,
+      );
+    }
+    this.inverse = new InverseRealSpectrum(spectrum.csd.nperseg);
+    this.rhoW = options.correctWindow === false ? undefined : windowCorrelation(spectrum.csd.window);
+    this.dt = 1 / spectrum.csd.fs;
+    this.frequencies = spectrum.frequencies;
+    this.df = spectrum.csd.fs / spectrum.csd.nperseg;
+    // With one or two channels the bell carries every mode's tail (the kept vectors span all
+    // shapes), which a curve fit would take for this mode's: the decrement is steadier there.
+    this.damping = options.damping ?? (spectrum.csd.channels >= 3 ? 'fit' : 'decrement');
+  }
+
+  /**
+   * The mode's frequency and damping from its bell (`values`, over `bell`'s lines): the damping
+   * of the SDOF spectrum fitted to the bell (sdof-fit.ts) — by default, and always for a bell a
+   * neighbour cut within two half-power half-widths of the peak, a narrower-band process than
+   * the mode whose correlation decays too slowly — else the decrement (`fit`). `neighbours` are
+   * the picked peaks' frequencies (the fit sees only the lines nearer this peak than another).
+   */
+  estimate(
+    values: Float64Array,
+    bell: Pick<SdofBell, 'from' | 'to' | 'bandwidth'>,
+    peak: number,
+    neighbours: readonly number[],
+  ): BellEstimate | string {
+    const fit = this.fit(values);
+    const curve =
+      this.damping === 'fit' || truncated(this.frequencies, bell, peak)
+        ? fitSdof(
+            this.frequencies,
+            values,
+            ...fitRange(bell, peak, neighbours, this.df),
+            peak,
+            halfWidthDamping(bell, peak),
+          )
+        : undefined;
+    // A fit is kept when it stays at the peak, and when its half-power band spans enough lines
+    // that the analysis window's leakage (which the decrement divides out, the fit cannot) does
+    // not widen it (measured: a 1.5 % mode at 0.15 Hz, one line wide, fitted 1.9 %).
+    if (
+      curve !== undefined &&
+      2 * curve.damping * curve.frequency >= MIN_FIT_LINES * this.df &&
+      Math.abs(curve.frequency - peak) <= Math.max(bell.bandwidth, 2 * curve.damping * curve.frequency)
+    ) {
+      const frequency = typeof fit === 'string' ? curve.frequency : fit.frequency;
+      return { frequency, damping: curve.damping, source: 'fit' };
+    }
+    return typeof fit === 'string' ? fit : { ...fit, source: 'decrement' };
+  }
+
+  /** Frequency and damping from a bell, or why there are none. */
+  fit(bell: Float64Array): DecayFit | string {
+    const n = this.inverse.n;
+    const r = this.inverse.transform(bell);
+    const r0 = r[0] as number;
+    if (!(r0 > 0)) return 'empty SDOF bell';
+    let limit = Math.floor(n / 2);
+    for (let t = 0; t <= limit; t++) {
+      const w = this.rhoW === undefined ? 1 : (this.rhoW[t] as number);
+      if (w < MIN_WINDOW_CORRELATION) {
+        limit = t - 1;
+        break;
+      }
+      r[t] = (r[t] as number) / (r0 * w);
+    }
+    return decayFit(r, limit, this.dt, this.upper, this.lower);
+  }
+}
+
 /** Whether the bell ends within two half-power half-widths of the peak on either side. */
-function truncated(frequencies: Float64Array, bell: SdofBell, peak: number): boolean {
+function truncated(
+  frequencies: Float64Array,
+  bell: Pick<SdofBell, 'from' | 'to' | 'bandwidth'>,
+  peak: number,
+): boolean {
   const half = bell.bandwidth / 2;
   if (!Number.isFinite(half)) return true;
   const low = peak - (frequencies[bell.from] as number);
@@ -150,16 +204,16 @@ function truncated(frequencies: Float64Array, bell: SdofBell, peak: number): boo
  * 6 sensors for 12 modes, fitted 3.1 % over the whole bell, 1.75 % over its own half).
  */
 function fitRange(
-  bell: SdofBell,
+  bell: Pick<SdofBell, 'from' | 'to'>,
   peak: number,
-  peaks: readonly SpectralPeak[],
+  neighbours: readonly number[],
   df: number,
 ): [number, number] {
   let below = Number.NEGATIVE_INFINITY;
   let above = Number.POSITIVE_INFINITY;
-  for (const p of peaks) {
-    if (p.frequency < peak && p.frequency > below) below = p.frequency;
-    if (p.frequency > peak && p.frequency < above) above = p.frequency;
+  for (const f of neighbours) {
+    if (f < peak && f > below) below = f;
+    if (f > peak && f < above) above = f;
   }
   const from = Number.isFinite(below) ? Math.ceil((peak + below) / 2 / df) : bell.from;
   const to = Number.isFinite(above) ? Math.floor((peak + above) / 2 / df) : bell.to;
@@ -167,14 +221,9 @@ function fitRange(
 }
 
 /** The bell's half-power damping, for a start (1 % when its half-power points are not there). */
-function halfWidthDamping(bell: SdofBell, peak: number): number {
+function halfWidthDamping(bell: Pick<SdofBell, 'bandwidth'>, peak: number): number {
   const z = bell.bandwidth / (2 * peak);
   return Number.isFinite(z) && z > 0 ? z : 0.01;
-}
-
-interface DecayFit {
-  readonly frequency: number;
-  readonly damping: number;
 }
 
 /** Zero crossings and extrema of r[0..limit] (normalised, r[0] = 1) → frequency and damping. */

@@ -33,6 +33,9 @@ export type DiagnosticSeverity = 'info' | 'warning';
  * | DAMPING_UNCERTAIN     | the record is too short for a mode's damping (Au's law)               |
  * | NO_MODES              | no mode found in the band                                             |
  * | NOT_CONVERGED         | a numerical decomposition did not converge somewhere                  |
+ * | NO_UNCERTAINTY        | too few segments or blocks for the modes' standard deviations (info)  |
+ * | ORDER_DRIFT           | SSI: a mode's poles drift over the orders by more than 3σ             |
+ * | SETUP                 | multi-setup: resampling, references, modes paired across setups       |
  * | CSV                   | the CSV reader's remarks (skipped lines, ignored columns)             |
  */
 export type DiagnosticCode =
@@ -57,6 +60,9 @@ export type DiagnosticCode =
   | 'DAMPING_UNCERTAIN'
   | 'NO_MODES'
   | 'NOT_CONVERGED'
+  | 'NO_UNCERTAINTY'
+  | 'ORDER_DRIFT'
+  | 'SETUP'
   | 'CSV';
 
 export type Evidence = Readonly<Record<string, number | string>>;

@@ -10,7 +10,7 @@ export {
 } from './diagnostics.js';
 export { bandwidthFactors, DEFAULT_BANDWIDTH_FACTOR, expectedUncertainty } from './expected-uncertainty.js';
 export { type Json, resultToJson, toJsonValue } from './json.js';
-export { mac, macMatrix, type ShapeVector } from './mac.js';
+export { mac, macArrays, macMatrix, type ShapeVector } from './mac.js';
 export {
   meanPhaseDeviation,
   modalPhaseCollinearity,
@@ -19,9 +19,13 @@ export {
   type ShapeNormalisation,
 } from './modal.js';
 export type {
+  ModalUncertainty,
   Mode,
+  MultiSetupInfo,
   OmaMethod,
   OmaResult,
+  OrderSpread,
+  SetupEstimate,
   SingularValueSpectrum,
   StabilizationDiagram,
   StabilizationPole,

@@ -6,6 +6,7 @@ import { fddModes } from '../fdd/fdd.js';
 import { pickPeaks } from '../fdd/peaks.js';
 import { fddSpectrum } from '../fdd/spectrum.js';
 import type { FddSpectrum } from '../fdd/types.js';
+import { DEFAULT_JACKKNIFE_GROUPS, fddUncertainty, MIN_JACKKNIFE_GROUPS } from '../fdd/uncertainty.js';
 import type { Mode, SingularValueSpectrum } from '../modal/types.js';
 import { DEFAULT_OVERLAP, defaultNperseg } from '../signal/defaults.js';
 import { pairIndex } from '../signal/welch.js';
@@ -34,7 +35,7 @@ export async function identifyFdd(
   const nperseg = options.nperseg ?? defaultNperseg(n);
   if (nperseg > n)
     throw new InsufficientDataError(`nperseg ${nperseg} exceeds the ${n} samples after decimation`);
-  const parameters = { nperseg, overlap: options.overlap ?? DEFAULT_OVERLAP };
+  const parameters: Record<string, number> = { nperseg, overlap: options.overlap ?? DEFAULT_OVERLAP };
   let t0 = performance.now();
   const spectrum = await fddSpectrum(
     channels,
@@ -89,6 +90,37 @@ export async function identifyFdd(
         });
   } else {
     modes = fddModes(spectrum, peaks);
+  }
+  if (options.uncertainty !== false && modes.length > 0) {
+    t0 = performance.now();
+    const segments = {
+      method: options.method === 'efdd' ? ('efdd' as const) : ('fdd' as const),
+      ...(options.overlap === undefined ? {} : { overlap: options.overlap }),
+    };
+    const found = await fddUncertainty(
+      channels,
+      spectrum,
+      peaks,
+      modes,
+      options.efdd === undefined ? segments : { ...segments, efdd: options.efdd },
+      checkpoint.child(0.95, 1),
+    );
+    // The same objects keep their findings (DAMPING_FAILED names its mode).
+    modes.forEach((m, i) => {
+      const u = found[i];
+      if (u !== undefined) Object.assign(m, { uncertainty: u });
+    });
+    timings.uncertainty = seconds(t0);
+    const groups = Math.min(spectrum.csd.segments, DEFAULT_JACKKNIFE_GROUPS);
+    if (groups < MIN_JACKKNIFE_GROUPS)
+      findings.add({
+        code: 'NO_UNCERTAINTY',
+        severity: 'info',
+        message: `no uncertainty: the spectrum averages ${spectrum.csd.segments} segments, and at least ${MIN_JACKKNIFE_GROUPS} are needed for a standard deviation worth reporting`,
+        fix: 'a longer record, or a smaller nperseg',
+        evidence: { segments: spectrum.csd.segments },
+      });
+    else parameters.uncertaintyBlocks = groups;
   }
   peaks.forEach((p, i) => {
     const m = modes[i];

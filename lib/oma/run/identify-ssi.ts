@@ -6,9 +6,17 @@ import type { Mode, StabilizationDiagram, StabilizationPole } from '../modal/typ
 import { decimate } from '../signal/decimate.js';
 import { type ClusteringOptions, clusterPolesAsync } from '../ssi/clustering.js';
 import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from '../ssi/defaults.js';
+import { ssiEstimates } from '../ssi/estimates.js';
 import { type SsiIdentification, ssiCov } from '../ssi/ssi.js';
 import { stabilizationDiagram } from '../ssi/stabilization.js';
-import { DEFAULT_ORDER_MAX, defaultBlockRows, defaultOrderMax, MAX_TOEPLITZ_ROWS } from './defaults.js';
+import {
+  DEFAULT_ORDER_MAX,
+  defaultBlockRows,
+  defaultOrderMax,
+  defaultUncertaintyBlocks,
+  MAX_TOEPLITZ_ROWS,
+  MIN_UNCERTAINTY_BLOCKS,
+} from './defaults.js';
 import type { Findings } from './findings.js';
 import { autoSpectraView, harmonicModes } from './harmonic-modes.js';
 import {
@@ -246,7 +254,8 @@ async function ssiBand(
   const orderMax = options.orderMax ?? defaultOrderMax(br, l, references.length);
   if (n < 4 * br)
     throw new InsufficientDataError(`${n} samples after decimation are too few for ${br} block rows`);
-  const parameters = {
+  const blocks = uncertaintyBlocks(options, n, br, findings);
+  const parameters: Record<string, number> = {
     br,
     orderMin: options.orderMin ?? DEFAULT_ORDER_MIN,
     orderMax,
@@ -264,17 +273,15 @@ async function ssiBand(
       fmin: range.fmin,
       fmax: range.fmax,
       dampingMax: options.hardCriteria?.dampingMax ?? DEFAULT_DAMPING_MAX,
+      ...(blocks === undefined ? {} : { uncertaintyBlocks: blocks }),
     },
     checkpoint,
   );
   Object.assign(timings, ident.timings);
   findings.addAll(ident.diagnostics ?? []);
-  const t0 = performance.now();
-  const diagram = stabilizationDiagram(
-    withoutHarmonicPoles(ident, harmonics),
-    options.hardCriteria,
-    options.stability,
-  );
+  let t0 = performance.now();
+  const kept = withoutHarmonicPoles(ident, harmonics);
+  const diagram = stabilizationDiagram(kept, options.hardCriteria, options.stability);
   // One channel gives no mode shapes to tell modes from noise poles (every MAC is 1): stability
   // over the orders is the only evidence, so demand more of it (measured, 5-storey frame with its
   // top sensor only: real modes stable at 60–98 % of the orders, noise clusters at 30–42 %).
@@ -282,11 +289,25 @@ async function ssiBand(
     l === 1 ? { minPolesFraction: 0.5, ...options.clustering } : (options.clustering ?? {});
   const clustered = await clusterPolesAsync(diagram, ident.orders.length, clustering, checkpoint);
   timings.clustering = seconds(t0);
+  // Each mode at its sharpest pole, with its uncertainty when the model was kept (ssi/estimates.ts).
+  t0 = performance.now();
+  const estimates = await ssiEstimates(kept, diagram, clustered, fs, checkpoint);
+  for (const message of estimates.warnings)
+    findings.add({
+      code: 'ORDER_DRIFT',
+      severity: 'warning',
+      message,
+      fix: 'check the stabilization diagram; a longer record will not narrow this mode',
+    });
+  if (ident.model !== undefined) {
+    timings.uncertainty = seconds(t0);
+    parameters.uncertaintyBlocks = (ident.model.correlations.blockStarts?.length ?? 1) - 1;
+  }
   const poles = diagram.map(({ source: _source, ...pole }, i) => ({
     ...pole,
     mode: clustered.assignment[i] ?? -1,
   }));
-  return { modes: clustered.modes, poles, orders: ident.orders, parameters, timings };
+  return { modes: estimates.modes, poles, orders: ident.orders, parameters, timings };
 }
 
 /**
@@ -340,6 +361,26 @@ function withoutHarmonicPoles(
 }
 
 const HARMONIC_POLE_DAMPING = 0.002;
+
+/** SSI's covariance blocks, or undefined (no uncertainty: off, or the record is too short). */
+function uncertaintyBlocks(
+  options: AnalyzeOptions,
+  n: number,
+  br: number,
+  findings: Findings,
+): number | undefined {
+  if (options.uncertainty === false) return undefined;
+  const blocks = options.uncertaintyBlocks ?? defaultUncertaintyBlocks(n, br);
+  if (blocks >= MIN_UNCERTAINTY_BLOCKS) return blocks;
+  findings.add({
+    code: 'NO_UNCERTAINTY',
+    severity: 'info',
+    message: `no uncertainty: ${n} samples make ${blocks} blocks of ${20 * br} samples (ten lag spans of br = ${br}); at least ${MIN_UNCERTAINTY_BLOCKS} are needed for a standard deviation worth reporting`,
+    fix: 'a longer record, or a smaller br',
+    evidence: { samples: n, blocks, br },
+  });
+  return undefined;
+}
 
 function seconds(t0: number): number {
   return (performance.now() - t0) / 1000;

@@ -11,6 +11,7 @@ export {
   defaultOrderMax,
   MAX_TOEPLITZ_ROWS,
 } from './defaults.js';
+export { analyzeSetups, type MultiSetupOptions, type SetupRecord } from './multisetup.js';
 export {
   type ButterworthFilterOptions,
   type PreprocessedRecord,

@@ -56,4 +56,8 @@ export interface AnalyzeOptions {
   readonly hardCriteria?: HardCriteria;
   readonly stability?: StabilityCriteria;
   readonly clustering?: ClusteringOptions;
+  /** Statistical uncertainty of each mode (docs/oma.md, "Uncertainty"). @default true */
+  readonly uncertainty?: boolean;
+  /** Blocks (SSI) the record is cut into to estimate the covariances. @default see defaultUncertaintyBlocks */
+  readonly uncertaintyBlocks?: number;
 }

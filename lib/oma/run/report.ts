@@ -40,12 +40,22 @@ export function withExpectedUncertainty(
 /** Shapes over the kept channels → over all `total` channels, NaN at the others. */
 export function expandShapes(modes: readonly Mode[], kept: readonly number[], total: number): Mode[] {
   if (kept.length === total) return [...modes];
-  return modes.map((m) => {
-    const shape = new Float64Array(total).fill(Number.NaN);
+  const expand = (values: Float64Array): Float64Array => {
+    const out = new Float64Array(total).fill(Number.NaN);
     kept.forEach((c, i) => {
-      shape[c] = m.shape[i] as number;
+      out[c] = values[i] as number;
     });
-    return { ...m, shape };
+    return out;
+  };
+  return modes.map((m) => {
+    const shapeStd = m.uncertainty?.shapeStd;
+    return {
+      ...m,
+      shape: expand(m.shape),
+      ...(m.uncertainty === undefined || shapeStd === undefined
+        ? {}
+        : { uncertainty: { ...m.uncertainty, shapeStd: expand(shapeStd) } }),
+    };
   });
 }
 

@@ -15,7 +15,8 @@ export const ingest = defineStage({
   inputs: { text: z.string().min(1).max(16_000), document_id: z.string().min(1).max(64) },
   outputs: ['document_key'],
   async process({ text, document_id }, ctx) {
-    const key = `documents/${ctx.job.tenant_id}/${document_id}.txt`;
+    // Storage is the tenant's own: the key is relative to its prefix.
+    const key = `documents/${document_id}.txt`;
     await ctx.storage.put(key, text, { contentType: 'text/plain' });
     return { document_key: key };
   },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Caller, JobService } from '../../core/control/index.js';
 import type { Backend } from '../../core/ports/index.js';
 import {
+  type BlobStore,
   formatIssues,
   InvalidTransitionError,
   JobNotFoundError,
@@ -9,17 +10,22 @@ import {
   RecordConflictError,
   StagecoachError,
   silentLogger,
+  tenantBlobs,
+  tenantRecords,
   ValidationError,
 } from '../../core/ports/index.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { csvKey, OMA_PIPELINE } from './keys.js';
+import { checkSetups, resolveSetups } from './multi-setup.js';
 import {
   AnalysisIdSchema,
   type AnalysisRecord,
   CreateAnalysisSchema,
   type DatasetSummary,
   isInFlight,
+  MultiSetupParametersSchema,
   parametersSchema,
+  type SetupDataset,
   StructureIdSchema,
   type StructureRecord,
 } from './schemas.js';
@@ -51,6 +57,8 @@ interface RunPlan {
   readonly csv_key?: string;
   readonly dataset_key?: string;
   readonly dataset?: DatasetSummary;
+  /** MULTI_SETUP: each setup's dataset. */
+  readonly setups?: SetupDataset[];
 }
 
 const conflict = (message: string): StagecoachError => new StagecoachError('CONFLICT', message, false);
@@ -78,7 +86,7 @@ export class AnalysisService {
     this.#log = (options.logger ?? silentLogger).child({ component: 'oma-analyses' });
     this.#jobs = options.jobs;
     this.#backend = options.backend;
-    this.#store = new AnalysisStore(options.backend.records);
+    this.#store = new AnalysisStore((t) => tenantRecords(options.backend.records, t));
     this.#uploadExpiresInS = options.uploadExpiresInS ?? 900;
   }
 
@@ -95,6 +103,8 @@ export class AnalysisService {
         code: 'BAD_REQUEST',
       });
     }
+    if (type === 'MULTI_SETUP')
+      await checkSetups(this.#store, caller.tenantId, sid, MultiSetupParametersSchema.parse(parameters.data));
     const analysisId = request.data.analysis_id ?? randomUUID();
     const at = now();
     const record: AnalysisRecord = {
@@ -147,10 +157,16 @@ export class AnalysisService {
   /** A presigned PUT for the analysis's measurement CSV (not while a run may be reading it). */
   async uploadUrl(caller: Caller, structureId: string, analysisId: string): Promise<UploadUrl> {
     const { value } = await this.#require(caller, structureId, analysisId);
+    if (value.type === 'MULTI_SETUP') {
+      throw new ValidationError(
+        `Analysis '${analysisId}' is a MULTI_SETUP analysis, which has no CSV of its own: upload each setup's CSV to its PREPROCESSING analysis.`,
+        { code: 'BAD_REQUEST' },
+      );
+    }
     if (isInFlight(value.status)) {
       throw conflict(`Analysis '${analysisId}' is ${value.status}; upload its CSV when the run has ended.`);
     }
-    const url = await this.#backend.blobs.presign(value.csv_key, {
+    const url = await this.#blobs(caller).presign(value.csv_key, {
       method: 'PUT',
       expiresInS: this.#uploadExpiresInS,
     });
@@ -245,17 +261,17 @@ export class AnalysisService {
     if (value.type === 'PREPROCESSING' || value.result_key === undefined) {
       return { ...base, dataset: value.dataset ?? null, result: null };
     }
-    const info = await this.#backend.blobs.head(value.result_key);
+    const info = await this.#blobs(caller).head(value.result_key);
     const inline = info !== undefined && info.size <= INLINE_RESULT_BYTES;
     const result: unknown = inline
-      ? JSON.parse(Buffer.from(await this.#backend.blobs.get(value.result_key)).toString('utf8'))
+      ? JSON.parse(Buffer.from(await this.#blobs(caller).get(value.result_key)).toString('utf8'))
       : null;
     return {
       ...base,
       result_id: value.result_id,
       result_key: value.result_key,
       summary: value.summary,
-      ...(await this.#downloadUrl(value.result_key)),
+      ...(await this.#downloadUrl(caller, value.result_key)),
       result,
       ...(inline ? {} : { truncated: true }),
     };
@@ -273,10 +289,19 @@ export class AnalysisService {
     }
   }
 
+  /** The tenant's storage: the OMA keys are relative to the tenant's prefix, like a stage's. */
+  #blobs(caller: Caller): BlobStore {
+    return this.#blobsOf(caller.tenantId);
+  }
+
+  #blobsOf(tenant: string): BlobStore {
+    return tenantBlobs(this.#backend.blobs, tenant);
+  }
+
   /** A presigned GET, where the store can sign (an embedded store without an HTTP server cannot). */
-  async #downloadUrl(key: string): Promise<{ download_url?: string }> {
+  async #downloadUrl(caller: Caller, key: string): Promise<{ download_url?: string }> {
     try {
-      return { download_url: await this.#backend.blobs.presign(key, { method: 'GET', expiresInS: 900 }) };
+      return { download_url: await this.#blobs(caller).presign(key, { method: 'GET', expiresInS: 900 }) };
     } catch (error) {
       if (error instanceof StagecoachError && !error.retryable) return {};
       throw error;
@@ -291,9 +316,17 @@ export class AnalysisService {
     );
   }
 
-  /** PREPROCESSING: preprocess only. FDD/SSI: preprocess their own CSV, else reuse the structure's dataset. */
+  /**
+   * PREPROCESSING: preprocess only. FDD/SSI: preprocess their own CSV, else reuse the structure's
+   * dataset. MULTI_SETUP: analyze its setups' current datasets.
+   */
   async #plan(tenant: string, record: AnalysisRecord): Promise<RunPlan> {
-    const csv = await this.#backend.blobs.head(record.csv_key);
+    if (record.type === 'MULTI_SETUP') {
+      const parameters = MultiSetupParametersSchema.parse(record.parameters);
+      const setups = await resolveSetups(this.#store, tenant, record.structure_id, parameters);
+      return { entry_stage: 'analyze', exit_stage: 'publish', setups };
+    }
+    const csv = await this.#blobsOf(tenant).head(record.csv_key);
     if (record.type === 'PREPROCESSING') {
       return { entry_stage: 'preprocess', exit_stage: 'preprocess', csv_key: record.csv_key };
     }
@@ -326,6 +359,7 @@ export class AnalysisService {
           ...(plan.dataset_key === undefined ? {} : { dataset_key: plan.dataset_key }),
           // The reused dataset's summary: its sensor check of the raw record goes into the results.
           ...(plan.dataset === undefined ? {} : { dataset: plan.dataset }),
+          ...(plan.setups === undefined ? {} : { setups: plan.setups }),
         },
         tags: { structure_id: record.structure_id, analysis_id: record.analysis_id, type: record.type },
       },

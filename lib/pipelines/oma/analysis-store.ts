@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RecordStore } from '../../core/ports/index.js';
+import type { TenantRecords } from '../../core/ports/index.js';
 import { NotFoundError, RecordConflictError, StagecoachError } from '../../core/ports/index.js';
 import { analysesCollection, resultsCollection, structuresCollection } from './keys.js';
 import {
@@ -55,10 +55,11 @@ export function withStatus(
  * API, the listener and the publish stage never overwrite each other's changes.
  */
 export class AnalysisStore {
-  readonly #records: RecordStore;
+  readonly #recordsOf: (tenant: string) => TenantRecords;
 
-  constructor(records: RecordStore) {
-    this.#records = records;
+  /** `recordsOf` gives a tenant's records: the service's for any caller, a stage's for its own job. */
+  constructor(recordsOf: (tenant: string) => TenantRecords) {
+    this.#recordsOf = recordsOf;
   }
 
   async get(
@@ -66,7 +67,10 @@ export class AnalysisStore {
     structureId: string,
     analysisId: string,
   ): Promise<Versioned<AnalysisRecord> | undefined> {
-    const stored = await this.#records.getRecord(analysesCollection(tenant, structureId), analysisId);
+    const stored = await this.#recordsOf(tenant).getRecord(
+      analysesCollection(tenant, structureId),
+      analysisId,
+    );
     if (stored === undefined) return undefined;
     return { value: parseStored(AnalysisRecordSchema, stored.data, 'analysis'), version: stored.version };
   }
@@ -84,7 +88,7 @@ export class AnalysisStore {
 
   /** Stores a new analysis; {@link RecordConflictError} when the id is taken. */
   async create(tenant: string, record: AnalysisRecord): Promise<void> {
-    await this.#records.putRecord(
+    await this.#recordsOf(tenant).putRecord(
       analysesCollection(tenant, record.structure_id),
       record.analysis_id,
       record,
@@ -94,7 +98,7 @@ export class AnalysisStore {
 
   /** Writes the analysis if it is still at `version`; {@link RecordConflictError} otherwise. */
   async replace(tenant: string, record: AnalysisRecord, version: number): Promise<void> {
-    await this.#records.putRecord(
+    await this.#recordsOf(tenant).putRecord(
       analysesCollection(tenant, record.structure_id),
       record.analysis_id,
       record,
@@ -109,7 +113,7 @@ export class AnalysisStore {
     structureId: string,
     query: { readonly limit?: number; readonly cursor?: string } = {},
   ): Promise<{ items: AnalysisRecord[]; cursor?: string }> {
-    const page = await this.#records.listRecords(analysesCollection(tenant, structureId), query);
+    const page = await this.#recordsOf(tenant).listRecords(analysesCollection(tenant, structureId), query);
     return {
       items: page.items.map((r) => parseStored(AnalysisRecordSchema, r.data, 'analysis')),
       ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
@@ -130,12 +134,12 @@ export class AnalysisStore {
     return this.#readModifyWrite(
       () => this.get(tenant, structureId, analysisId),
       decide,
-      (next, version) => this.#records.putRecord(collection, analysisId, next, { version }),
+      (next, version) => this.#recordsOf(tenant).putRecord(collection, analysisId, next, { version }),
     );
   }
 
   async getStructure(tenant: string, structureId: string): Promise<StructureRecord | undefined> {
-    const stored = await this.#records.getRecord(structuresCollection(tenant), structureId);
+    const stored = await this.#recordsOf(tenant).getRecord(structuresCollection(tenant), structureId);
     return stored === undefined ? undefined : parseStored(StructureRecordSchema, stored.data, 'structure');
   }
 
@@ -144,13 +148,13 @@ export class AnalysisStore {
     const collection = structuresCollection(tenant);
     const id = dataset.structure_id;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const stored = await this.#records.getRecord(collection, id);
+      const stored = await this.#recordsOf(tenant).getRecord(collection, id);
       const current =
         stored === undefined ? undefined : parseStored(StructureRecordSchema, stored.data, 'structure');
       if (current !== undefined && current.dataset_at > dataset.dataset_at) return false;
       if (current?.dataset_run_id === dataset.dataset_run_id) return false;
       try {
-        await this.#records.putRecord(
+        await this.#recordsOf(tenant).putRecord(
           collection,
           id,
           dataset,
@@ -171,7 +175,7 @@ export class AnalysisStore {
     resultId: string,
     data: Readonly<Record<string, unknown>>,
   ): Promise<void> {
-    await this.#records.putRecord(resultsCollection(tenant, structureId), resultId, data);
+    await this.#recordsOf(tenant).putRecord(resultsCollection(tenant, structureId), resultId, data);
   }
 
   async getResult(
@@ -179,11 +183,11 @@ export class AnalysisStore {
     structureId: string,
     resultId: string,
   ): Promise<Readonly<Record<string, unknown>> | undefined> {
-    return (await this.#records.getRecord(resultsCollection(tenant, structureId), resultId))?.data;
+    return (await this.#recordsOf(tenant).getRecord(resultsCollection(tenant, structureId), resultId))?.data;
   }
 
   async deleteResult(tenant: string, structureId: string, resultId: string): Promise<void> {
-    await this.#records.deleteRecord(resultsCollection(tenant, structureId), resultId);
+    await this.#recordsOf(tenant).deleteRecord(resultsCollection(tenant, structureId), resultId);
   }
 
   async #readModifyWrite<T>(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BlobStore, JobEvent, JobEventType } from '../../core/ports/index.js';
+import { tenantBlobs, tenantRecords } from '../../core/ports/index.js';
 import { defineListener, type Listener, type ListenerContext } from '../../core/sdk/index.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { OMA_PIPELINE, runPrefix } from './keys.js';
@@ -58,7 +59,7 @@ export async function projectJobEvent(event: JobEvent, ctx: ListenerContext): Pr
   const target = TARGETS[event.type];
   if (target === undefined) return;
   const { backend, logger } = ctx;
-  const job = await backend.store.getJob(event.job_id);
+  const job = await backend.store.getJob(event.tenant_id, event.job_id);
   if (job === undefined) return; // expired: nothing left to project onto
   const parsed = FinishedRunParamsSchema.safeParse(job.params);
   if (!parsed.success) {
@@ -68,14 +69,14 @@ export async function projectJobEvent(event: JobEvent, ctx: ListenerContext): Pr
   const params = parsed.data;
   const tenant = job.tenant_id;
   const runId = job.job_id;
-  const store = new AnalysisStore(backend.records);
+  const store = new AnalysisStore((t) => tenantRecords(backend.records, t));
   const current = await store.get(tenant, params.structure_id, params.analysis_id);
   if (current === undefined || !moves(current.value, runId, target)) return;
 
   let fields: Partial<AnalysisRecord> = {};
   if (target === 'RUNNING') fields = { started_at: event.time };
   if (target === 'ERROR' || target === 'ABORTED') {
-    await deleteRunOutputs(backend.blobs, tenant, params.structure_id, runId);
+    await deleteRunOutputs(tenantBlobs(backend.blobs, tenant), tenant, params.structure_id, runId);
     await store.deleteResult(tenant, params.structure_id, runId);
     const error = ErrorDataSchema.safeParse(event.data);
     fields = {
@@ -111,7 +112,7 @@ async function storeFinishedRun(
   at: string,
   { backend }: ListenerContext,
 ): Promise<Partial<AnalysisRecord>> {
-  const store = new AnalysisStore(backend.records);
+  const store = new AnalysisStore((t) => tenantRecords(backend.records, t));
   const base = {
     finished_at: at,
     error: undefined,

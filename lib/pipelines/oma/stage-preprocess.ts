@@ -21,6 +21,8 @@ export const MIN_SAMPLES = 256;
 const MAX_WARNINGS = 5;
 /** Sensor-check diagnostics kept in the dataset summary (job params stay small). */
 const MAX_DIAGNOSTICS = 8;
+/** Channel names go into the summary (MULTI_SETUP checks references by name) up to this many. */
+const MAX_CHANNEL_NAMES = 256;
 
 /**
  * PREPROCESSING, and the first stage of an FDD or SSI analysis that brought its own CSV: streams
@@ -122,6 +124,9 @@ export const preprocessStage = defineStage({
         // The raw record's sensor check: after decimation clipping and spikes no longer show.
         diagnostics: bounded(pre.sensors?.diagnostics ?? [], MAX_DIAGNOSTICS),
         band: { ...band, decimate: q },
+        ...(measurement.names.length <= MAX_CHANNEL_NAMES
+          ? { channel_names: measurement.names.map((n) => n.slice(0, 200)) }
+          : {}),
       };
       return { dataset_key: key, dataset: summary };
     } catch (error) {

@@ -62,7 +62,7 @@ export const publishStage = defineStage({
     };
     // The results record, then its ids on the analysis — only if this run is still the analysis's
     // current one (a newer run owns the record otherwise). Both writes are idempotent.
-    const store = new AnalysisStore(ctx.records);
+    const store = new AnalysisStore(() => ctx.records);
     await store.putResult(tenant, structure_id, runId, document);
     await store.update(tenant, structure_id, analysis_id, (record) =>
       record.run_id === runId ? { ...record, result_id: runId, result_key, summary } : undefined,

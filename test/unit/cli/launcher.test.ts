@@ -34,5 +34,12 @@ describe('the stagecoach command', () => {
       /^lib\/(oma|dev|adapters|shells)\/|^lib\/pipelines\/registry/.test(m ?? ''),
     );
     expect(heavy).toEqual([]);
+    // Nor do the packages the commands' work needs (zod, ws, cli-progress...): defining them needs commander alone.
+    const packages = new Set(
+      [...loaded.values()].flatMap((text) =>
+        [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+"([^."][^"]*)";/gms)].map((m) => m[1]),
+      ),
+    );
+    expect([...packages].filter((p) => !p?.startsWith('node:'))).toEqual(['commander']);
   });
 });

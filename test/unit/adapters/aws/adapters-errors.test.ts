@@ -223,19 +223,25 @@ describe('DynamoJobStore and S3BlobStore error paths', () => {
 
   it('translates throttling that outlasts the SDK retries', async () => {
     ddb.on(GetCommand).rejects(awsError('ProvisionedThroughputExceededException'));
-    await expect(store().getJob('j')).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(store().getJob('t', 'j')).rejects.toBeInstanceOf(BackendUnavailableError);
   });
 
   it('returns the current job, unmarshalled, when a condition fails', async () => {
     const job = jobRecord({ status: 'RUNNING' });
     const marshalled = Object.fromEntries(
-      Object.entries({ ...job, pk: 'JOB#x', sk: 'STATE' }).map(([k, v]) => [
+      Object.entries({ ...job, pk: 'tenant-a#J#x', sk: 'JOB' }).map(([k, v]) => [
         k,
-        typeof v === 'number' ? { N: String(v) } : typeof v === 'string' ? { S: v } : { M: {} },
+        typeof v === 'number'
+          ? { N: String(v) }
+          : typeof v === 'string'
+            ? { S: v }
+            : Array.isArray(v)
+              ? { L: [] }
+              : { M: {} },
       ]),
     );
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException', 400, { Item: marshalled }));
-    const result = await store().transition(job.job_id, {
+    const result = await store().transition(job.tenant_id, job.job_id, {
       expect: { status: ['QUEUED'] },
       set: { status: 'RUNNING' },
     });
@@ -245,7 +251,7 @@ describe('DynamoJobStore and S3BlobStore error paths', () => {
 
   it('names a missing table as a configuration problem', async () => {
     ddb.on(GetCommand).rejects(awsError('ResourceNotFoundException'));
-    await expect(store().getJob('j')).rejects.toThrow(/check the STAGECOACH_\* environment variables/);
+    await expect(store().getJob('t', 'j')).rejects.toThrow(/check the STAGECOACH_\* environment variables/);
   });
 
   it('reports a missing object as NotFoundError', async () => {

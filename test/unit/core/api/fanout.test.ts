@@ -13,10 +13,10 @@ describe('LiveFanout', () => {
     const got: Record<string, string[]> = { a1: [], a2: [], b1: [] };
     for (const id of ['a1', 'a2', 'b1']) live.register(id, (data) => void got[id]?.push(data));
     const job = jobRecord({ tenant_id: 'A' });
-    await store.subscribe({ connection_id: 'a1', topic: jobTopic(job.job_id), tenant_id: 'A' });
+    await store.subscribe({ connection_id: 'a1', topic: jobTopic('A', job.job_id), tenant_id: 'A' });
     await store.subscribe({ connection_id: 'a2', topic: tenantTopic('A'), tenant_id: 'A' });
     // A subscription that slipped through with the wrong tenant must still not receive A's events.
-    await store.subscribe({ connection_id: 'b1', topic: jobTopic(job.job_id), tenant_id: 'B' });
+    await store.subscribe({ connection_id: 'b1', topic: jobTopic('A', job.job_id), tenant_id: 'B' });
     await store.subscribe({ connection_id: 'gone', topic: tenantTopic('A'), tenant_id: 'A' });
     await store.putConnection({
       connection_id: 'gone',

@@ -22,7 +22,9 @@ describe('listeners', () => {
       pipelines: ['watched'],
       async handle(event, ctx) {
         seen.push(event);
-        await ctx.backend.records.putRecord('projections', event.job_id, { last: event.type });
+        await ctx.backend.records.putRecord(event.tenant_id, 'projections', event.job_id, {
+          last: event.type,
+        });
       },
     });
     const backend = createMemoryBackend();
@@ -35,7 +37,9 @@ describe('listeners', () => {
     await runtime.stop();
     // Assess
     expect(seen.map((e) => e.type)).toEqual(['job.created', 'stage.started', 'stage.completed', 'job.done']);
-    expect((await backend.records.getRecord('projections', job.job_id))?.data).toEqual({ last: 'job.done' });
+    expect((await backend.records.getRecord('t', 'projections', job.job_id))?.data).toEqual({
+      last: 'job.done',
+    });
   });
 
   it('skip other pipelines, progress and unlisted types; a failing listener does not stop the others', async () => {

@@ -63,13 +63,17 @@ describe('defineStage', () => {
 
   it('keeps the heartbeat within a third of the lease, by default and as a rule', () => {
     const base = { inputs: {}, outputs: ['a'], process: () => ({ a: 1 }) } as const;
+    // The lease: 30 s, or the visibility when shorter; never longer than the visibility.
+    expect(defineStage({ name: 'lease', ...base }).leaseMs).toBe(30_000);
+    expect(defineStage({ name: 'short-lease', visibilityTimeoutMs: 1_500, ...base }).leaseMs).toBe(1_500);
+    expect(() => defineStage({ name: 'over', visibilityTimeoutMs: 2_000, leaseMs: 3_000, ...base })).toThrow(
+      /leaseMs 3000 is longer than visibilityTimeoutMs 2000/,
+    );
     expect(defineStage({ name: 'short', visibilityTimeoutMs: 1_500, ...base }).heartbeatMs).toBe(500);
     expect(defineStage({ name: 'long', ...base }).heartbeatMs).toBe(1_000);
     expect(() =>
       defineStage({ name: 'lapse', heartbeatMs: 1_000, visibilityTimeoutMs: 2_000, ...base }),
-    ).toThrow(
-      /heartbeatMs 1000 is more than a third of visibilityTimeoutMs 2000.*lower heartbeatMs or raise visibilityTimeoutMs/,
-    );
+    ).toThrow(/heartbeatMs 1000 is more than a third of leaseMs 2000.*lower heartbeatMs or raise leaseMs/);
   });
 
   it('reports every configuration problem at once', () => {

@@ -3,6 +3,7 @@ import { createMemoryBackend, LocalUrlSigner } from '../../../../lib/adapters/me
 import { HttpApi, type HttpResponse } from '../../../../lib/core/api/index.js';
 import type { Caller } from '../../../../lib/core/control/index.js';
 import type { ServiceEvent } from '../../../../lib/core/ports/index.js';
+import { tenantBlobs, tenantRecords } from '../../../../lib/core/ports/index.js';
 import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
 import { datasetKey } from '../../../../lib/pipelines/oma/keys.js';
 import { omaStatusListener } from '../../../../lib/pipelines/oma/listener.js';
@@ -95,7 +96,7 @@ describe('OMA analyses API', () => {
     // Assess
     expect(response.status).toBe(400);
     expect(errorOf(response).message).toBe(
-      'Invalid analysis: type: type must be one of PREPROCESSING, FDD, SSI (got "MODAL").',
+      'Invalid analysis: type: type must be one of PREPROCESSING, FDD, SSI, MULTI_SETUP (got "MODAL").',
     );
     expect(badParams.status).toBe(400);
     expect(errorOf(badParams).message).toBe('Invalid FDD parameters: fmin: fmin must be below fmax.');
@@ -148,7 +149,7 @@ describe('OMA analyses API', () => {
     const { call, create, runtime, backend } = await api();
     const pre = await create(alice, 'bridge-1', { type: 'PREPROCESSING' });
     const withCsv = await create(alice, 'bridge-1', { type: 'FDD' });
-    await backend.blobs.put(withCsv.csv_key, 'time,a\n');
+    await tenantBlobs(backend.blobs, 'tenant-a').put(withCsv.csv_key, 'time,a\n');
     const reuse = await create(alice, 'bridge-1', { type: 'SSI' });
     const dataset = {
       fs: 100,
@@ -159,7 +160,7 @@ describe('OMA analyses API', () => {
       duration_s: 10,
       warnings: [],
     };
-    await new AnalysisStore(backend.records).offerDataset('tenant-a', {
+    await new AnalysisStore((t) => tenantRecords(backend.records, t)).offerDataset('tenant-a', {
       structure_id: 'bridge-1',
       dataset_key: datasetKey('tenant-a', 'bridge-1', 'r0'),
       dataset,
@@ -246,7 +247,7 @@ describe('OMA analyses API', () => {
     expect(url.status).toBe(200);
     expect(url.body).toEqual({
       url: expect.stringMatching(
-        `^http://127.0.0.1:8787/blobs/oma/tenant-a/bridge-1/analyses/${a.analysis_id}/measurements.csv\\?X-Method=PUT&`,
+        `^http://127.0.0.1:8787/blobs/tenants/tenant-a/oma/tenant-a/bridge-1/analyses/${a.analysis_id}/measurements.csv\\?X-Method=PUT&`,
       ),
       method: 'PUT',
       key: `oma/tenant-a/bridge-1/analyses/${a.analysis_id}/measurements.csv`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../../../lib/adapters/memory/index.js';
 import type { JobEvent, JobEventType, ServiceEvent } from '../../../../lib/core/ports/index.js';
-import { silentLogger } from '../../../../lib/core/ports/index.js';
+import { silentLogger, tenantBlobs, tenantRecords } from '../../../../lib/core/ports/index.js';
 import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
 import { csvKey, datasetKey, modesKey, resultKey } from '../../../../lib/pipelines/oma/keys.js';
 import { omaStatusListener, projectJobEvent } from '../../../../lib/pipelines/oma/listener.js';
@@ -19,8 +19,9 @@ function world() {
   backend.events.subscribeService((event) => {
     published.push(event);
   });
-  const store = new AnalysisStore(backend.records);
+  const store = new AnalysisStore((t) => tenantRecords(backend.records, t));
   const ctx = { backend, logger: silentLogger };
+  const blobs = tenantBlobs(backend.blobs, TENANT);
   const deliver = async (event: JobEvent): Promise<void> => {
     await projectJobEvent(event, ctx);
     await backend.events.flush();
@@ -28,7 +29,7 @@ function world() {
   const statuses = (): string[] => published.map((e) => String(e.detail.status));
   const analysis = async (id: string): Promise<AnalysisRecord | undefined> =>
     (await store.get(TENANT, SID, id))?.value;
-  return { backend, store, published, deliver, statuses, analysis };
+  return { backend, blobs, store, published, deliver, statuses, analysis };
 }
 
 type World = ReturnType<typeof world>;
@@ -70,7 +71,7 @@ async function queuedRun(
     pipeline: 'oma',
     params: { structure_id: SID, analysis_id: analysisId, type, ...options.params },
   });
-  await w.backend.store.createJob(job, []);
+  await w.backend.store.createJob(job);
   const event = (type: JobEventType, overrides: Partial<JobEvent> = {}): JobEvent =>
     jobEvent(job, { type, ...overrides });
   return { analysisId, runId, event };
@@ -155,8 +156,8 @@ describe('OMA status listener', () => {
     // Prepare
     const w = world();
     const { analysisId, runId, event } = await queuedRun(w);
-    await w.backend.blobs.put(datasetKey(TENANT, SID, runId), 'partial');
-    await w.backend.blobs.put(resultKey(TENANT, SID, runId), '{}');
+    await w.blobs.put(datasetKey(TENANT, SID, runId), 'partial');
+    await w.blobs.put(resultKey(TENANT, SID, runId), '{}');
     // Act
     await w.deliver(
       event('job.failed', {
@@ -176,27 +177,27 @@ describe('OMA status listener', () => {
       message: 'The measurement CSV is not valid: line 7, column 2: empty cell',
     });
     expect(w.published[0]?.detail.error).toBe(record?.error?.message);
-    expect(await w.backend.blobs.list(`oma/${TENANT}/${SID}/runs/${runId}/`)).toEqual([]);
+    expect(await w.blobs.list(`oma/${TENANT}/${SID}/runs/${runId}/`)).toEqual([]);
   });
 
   it('ends ABORTED keeping no results: run outputs and the results record are removed', async () => {
     // Prepare: the run got as far as storing its results.
     const w = world();
     const { analysisId, runId, event } = await queuedRun(w);
-    await w.backend.blobs.put(resultKey(TENANT, SID, runId), '{}');
-    await w.backend.blobs.put(modesKey(TENANT, SID, runId), '{}');
+    await w.blobs.put(resultKey(TENANT, SID, runId), '{}');
+    await w.blobs.put(modesKey(TENANT, SID, runId), '{}');
     await w.store.putResult(TENANT, SID, runId, { modes: [] });
     const other = `oma/${TENANT}/${SID}/runs/${runId}x/result.json`;
-    await w.backend.blobs.put(other, '{}');
+    await w.blobs.put(other, '{}');
     // Act
     await w.deliver(event('stage.started'));
     await w.deliver(event('job.aborted', { data: { reason: 'aborted by alice' } }));
     // Assess
     expect((await w.analysis(analysisId))?.status).toBe('ABORTED');
     expect(w.statuses()).toEqual(['RUNNING', 'ABORTED']);
-    expect(await w.backend.blobs.list(`oma/${TENANT}/${SID}/runs/${runId}/`)).toEqual([]);
+    expect(await w.blobs.list(`oma/${TENANT}/${SID}/runs/${runId}/`)).toEqual([]);
     expect(await w.store.getResult(TENANT, SID, runId)).toBeUndefined();
-    expect(await w.backend.blobs.head(other)).toBeDefined();
+    expect(await w.blobs.head(other)).toBeDefined();
   });
 
   it('on DONE marks the analysis DONE with the ids and summary its run produced', async () => {
@@ -209,7 +210,7 @@ describe('OMA status listener', () => {
       modes: [{ frequency: 3, damping: 0.01, shape: [1, 0.5] }],
       mac_matrix: [[1]],
     };
-    await w.backend.blobs.put(modesKey(TENANT, SID, runId), JSON.stringify(modes));
+    await w.blobs.put(modesKey(TENANT, SID, runId), JSON.stringify(modes));
     const summary = { method: 'ssi', fs: 100, modes: [{ frequency: 3, damping: 0.01 }], warnings: [] };
     const { analysisId, event } = await queuedRun(w, {
       runId,
@@ -249,7 +250,7 @@ describe('OMA status listener', () => {
     const early = await queuedRun(w, { type: 'PREPROCESSING' });
     const late = await queuedRun(w, { type: 'PREPROCESSING' });
     const paramsOf = (runId: string) => ({ dataset_key: datasetKey(TENANT, SID, runId), dataset });
-    await w.backend.store.transition(early.runId, {
+    await w.backend.store.transition(TENANT, early.runId, {
       expect: {},
       set: {
         params: {
@@ -260,7 +261,7 @@ describe('OMA status listener', () => {
         },
       },
     });
-    await w.backend.store.transition(late.runId, {
+    await w.backend.store.transition(TENANT, late.runId, {
       expect: {},
       set: {
         params: {
@@ -286,7 +287,7 @@ describe('OMA status listener', () => {
     // Prepare
     const w = world();
     const stranger = jobRecord({ tenant_id: TENANT, pipeline: 'oma', params: { text: 'not an analysis' } });
-    await w.backend.store.createJob(stranger, []);
+    await w.backend.store.createJob(stranger);
     // Act
     await w.deliver(jobEvent(stranger, { type: 'job.done' }));
     await w.deliver(jobEvent({ job_id: 'gone', tenant_id: TENANT, pipeline: 'oma' }, { type: 'job.done' }));

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../../../lib/adapters/memory/index.js';
 import type { Caller } from '../../../../lib/core/control/index.js';
+import { tenantBlobs, tenantRecords } from '../../../../lib/core/ports/index.js';
 import { applySensorFaults, simulateResponse, writeCsv } from '../../../../lib/oma/index.js';
 import { AnalysisService } from '../../../../lib/pipelines/oma/analysis-service.js';
 import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
@@ -46,7 +47,7 @@ async function analyse(
   parameters: Record<string, unknown> = {},
 ): Promise<AnalysisRecord> {
   const created = await service.create(caller, structure, { type, parameters });
-  if (csv !== undefined) await backend.blobs.put(created.csv_key, csv);
+  if (csv !== undefined) await tenantBlobs(backend.blobs, caller.tenantId).put(created.csv_key, csv);
   await service.run(caller, structure, created.analysis_id);
   return eventually(
     async () => {
@@ -144,7 +145,7 @@ describe('OMA stages on good input', () => {
       expect(Math.max(...errors), `${done.type} errors ${errors.join(', ')}`).toBeLessThan(0.02);
       expect(done.summary?.modes.length).toBe(result.modes.length);
       expect(result.channels).toEqual(['ch1', 'ch2', 'ch3', 'ch4', 'ch5']);
-      const stored = await new AnalysisStore(backend.records).getResult(
+      const stored = await new AnalysisStore((t) => tenantRecords(backend.records, t)).getResult(
         'tenant-a',
         'frame',
         done.result_id ?? '',
@@ -181,7 +182,7 @@ describe('OMA stages on good input', () => {
       expect.objectContaining({ code: 'CHANNEL_EXCLUDED', channel: 1, channel_name: 'ch2' }),
     );
     expect(result.modes[0]?.expected?.damping_cv).toBeGreaterThan(0);
-    const stored = await new AnalysisStore(backend.records).getResult(
+    const stored = await new AnalysisStore((t) => tenantRecords(backend.records, t)).getResult(
       'tenant-a',
       'frame-2',
       ssi.result_id ?? '',

@@ -3,12 +3,17 @@ import { createMemoryBackend, type MemoryBackend } from '../../../../lib/adapter
 import { HttpApi, jobRoutes, LiveApi, LiveFanout } from '../../../../lib/core/api/index.js';
 import { JobService } from '../../../../lib/core/control/index.js';
 import { DeadLetterHandler, StageRunner, Topology } from '../../../../lib/core/engine/index.js';
-import { envelopeOf, serializeEnvelope, silentLogger } from '../../../../lib/core/ports/index.js';
+import {
+  envelopeOf,
+  ManualClock,
+  serializeEnvelope,
+  silentLogger,
+} from '../../../../lib/core/ports/index.js';
 import { definePipeline, defineStage } from '../../../../lib/core/sdk/index.js';
 import {
   createDeadLetterHandler,
   createFanoutHandler,
-  createHoldSweeper,
+  createSweeper,
 } from '../../../../lib/shells/lambda/bus-handlers.js';
 import { callerFromClaims, createHttpHandler } from '../../../../lib/shells/lambda/http-handler.js';
 import { createStageHandler } from '../../../../lib/shells/lambda/stage-handler.js';
@@ -16,7 +21,7 @@ import {
   createWebSocketAuthorizer,
   createWebSocketHandlers,
 } from '../../../../lib/shells/lambda/websocket-handlers.js';
-import { jobEvent } from '../../../support/factories.js';
+import { envelope, jobEvent } from '../../../support/factories.js';
 import {
   authorizerEvent,
   httpEvent,
@@ -45,14 +50,17 @@ beforeEach(async () => {
 
 describe('stage handler', () => {
   it('runs each record and reports only released ones as batch item failures', async () => {
-    // Prepare: one fresh job, and one job already RUNNING under another worker's live lease.
+    // Prepare: one fresh job; one already RUNNING under another worker's live lease (its copy is
+    // deleted); and a message whose job is not written yet (given back to wait for it).
     const fresh = await jobs.submit({ pipeline: 'p' }, caller);
     const busy = await jobs.submit({ pipeline: 'p' }, caller);
-    await backend.store.transition(busy.job_id, {
+    await backend.store.transition(caller.tenantId, busy.job_id, {
       expect: {},
       set: { status: 'RUNNING', lease: { owner: 'other', expires_at: Date.now() + 60_000 } },
     });
-    const [m1, m2] = await backend.queue.receive('p-one', { maxMessages: 10, waitTimeMs: 0 });
+    const early = envelope({ pipeline: 'p', entry_stage: 'one', exit_stage: 'two', stage: 'one' });
+    await backend.queue.send('p-one', [{ body: serializeEnvelope(early) }]);
+    const [m1, m2, m3] = await backend.queue.receive('p-one', { maxMessages: 10, waitTimeMs: 0 });
     const outcomes: string[] = [];
     const handler = createStageHandler({
       runner: new StageRunner(pipeline, one, { backend, topology, workerId: 'lambda-1' }),
@@ -61,7 +69,7 @@ describe('stage handler', () => {
       logger: silentLogger,
       onOutcome: (o) => outcomes.push(o),
     });
-    const records = [m1, m2].map((m) =>
+    const records = [m1, m2, m3].map((m) =>
       sqsRecord('p-one', m?.body ?? '', {
         receiptHandle: m?.receiptHandle ?? '',
         messageId: m?.messageId ?? '',
@@ -70,9 +78,9 @@ describe('stage handler', () => {
     // Act
     const response = await handler(sqsEvent(...records), lambdaContext());
     // Assess
-    const busyRecord = records.find((r) => JSON.parse(r.body).job_id === busy.job_id);
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: busyRecord?.messageId }]);
-    expect(outcomes.sort()).toEqual(['busy', 'forwarded']);
+    const earlyRecord = records.find((r) => JSON.parse(r.body).job_id === early.job_id);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: earlyRecord?.messageId }]);
+    expect(outcomes.sort()).toEqual(['busy', 'forwarded', 'waiting']);
     expect((await jobs.get(fresh.job_id, caller)).stage).toBe('two');
   });
 
@@ -95,8 +103,10 @@ describe('stage handler', () => {
     const record = sqsRecord('p-one', m?.body ?? '', { receiptHandle: m?.receiptHandle ?? '' });
     const response = await handler(sqsEvent(record), lambdaContext(15_100));
     expect(response.batchItemFailures).toHaveLength(1);
+    // Interrupted before it was claimed: the job was never touched, and the message goes back.
     expect((await jobs.get(job.job_id, caller)).status).toBe('QUEUED');
-    expect((await jobs.attempts(job.job_id, caller)).map((a) => a.outcome)).toEqual(['interrupted']);
+    expect((await jobs.get(job.job_id, caller)).version).toBe(1);
+    expect(await jobs.attempts(job.job_id, caller)).toEqual([]);
   });
 });
 
@@ -164,11 +174,11 @@ describe('WebSocket handlers and authorizer', () => {
     await ws.disconnect(wsEvent('$disconnect', 'c1'));
 
     const replies = sent.map((s) => JSON.parse(s));
-    expect(replies[0]).toEqual({ type: 'subscribed', topic: `job:${mine.job_id}` });
+    expect(replies[0]).toEqual({ type: 'subscribed', topic: `job:tenant-a/${mine.job_id}` });
     expect(replies[1]).toMatchObject({ type: 'error', code: 'JOB_NOT_FOUND' });
     expect(replies[2]).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
     expect(await backend.store.getConnection('c1')).toBeUndefined();
-    expect(await backend.store.subscribers(`job:${mine.job_id}`)).toEqual([]);
+    expect(await backend.store.subscribers(`job:tenant-a/${mine.job_id}`)).toEqual([]);
   });
 
   it('authorizes a valid token with its tenant in the context and rejects the rest', async () => {
@@ -216,13 +226,19 @@ describe('bus handlers', () => {
     );
     expect(response.batchItemFailures).toEqual([]);
     expect((await jobs.get(job.job_id, caller)).status).toBe('FAILED');
-    expect(await backend.store.listDeadLetters({ job_id: job.job_id })).toHaveLength(1);
+    expect(
+      (await backend.store.listDeadLetters({ tenant_id: caller.tenantId, job_id: job.job_id })).items,
+    ).toHaveLength(1);
   });
 
   it('sweeps expired holds', async () => {
-    await jobs.setHold(caller, { selector: { a: 'b' }, ttl_s: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
-    expect(await createHoldSweeper({ maintain: () => jobs.releaseExpiredHolds() })()).toEqual({
+    const clock = new ManualClock();
+    const timed = new JobService({ backend, topology, clock });
+    await timed.setHold(caller, { selector: { a: 'b' }, ttl_s: 1 });
+    clock.advance(1_001);
+    expect(
+      await createSweeper({ maintain: async () => ({ released: await timed.releaseExpiredHolds() }) })(),
+    ).toEqual({
       released: 0,
     });
     expect(await jobs.listHolds(caller)).toEqual([]);

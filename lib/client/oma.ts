@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
   type AnalysisRecord,
@@ -8,11 +5,11 @@ import {
   type CreateAnalysisRequest,
   StructureRecordSchema,
 } from '../pipelines/oma/schemas.js';
-import { ApiClient, type ApiClientOptions, put } from './api-client.js';
+import { ApiClient, type ApiClientOptions } from './http.js';
 
 /**
- * A typed client of the OMA analyses API (docs/oma-service.md), used by `stagecoach oma`, the demo
- * and the end-to-end tests. Every answer is parsed with the service's own schemas; a failure is an
+ * A typed client of the OMA analyses API (docs/oma-service.md), used by `stagecoach oma`, the
+ * console, the demo and the end-to-end tests (uploads of a local file: lib/cli/upload.ts). Every answer is parsed with the service's own schemas; a failure is an
  * {@link ApiError} carrying the HTTP status and the API's message.
  */
 
@@ -35,8 +32,11 @@ const ResultModeSchema = z.object({
   frequency: z.number(),
   damping: z.number().nullable(),
   shape: z.array(z.number().nullable()),
-  frequencyStd: z.number().nullable().optional(),
-  dampingStd: z.number().nullable().optional(),
+  order_spread: z.object({ frequency: z.number().nullable(), damping: z.number().nullable() }).optional(),
+  uncertainty: z
+    .object({ frequency_std: z.number().nullable(), damping_std: z.number().nullable() })
+    .loose()
+    .optional(),
   mpc: z.number().nullable().optional(),
   order: z.number().nullable().optional(),
   error: z.string().optional(),
@@ -110,22 +110,6 @@ export class OmaClient {
       UploadUrlSchema,
       {},
     );
-  }
-
-  /** Uploads the measurement CSV (a file path, or bytes) through a presigned PUT. */
-  async upload(
-    structureId: string,
-    analysisId: string,
-    source: string | Uint8Array,
-  ): Promise<UploadUrlAnswer> {
-    const target = await this.uploadUrl(structureId, analysisId);
-    if (typeof source === 'string') {
-      const size = (await stat(source)).size;
-      await put(target.url, createReadStream(source), size);
-    } else {
-      await put(target.url, Readable.from([Buffer.from(source)]), source.byteLength);
-    }
-    return target;
   }
 
   run(structureId: string, analysisId: string): Promise<AnalysisRecord> {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { STATUS_EVENT_TYPE } from '../pipelines/oma/keys.js';
 import { type AnalysisRecord, AnalysisStatusSchema, isFinished } from '../pipelines/oma/schemas.js';
-import { ApiError } from './api-client.js';
-import type { LiveClient, LiveMessage } from './live-client.js';
-import type { OmaClient } from './oma-client.js';
+import { ApiError } from './http.js';
+import type { JobEventRecord } from './jobs.js';
+import type { LiveClient, LiveMessage } from './live.js';
+import type { OmaClient } from './oma.js';
 
 /**
  * The OMA side of the live client: the service's `oma.analysis.status` events, and
@@ -33,6 +34,8 @@ export function statusOf(message: LiveMessage): StatusDetail | undefined {
 export interface WatchCallbacks {
   /** Stage progress, 0-100, from the job's `stage.progress` events (and 0 at each stage start). */
   onProgress?(stage: string, percent: number, message: string): void;
+  /** Every live event of the run's job, as it arrived (order it by hop and time). */
+  onEvent?(event: JobEventRecord): void;
   onStatus?(detail: StatusDetail): void;
 }
 
@@ -41,11 +44,11 @@ export interface WatchCallbacks {
  * the WebSocket. With `start` (which runs the analysis), the tenant's stream is subscribed first
  * so that not even the run's first events are missed. Status events can be lost or reordered on
  * the way, so the record is also read after subscribing and every few seconds; the answer is the
- * final record.
+ * final record. Without a live client (it could not connect) the run is followed by polling alone.
  */
 export async function watchAnalysis(
   client: OmaClient,
-  live: LiveClient,
+  live: LiveClient | undefined,
   structureId: string,
   analysisId: string,
   callbacks: WatchCallbacks = {},
@@ -63,6 +66,7 @@ export async function watchAnalysis(
   });
   const handle = (message: LiveMessage): void => {
     if (message.type === 'event' && message.event.job_id === runId) {
+      callbacks.onEvent?.(message.event);
       const { type, stage, data } = message.event;
       if (type === 'stage.started') callbacks.onProgress?.(stage, 0, 'started');
       if (type === 'stage.progress') {
@@ -77,18 +81,18 @@ export async function watchAnalysis(
     }
   };
   // Until the run id is known, messages wait (those of the run may come before run() answers).
-  const off = live.onMessage((message) => {
+  const off = live?.onMessage((message) => {
     if (runId === undefined) early.push(message);
     else handle(message);
   });
   try {
-    if (options.start !== undefined) await live.subscribeTenant();
+    if (options.start !== undefined) await live?.subscribeTenant();
     const first =
       options.start === undefined ? await client.getAnalysis(structureId, analysisId) : await options.start();
     if (first.run_id === undefined || (options.start === undefined && isFinished(first.status))) return first;
     runId = first.run_id;
     for (const message of early.splice(0)) handle(message);
-    if (options.start === undefined) await live.subscribeJob(runId);
+    if (options.start === undefined) await live?.subscribeJob(runId);
     const deadline = Date.now() + (options.timeoutMs ?? 24 * 3_600_000);
     for (;;) {
       const current = await client.getAnalysis(structureId, analysisId);
@@ -111,8 +115,8 @@ export async function watchAnalysis(
       clearTimeout(timer);
     }
   } finally {
-    off();
+    off?.();
   }
 }
 
-export { defaultWsUrl, LiveClient, type LiveMessage } from './live-client.js';
+export { defaultWsUrl, LiveClient, type LiveMessage } from './live.js';

@@ -1,0 +1,110 @@
+import { JsonLogger, type Logger, type LogLevel } from '../core/ports/logger.js';
+import type { DevBackend } from '../dev/runtime.js';
+import { DEFAULT_URL, UsageError } from './command-kit.js';
+import { PrettyLogger } from './dev-log.js';
+import { Output } from './output.js';
+
+/** The work of `stagecoach dev` (defined in lib/cli/dev.ts). */
+
+export interface DevFlags {
+  readonly backend: DevBackend;
+  readonly port: number;
+  readonly tokens: string;
+  readonly prefix: string;
+  readonly data: string;
+  readonly services?: string[];
+  readonly logLevel: LogLevel;
+  readonly logFormat?: 'pretty' | 'json';
+}
+
+/** What a restart keeps, said plainly in the banner. */
+function stateLines(flags: DevFlags): string[] {
+  switch (flags.backend) {
+    case 'memory':
+      return [
+        'jobs, events, holds and analyses live in this process: stopping it loses them.',
+        `uploaded files and results are kept in ${flags.data} and outlive it.`,
+      ];
+    case 'moto':
+      return ['everything lives in the moto_server started for this run: stopping it loses it all.'];
+    case 'endpoint':
+      return ['everything lives in the endpoint’s tables, queues and bucket, and outlives this process.'];
+  }
+}
+
+export async function dev(flags: DevFlags): Promise<number> {
+  const json = flags.logFormat === 'json' || (flags.logFormat === undefined && process.stdout.isTTY !== true);
+  const out = new Output();
+  // JSON logs own stdout; the banner then goes to stderr so the log stays one JSON object a line.
+  const banner = json ? (text: string) => out.note(text) : (text: string) => out.line(text);
+  const logger: Logger = json
+    ? new JsonLogger({ level: flags.logLevel })
+    : new PrettyLogger({ level: flags.logLevel, colors: out.c });
+  // The runtime, the adapters and every service's code load only for this command.
+  const [{ DevRuntime }, { registry }] = await Promise.all([
+    import('../dev/runtime.js'),
+    import('../pipelines/registry.js'),
+  ]);
+  let services: ReturnType<typeof registry.select>;
+  try {
+    services = registry.select(flags.services);
+  } catch (error) {
+    throw new UsageError(`stagecoach dev: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const runtime = await DevRuntime.start({
+    backend: flags.backend,
+    services,
+    port: flags.port,
+    tokensFile: flags.tokens,
+    prefix: flags.prefix,
+    blobDir: flags.data,
+    logger,
+  }).catch((error: unknown) => {
+    // One line that says what to change, not a stack trace.
+    const inUse = error instanceof Error && 'code' in error && error.code === 'EADDRINUSE';
+    throw new Error(
+      `stagecoach dev: ${inUse ? `port ${flags.port} is in use; pass another with --port` : error instanceof Error ? error.message : String(error)}`,
+    );
+  });
+  const c = json ? out.ce : out.c;
+  const pipelines = services.flatMap((s) => s.pipelines);
+  const tokens = runtime.tokens.list();
+  const [state, ...more] = stateLines(flags);
+  const label = (text: string): string => c.dim(text.padEnd(10));
+  banner('');
+  banner(
+    `${c.bold('Stagecoach dev runtime')} (${flags.backend === 'memory' ? 'embedded backend, in this process' : flags.backend})`,
+  );
+  banner(`  ${label('HTTP API')} ${runtime.url}`);
+  banner(`  ${label('WebSocket')} ${runtime.wsUrl}?token=<token>`);
+  banner(
+    `  ${label('tokens')} ${tokens.map((t) => `${t.token} → ${t.caller.tenantId}`).join(', ')}  (${flags.tokens})`,
+  );
+  banner(
+    `  ${label('pipelines')} ${pipelines.map((p) => `${p.name} (${p.stages.map((s) => s.name).join(' → ')})`).join(', ')}`,
+  );
+  banner(`  ${label('state')} ${state}`);
+  for (const line of more) banner(`  ${' '.repeat(10)} ${line}`);
+  const env = [
+    ...(runtime.url === DEFAULT_URL ? [] : [`STAGECOACH_URL=${runtime.url}`]),
+    `STAGECOACH_TOKEN=${tokens[0]?.token ?? '<token>'}`,
+  ].join(' ');
+  banner(`  ${label('try')} export ${env}`);
+  banner(
+    `  ${' '.repeat(10)} ${
+      pipelines.some((p) => p.name === 'wordcount')
+        ? 'stagecoach jobs submit wordcount --param document_id=d1 --param text="to be" --watch'
+        : 'stagecoach jobs list'
+    }`,
+  );
+  banner(`  ${' '.repeat(10)} stagecoach watch                 # every event, live`);
+  banner('');
+  banner('Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  logger.info('stopping');
+  await runtime.stop();
+  return 0;
+}
