@@ -22,6 +22,8 @@ import type { FddSpectrum, SpectralPeak } from './types.js';
  * window's normalised autocorrelation ρ_w(τ) = Σ w_n w_{n+τ} / Σ w_n² (Bendat & Piersol,
  * Random Data, §11.5), which would add its own decay to the envelope; dividing by ρ_w removes it
  * (used where ρ_w ≥ 0.2, i.e. τ up to 0.48 of a segment for Hann).
+ * With three channels or more the damping is, by default, that of the SDOF spectrum fitted to the
+ * bell's own lines instead (sdof-fit.ts; BellFitter.estimate says when the fit is kept).
  * A mode that fails (bell too narrow, too few extrema) gets damping NaN and an `error`; the
  * others are unaffected.
  */
