@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LimitsConfigSchema } from '../core/control/limits.js';
 import { ConfigError } from '../core/ports/index.js';
 
 /** The retention periods CloudWatch Logs accepts, in days. */
@@ -148,6 +149,11 @@ export const EnvironmentConfigSchema = z
          * account already has one (it is one setting per account and region).
          */
         manageAccountLogRole: z.boolean().default(true),
+        /**
+         * Per-tenant limits the API enforces (429 with Retry-After): a default for every tenant
+         * and overrides per tenant id. The API function gets them as STAGECOACH_LIMITS.
+         */
+        limits: LimitsConfigSchema.optional(),
       })
       .strict()
       .default({

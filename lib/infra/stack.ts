@@ -207,7 +207,10 @@ export class StagecoachStack extends Stack {
     // HTTP API: submit, resume and replay can target any stage.
     this.httpApi = new JobsHttpApi(this, 'HttpApi', {
       identity: this.identity,
-      environment: resources.environment,
+      environment: {
+        ...resources.environment,
+        ...(config.api.limits === undefined ? {} : { [ENV.limits]: JSON.stringify(config.api.limits) }),
+      },
       throttleRatePerSecond: config.api.throttleRatePerSecond,
       throttleBurst: config.api.throttleBurst,
       ...reservedFor(config, 'api'),

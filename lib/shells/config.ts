@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LimitsConfigSchema } from '../core/control/limits.js';
 import { ConfigError } from '../core/ports/index.js';
 
 /**
@@ -38,6 +39,11 @@ export const ENV = {
    * and the bucket with that tenant's data only (unset: its own role's access).
    */
   tenantRoleArn: 'STAGECOACH_TENANT_ROLE_ARN',
+  /**
+   * The API function: per-tenant limits as JSON, e.g.
+   * `{"default":{"submitsPerMinute":600},"tenants":{"acme":{"submitsPerMinute":6000}}}`.
+   */
+  limits: 'STAGECOACH_LIMITS',
   /** Powertools for AWS Lambda: the lowest level logged. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
 } as const;
@@ -89,6 +95,21 @@ const tenantClaim = z.string().min(1).default(TENANT_CLAIM);
 export const CONFIG = {
   api: Resources.extend({
     tenantClaim,
+    limits: z
+      .string()
+      .transform((raw, ctx) => {
+        try {
+          return JSON.parse(raw) as unknown;
+        } catch {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be JSON such as {"default":{"submitsPerMinute":600}}',
+          });
+          return z.NEVER;
+        }
+      })
+      .pipe(LimitsConfigSchema)
+      .optional(),
     tenantRoleArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')

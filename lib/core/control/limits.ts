@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Clock } from '../ports/clock.js';
 import { RateLimitedError } from '../ports/errors.js';
 import type { JobStore } from '../ports/job-store.js';
@@ -13,6 +14,16 @@ export interface LimitsConfig {
   readonly default?: TenantLimits;
   readonly tenants?: Readonly<Record<string, TenantLimits>>;
 }
+
+const TenantLimitsSchema = z.object({ submitsPerMinute: z.int().min(1).max(1_000_000).optional() }).strict();
+
+/** Limits as configuration writes them (cdk.json, STAGECOACH_LIMITS). */
+export const LimitsConfigSchema = z
+  .object({
+    default: TenantLimitsSchema.optional(),
+    tenants: z.record(z.string().min(1).max(128), TenantLimitsSchema).optional(),
+  })
+  .strict();
 
 const WINDOW_MS = 60_000;
 
