@@ -62,8 +62,19 @@ export function registerAnalyzeCommand(program: Command): void {
       integer('--nperseg', 8),
     )
     .option('--fmin <Hz>', 'lowest frequency of interest', nonNegative('--fmin'))
-    .option('--fmax <Hz>', 'highest frequency of interest (default min(0.4·fs, 25 Hz))', positive('--fmax'))
-    .option('--json', 'print {"modes": [...], "timings_s": {...}} as JSON')
+    .option(
+      '--fmax <Hz>',
+      'highest frequency of interest (default: chosen from the data)',
+      positive('--fmax'),
+    )
+    .option(
+      '--exclude <channels>',
+      'channels to leave out, comma-separated names or 0-based indices (dead channels are left out anyway)',
+    )
+    .option(
+      '--json',
+      'print {"modes", "band", "harmonics", "diagnostics", "excluded_channels", "timings_s"} as JSON',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  stagecoach analyze record.csv --fs 200 --method ssi --fmax 20 --json\n  stagecoach analyze record.csv --method efdd   # fs from the time column',

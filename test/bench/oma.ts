@@ -1,16 +1,21 @@
 /**
- * OMA engine benchmark: `npm run bench:oma` (options: --case <name> to run one case;
- * --coverage for the uncertainty coverage over many records, oma-coverage.ts).
+ * OMA engine benchmark: `npm run bench:oma` (options: --case <name> to run one case,
+ * --speed / --scenarios for only the speed cases or only the field-like cases of
+ * oma-scenarios.ts; --coverage for the uncertainty coverage over many records, oma-coverage.ts).
  *
  * For every case the parent process generates a synthetic structure's response and writes it as
  * CSV to a temporary file (untimed), then runs the analysis in a fresh child process so that its
  * peak RSS (VmHWM) covers the analysis only. The child times:
  *   load        CSV file → channel arrays (readCsv)
  *   preprocess  linear detrend + decimation (defaults from fs and fmax)
- *   fdd         Welch CSD + SVD per line + peak picking (analyzeRecord, method efdd)
+ *   fdd         the FDD analysis of the preprocessed record, wall clock (analyzeRecord: sensor
+ *               check, band look, Welch CSD + SVD per line, harmonic scan, peak picking)
  *   efdd        the EFDD damping/frequency step on those peaks
- *   ssi         correlations + Toeplitz SVD + poles for all orders + stabilization/clustering
- * and compares the modes with the true ones (frequency and damping errors, MAC).
+ *   ssi         the SSI analysis, wall clock (the same checks, correlations + Toeplitz SVD +
+ *               poles for all orders + stabilization/clustering)
+ * (the phases alone — spectrum + peaks, correlations + SVD + poles + clustering, the figures of
+ * earlier versions — are printed too) and compares the modes with the true ones (frequency and
+ * damping errors, MAC). Then the field-like cases (oma-scenarios.ts) with the defaults.
  * Each case prints a table; the last line is one JSON object with every figure.
  */
 import { spawnSync } from 'node:child_process';
@@ -34,6 +39,13 @@ import {
   writeCsv,
 } from '../../lib/oma/index.js';
 import { runCoverage } from './oma-coverage.js';
+import {
+  printScenario,
+  runScenarioChild,
+  SCENARIO_CASES,
+  type ScenarioResult,
+  writeScenario,
+} from './oma-scenarios.js';
 
 interface BenchCase {
   readonly name: string;
@@ -87,7 +99,8 @@ interface CaseResult {
   /**
    * fdd: spectrum + peaks; efdd: its bell fits plus its uncertainty (efddUncertainty); ssi: the
    * default SSI, uncertainty included (ssiUncertainty: its propagation; ssiWithout: the same SSI
-   * with uncertainty off, so ssi − ssiWithout is everything the uncertainty costs).
+   * with uncertainty off, so ssi − ssiWithout is everything the uncertainty costs); wall-clock
+   * seconds of each analysis, its checks (sensor check, band look, harmonic scan) included.
    */
   seconds: {
     load: number;
@@ -99,6 +112,8 @@ interface CaseResult {
     ssiUncertainty: number;
     ssiWithout: number;
   };
+  /** The identification phases alone, without the checks added to every analysis. */
+  phases: { fdd: number; ssi: number };
   loadPreprocessSsi: number;
   fddEfdd: number;
   peakRssMB: number;
@@ -220,23 +235,27 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
   m.channels.length = 0; // the raw record is no longer needed
   const preprocess = (performance.now() - t) / 1000;
   const common = { fmax: truth.fmax, decimate: 1, detrend: 'none' as const };
+  t = performance.now();
   const fddResult = await analyzeRecord(pre.channels, pre.fs, { method: 'fdd', ...common });
-  const fdd = (fddResult.timings.spectrum ?? 0) + (fddResult.timings.peaks ?? 0);
+  const fdd = (performance.now() - t) / 1000;
+  const fddPhases = (fddResult.timings.spectrum ?? 0) + (fddResult.timings.peaks ?? 0);
   const fddModes = fddResult.modes.map((mode) => ({ ...mode, damping: Number.NaN }));
   const efddResult = await analyzeRecord(pre.channels, pre.fs, { method: 'efdd', ...common });
   const efddUncertainty = efddResult.timings.uncertainty ?? 0;
   const efdd = (efddResult.timings.efdd ?? 0) + efddUncertainty;
-  const ssiSeconds = (t: Readonly<Record<string, number>>): number =>
-    (t.correlations ?? 0) +
-    (t.toeplitzSvd ?? 0) +
-    (t.poles ?? 0) +
-    (t.clustering ?? 0) +
-    (t.uncertainty ?? 0);
-  const ssiWithout = ssiSeconds(
-    (await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common, uncertainty: false })).timings,
-  );
+  t = performance.now();
+  await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common, uncertainty: false });
+  const ssiWithout = (performance.now() - t) / 1000;
+  t = performance.now();
   const ssiResult = await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common });
-  const ssi = ssiSeconds(ssiResult.timings);
+  const ssi = (performance.now() - t) / 1000;
+  const st = ssiResult.timings;
+  const ssiPhases =
+    (st.correlations ?? 0) +
+    (st.toeplitzSvd ?? 0) +
+    (st.poles ?? 0) +
+    (st.clustering ?? 0) +
+    (st.uncertainty ?? 0);
   const abortLatencyMs = {
     fdd: await abortLatency(pre.channels, pre.fs, 'fdd', truth.fmax),
     ssi: await abortLatency(pre.channels, pre.fs, 'ssi', truth.fmax),
@@ -257,6 +276,7 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
       ssiUncertainty: round(ssiResult.timings.uncertainty ?? 0, 3),
       ssiWithout: round(ssiWithout, 2),
     },
+    phases: { fdd: round(fddPhases, 2), ssi: round(ssiPhases, 2) },
     loadPreprocessSsi: round(load + preprocess + ssi, 2),
     fddEfdd: round(fdd + efdd, 2),
     peakRssMB: peakRssMB(),
@@ -275,6 +295,9 @@ function printCase(r: CaseResult): void {
   const s = r.seconds;
   console.log(
     `load ${s.load.toFixed(2)} s | preprocess ${s.preprocess.toFixed(2)} s | FDD ${s.fdd.toFixed(2)} s | EFDD ${s.efdd.toFixed(3)} s | SSI ${s.ssi.toFixed(2)} s | peak RSS ${r.peakRssMB} MB`,
+  );
+  console.log(
+    `(phases alone: FDD spectrum + peaks ${r.phases.fdd.toFixed(2)} s, SSI correlations + SVD + poles + clustering + uncertainty ${r.phases.ssi.toFixed(2)} s)`,
   );
   console.log(
     `uncertainty: SSI ${s.ssiUncertainty.toFixed(3)} s propagation, SSI ${s.ssiWithout.toFixed(2)} s without it (+${(s.ssi - s.ssiWithout).toFixed(2)} s in all) | EFDD ${s.efddUncertainty.toFixed(3)} s`,
@@ -302,12 +325,26 @@ async function main(): Promise<void> {
     await runChild(args[childAt + 1] ?? '', args[childAt + 2] ?? '', args[childAt + 3] ?? '');
     return;
   }
+  const scenarioAt = args.indexOf('--scenario-child');
+  if (scenarioAt >= 0) {
+    const r = await runScenarioChild(
+      args[scenarioAt + 1] ?? '',
+      args[scenarioAt + 2] ?? '',
+      args[scenarioAt + 3] ?? '',
+      peakRssMB,
+    );
+    console.log(JSON.stringify(r));
+    return;
+  }
   const only = args.includes('--case') ? args[args.indexOf('--case') + 1] : undefined;
+  const speed = !args.includes('--scenarios');
+  const scenarios = !args.includes('--speed');
   const self = fileURLToPath(import.meta.url);
   const dir = mkdtempSync(join(tmpdir(), 'stagecoach-bench-'));
   const results: CaseResult[] = [];
+  const fieldResults: ScenarioResult[] = [];
   try {
-    for (const c of CASES.filter((x) => only === undefined || x.name === only)) {
+    for (const c of CASES.filter((x) => speed && (only === undefined || x.name === only))) {
       const csv = join(dir, `${c.name}.csv`);
       const truthPath = join(dir, `${c.name}.json`);
       const t = performance.now();
@@ -346,10 +383,27 @@ async function main(): Promise<void> {
       results.push(r);
       rmSync(csv, { force: true });
     }
+    for (const c of SCENARIO_CASES.filter((x) => scenarios && (only === undefined || x.name === only))) {
+      const t = performance.now();
+      const files = await writeScenario(c, dir);
+      console.log(`generated ${c.name} in ${((performance.now() - t) / 1000).toFixed(1)} s (untimed)`);
+      const child = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', self, '--scenario-child', c.name, files.csv, files.truth],
+        { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      if (child.status !== 0) throw new Error(`case ${c.name} failed with exit code ${child.status}`);
+      const r = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as ScenarioResult;
+      printScenario(r);
+      fieldResults.push(r);
+      rmSync(files.csv, { force: true });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(JSON.stringify({ benchmark: 'oma', node: process.version, cases: results }));
+  console.log(
+    JSON.stringify({ benchmark: 'oma', node: process.version, cases: results, scenarios: fieldResults }),
+  );
 }
 
 await main();

@@ -22,16 +22,28 @@ const withTime = join(dir, 'frame.csv');
 await writeCsv(withTime, record.channels, { fs: 100 });
 
 describe('stagecoach analyze', () => {
-  it('prints {"modes": [...], "timings_s": {...}} with --json, fs from the time column', () => {
+  it('prints modes, band, harmonics, diagnostics, excluded channels and timings with --json, fs from the time column', () => {
     // Act
     const r = run(['analyze', withTime, '--method', 'ssi', '--json']);
     // Assess
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
-      modes: { frequency: number; damping: number; shape: number[] }[];
+      modes: { frequency: number; damping: number; shape: number[]; expected: { damping_cv: number } }[];
+      band: { fmax: number; chosen: string; reason: string };
+      diagnostics: { code: string; severity: string; message: string }[];
       timings_s: Record<string, number>;
     };
-    expect(Object.keys(out)).toEqual(['modes', 'timings_s']);
+    expect(Object.keys(out)).toEqual([
+      'modes',
+      'band',
+      'harmonics',
+      'diagnostics',
+      'excluded_channels',
+      'timings_s',
+    ]);
+    expect(out.band.chosen).toBe('auto');
+    expect(out.band.reason).not.toBe('');
+    for (const m of out.modes) expect(m.expected.damping_cv).toBeGreaterThan(0);
     expect(out.modes.length).toBe(3);
     out.modes.forEach((m, i) => {
       const truth = record.modes[i];
@@ -48,6 +60,31 @@ describe('stagecoach analyze', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/EFDD, band up to 20 Hz/);
     expect(r.stdout).toMatch(/Mode shapes \(unit max\)/);
+  });
+
+  it('leaves out channels by name, and prints the band and each warning with its fix in the table', () => {
+    // Prepare: the frame with its second channel dead
+    const dead = join(dir, 'dead.csv');
+    const channels = record.channels.map((c, i) => (i === 1 ? new Float64Array(c.length).fill(0.5) : c));
+    return writeCsv(dead, channels, { fs: 100 }).then(() => {
+      // Act
+      const json = run(['analyze', withTime, '--method', 'ssi', '--exclude', 'ch3', '--json']);
+      const table = run(['analyze', dead, '--method', 'efdd']);
+      // Assess
+      expect(json.status, json.stderr).toBe(0);
+      const out = JSON.parse(json.stdout) as {
+        excluded_channels: number[];
+        modes: { shape: (number | null)[] }[];
+      };
+      expect(out.excluded_channels).toEqual([2]);
+      for (const m of out.modes) expect(m.shape[2]).toBeNull();
+      expect(table.status, table.stderr).toBe(0);
+      expect(table.stdout).toMatch(/band 0–[\d.]+ Hz \(auto\): the spectrum holds coherent peaks/);
+      expect(table.stdout).toMatch(/left out: ch2/);
+      expect(table.stdout).toMatch(/warning CHANNEL_DEAD: channel 'ch2' \(1\) is constant/);
+      expect(table.stdout).toMatch(/ {10}fix: check the sensor and its cable/);
+      expect(table.stderr).toMatch(/warning: .*constant.* — fix: .* \[CHANNEL_DEAD\]/);
+    });
   });
 
   it('exits 2 on a usage error and 1 on bad data, with a one-line message and no stack trace', () => {

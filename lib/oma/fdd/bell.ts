@@ -53,7 +53,8 @@ export function sdofBell(
   const df = lines > 1 ? (freqs[1] as number) - (freqs[0] as number) : 1;
   const values = new Float64Array(lines);
   const projection = new ShapeProjection(spectrum);
-  projection.setReference(peak.shapeLine ?? peak.line, peak.singularValue - 1);
+  if (peak.shape === undefined) projection.setReference(peak.shapeLine ?? peak.line, peak.singularValue - 1);
+  else projection.setReferenceVector(peak.shape.re, peak.shape.im);
   // 1. The density along φ while φ stays in the kept subspace.
   const testSpan = spectrum.csd.channels > spectrum.vectorCount;
   values[peak.line] = projection.at(peak.line);

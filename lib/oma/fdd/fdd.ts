@@ -4,7 +4,7 @@ import type { Mode } from '../modal/types.js';
 import type { WelchOptions } from '../signal/welch.js';
 import { DEFAULT_BELL_MAC_THRESHOLD, halfPowerBandwidth, sdofBell } from './bell.js';
 import { type PeakOptions, pickPeaks } from './peaks.js';
-import { fddSpectrum, shapeAt } from './spectrum.js';
+import { fddSpectrum, peakShape } from './spectrum.js';
 import type { FddSpectrum, SpectralPeak } from './types.js';
 
 /**
@@ -25,7 +25,7 @@ export function fddModes(
   macThreshold = DEFAULT_BELL_MAC_THRESHOLD,
 ): Mode[] {
   return peaks.map((p) => {
-    const shape = shapeAt(spectrum, p.shapeLine ?? p.line, p.singularValue - 1);
+    const shape = peakShape(spectrum, p);
     const bell = sdofBell(spectrum, p, macThreshold);
     const hp = halfPowerBandwidth(spectrum.frequencies, bell.values, p.line);
     // The centre is used when it stays within a quarter bandwidth of the peak (close modes can

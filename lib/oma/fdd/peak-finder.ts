@@ -1,11 +1,13 @@
-import { macArrays, spanFraction } from '../modal/mac.js';
+import { macArrays } from '../modal/mac.js';
 import { ShapeProjection } from './modal-density.js';
+import { WelchScatter } from './scatter.js';
+import { coherenceAt, logSpectrum, smooth3, topographicProminence } from './spectrum-tools.js';
 import type { FddSpectrum } from './types.js';
 
 /**
  * The machinery of FDD peak picking (peaks.ts): a candidate peak is judged on the spectral density
  * along its own shape (modal-density.ts), and a mode hidden in another's bell is found on the
- * density left once that mode's shape is projected out. Also the spectrum tools both use.
+ * density left once that mode's shape is projected out.
  */
 
 /**
@@ -25,8 +27,14 @@ export interface Candidate {
   frequency: number;
   /** Topographic prominence of the singular-value peak the candidate came from. */
   prominence: number;
-  /** Prominence of the peak of the density along the candidate's shape. */
+  /** Prominence of the peak of the density along the candidate's shape (three-line average). */
   densityProminence: number;
+  /**
+   * That prominence measured on the density averaged over half the bell's half-power width, in
+   * standard deviations of the difference of two such averages (scatter.ts): a broad weak bell
+   * stands out of the Welch scatter at its own scale, a bump of noise does not.
+   */
+  significance: number;
   coherence: number;
   density: number;
   /** Least share of the shape in the kept singular subspace over the half-power top. */
@@ -35,6 +43,15 @@ export interface Candidate {
   from: number;
   to: number;
   merged: boolean;
+  /**
+   * A second shape sharing this accepted candidate's bell (`hidden`: the deflated density holds
+   * ≥ 0.2 of SV1): a pair to resolve, or else to flag as merged.
+   */
+  partnerOf?: Candidate;
+  /** …and at the partner's own line (closer than the resolution). */
+  sameLine?: boolean;
+  /** For a merged peak: the frequency of the second shape's density peak, Hz. */
+  mergedFrequency?: number;
 }
 
 /**
@@ -55,8 +72,10 @@ export class ModalPeakFinder {
   /** The deflated shape of `hidden`. */
   private readonly wRe: Float64Array;
   private readonly wIm: Float64Array;
+  readonly scatter: WelchScatter;
 
   constructor(private readonly spectrum: FddSpectrum) {
+    this.scatter = new WelchScatter(spectrum.csd);
     this.projection = new ShapeProjection(spectrum);
     this.lines = spectrum.frequencies.length;
     this.l = spectrum.csd.channels;
@@ -112,6 +131,11 @@ export class ModalPeakFinder {
       col = Math.max(col, low);
     }
     const densityProminence = Math.log10(Math.max(peak, this.floor)) - Math.log10(Math.max(col, this.floor));
+    // 2b. The prominence at the bell's own scale, against the scatter of such an average.
+    const width = to - from + 1;
+    const average = Math.max(3, Math.round(width / 2));
+    const significance =
+      this.scaledProminence(m, from, to, average) / (Math.SQRT2 * this.scatter.sigma(average));
     // 3. The raw top near the smoothed one, the vector there that is this shape, the frequency.
     let line = m;
     for (let j = Math.max(1, m - 1); j <= Math.min(this.lines - 2, m + 1); j++)
@@ -130,6 +154,7 @@ export class ModalPeakFinder {
       frequency: this.interpolate(line),
       prominence,
       densityProminence,
+      significance,
       coherence: coherenceAt(this.spectrum, line, vector),
       density: this.raw(line),
       from,
@@ -157,8 +182,12 @@ export class ModalPeakFinder {
     // prominence is an unbiased test (the density along a shape taken at a line always peaks
     // at that line).
     const y = logSpectrum(smooth3(d));
-    let best = 1;
-    for (let j = 1; j < y.length - 1; j++) if ((y[j] as number) > (y[best] as number)) best = j;
+    // The highest point within a's bell (its top ± one width): further out the deflated curve
+    // is the neighbouring modes' own bells, which are found on their own.
+    const near0 = Math.max(1, a.from - width - lo);
+    const near1 = Math.min(y.length - 2, a.to + width - lo);
+    let best = near0;
+    for (let j = near0; j <= near1; j++) if ((y[j] as number) > (y[best] as number)) best = j;
     if (y.length < 3 || topographicProminence(y, best) < threshold) return undefined;
     const line = lo + best;
     // Relative to SV1 the deflated density is ≤ 0.02 at isolated modes (estimation leakage,
@@ -167,11 +196,10 @@ export class ModalPeakFinder {
     const ratio =
       (10 ** (y[best] as number) * 3) / ((s1[line - 1] ?? 0) + (s1[line] ?? 0) + (s1[line + 1] ?? 0));
     const shared = ratio >= SHARED_BELL_RATIO;
-    if (Math.abs(line - a.line) < separation) {
-      // A second shape at the peak itself: two modes closer than the resolution.
-      if (shared) a.merged = true;
-      return undefined;
-    }
+    const sameLine = Math.abs(line - a.line) < separation;
+    // A second shape at the peak itself: two modes closer than the resolution (or, below the
+    // shared ratio, a's own estimation leakage).
+    if (sameLine && !shared) return undefined;
     if (line >= a.from && line <= a.to && !shared) return undefined;
     this.deflate(line, aAt, true);
     this.id++;
@@ -195,6 +223,12 @@ export class ModalPeakFinder {
     // The deflated curve's prominence is the unbiased test here; the vector at the peak line is
     // a mixture, so coherence is judged where the shape was taken.
     c.coherence = coherenceAt(this.spectrum, c.shapeLine, c.vector);
+    // Sharing a's bell, the pair is resolved only if this shape stands as a mode of its own
+    // (peaks.ts); otherwise a is marked merged, with both frequencies.
+    if (shared) {
+      c.partnerOf = a;
+      c.sameLine = sameLine;
+    }
     return c;
   }
 
@@ -253,6 +287,39 @@ export class ModalPeakFinder {
       this.wIm[c] = w1 * (v1r * c1i + v1i * c1r) + w2 * (v2r * c2i + v2i * c2r);
     }
     return lambda;
+  }
+
+  /**
+   * Topographic prominence (decades) of the bell whose top is [from, to] on the density averaged
+   * over `average` lines, within a window of 8 half-power widths (≥ 30 lines) either side.
+   */
+  private scaledProminence(m: number, from: number, to: number, average: number): number {
+    const width = to - from + 1;
+    const reach = Math.max(8 * width, 2 * average, 30);
+    const lo = Math.max(1, m - reach);
+    const hi = Math.min(this.lines - 2, m + reach);
+    const sums = new Float64Array(hi - lo + 2);
+    for (let j = lo; j <= hi; j++) sums[j - lo + 1] = (sums[j - lo] as number) + this.raw(j);
+    const h = Math.floor(average / 2);
+    const at = (j: number): number => {
+      const a = Math.max(lo, j - h);
+      const b = Math.min(hi, j + h);
+      return ((sums[b - lo + 1] as number) - (sums[a - lo] as number)) / (b - a + 1);
+    };
+    let top = m;
+    for (let j = Math.max(lo, from); j <= Math.min(hi, to); j++) if (at(j) > at(top)) top = j;
+    const peak = at(top);
+    let col = 0;
+    for (const direction of [-1, 1] as const) {
+      let low = peak;
+      for (let j = top + direction; j >= lo && j <= hi; j += direction) {
+        const v = at(j);
+        if (v > peak) break;
+        if (v < low) low = v;
+      }
+      col = Math.max(col, low);
+    }
+    return Math.log10(Math.max(peak, this.floor)) - Math.log10(Math.max(col, this.floor));
   }
 
   private raw(j: number): number {
@@ -328,94 +395,4 @@ export class ModalPeakFinder {
     const delta = Math.max(lo - k, Math.min(hi - k, -b / (2 * c)));
     return (freqs[k] as number) + delta * df;
   }
-}
-
-/** The line of the largest raw value among k-1, k, k+1 (not touching the ends). */
-export function rawTop(v: Float64Array, k: number): number {
-  let best = k;
-  for (let j = Math.max(1, k - 1); j <= Math.min(v.length - 2, k + 1); j++)
-    if ((v[j] as number) > (v[best] as number)) best = j;
-  return best;
-}
-
-/**
- * Topographic prominence of the maximum at k (scipy.signal.peak_prominences): on each side the
- * lowest point before the curve rises above y[k] (or ends); y[k] minus the higher of the two.
- */
-export function topographicProminence(y: Float64Array, k: number): number {
-  const yk = y[k] as number;
-  let col = Number.NEGATIVE_INFINITY;
-  for (const direction of [-1, 1] as const) {
-    let low = yk;
-    for (let j = k + direction; j >= 0 && j < y.length && (y[j] as number) <= yk; j += direction)
-      low = Math.min(low, y[j] as number);
-    col = Math.max(col, low);
-  }
-  return yk - col;
-}
-
-/** The lines where the hump at k falls to half its power on each side (those it reaches). */
-export function flanks(y: Float64Array, k: number): number[] {
-  const half = (y[k] as number) - Math.log10(2);
-  const out: number[] = [];
-  for (const direction of [-1, 1] as const) {
-    for (let j = k + direction; j >= 1 && j <= y.length - 2; j += direction) {
-      const v = y[j] as number;
-      if (v > (y[k] as number)) break;
-      if (v < half) {
-        out.push(j - direction);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-/** Three-line moving average (end lines keep their value). */
-export function smooth3(v: Float64Array): Float64Array {
-  const out = v.slice();
-  for (let k = 1; k < v.length - 1; k++)
-    out[k] = ((v[k - 1] as number) + (v[k] as number) + (v[k + 1] as number)) / 3;
-  return out;
-}
-
-export function logSpectrum(v: Float64Array): Float64Array {
-  let max = 0;
-  for (const x of v) max = Math.max(max, x);
-  const floor = max > 0 ? max * 1e-30 : Number.MIN_VALUE;
-  return v.map((x) => Math.log10(Math.max(x, floor)));
-}
-
-/** Robust roughness: median |y_k - (y_{k-1} + y_{k+1})/2| over the spectrum. */
-export function roughness(y: Float64Array): number {
-  const d = new Float64Array(Math.max(0, y.length - 2));
-  for (let k = 1; k <= y.length - 2; k++)
-    d[k - 1] = Math.abs((y[k] as number) - 0.5 * ((y[k - 1] as number) + (y[k + 1] as number)));
-  if (d.length === 0) return 0;
-  d.sort();
-  return d[Math.floor(d.length / 2)] as number;
-}
-
-/** min over the two neighbours of the best MAC between vector s at k and any vector there. */
-export function coherenceAt(spectrum: FddSpectrum, k: number, s: number): number {
-  const l = spectrum.csd.channels;
-  const vc = spectrum.vectorCount;
-  const lines = spectrum.frequencies.length;
-  const { vectorRe: re, vectorIm: im } = spectrum;
-  const at = (k * vc + s) * l;
-  // With three or more channels: the share of the vector in the span of the neighbour's two
-  // leading vectors — two modes closer than a line make that plane degenerate, its vectors
-  // rotating at random within it, yet the plane itself persists. With one or two channels the
-  // span is everything, so the best single MAC is the (weak) test.
-  const useSpan = l > vc && vc === 2;
-  let worst = 1;
-  for (let nb = k - 1; nb <= k + 1; nb += 2) {
-    if (nb < 0 || nb >= lines) continue;
-    const first = nb * vc * l;
-    let best = 0;
-    if (useSpan) best = spanFraction(re, im, l, at, first, first + l);
-    else for (let i = 0; i < vc; i++) best = Math.max(best, macArrays(re, im, re, im, l, at, first + i * l));
-    worst = Math.min(worst, best);
-  }
-  return worst;
 }

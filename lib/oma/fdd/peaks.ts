@@ -1,17 +1,15 @@
 import { InvalidOptionError } from '../errors.js';
 import { macArrays, spanFraction } from '../modal/mac.js';
+import { pairShapes } from './pair-shapes.js';
+import { type Candidate, ModalPeakFinder, SPAN_MIN } from './peak-finder.js';
 import {
-  type Candidate,
   coherenceAt,
   flanks,
   logSpectrum,
-  ModalPeakFinder,
   rawTop,
-  roughness,
-  SPAN_MIN,
   smooth3,
   topographicProminence,
-} from './peak-finder.js';
+} from './spectrum-tools.js';
 import type { FddSpectrum, SpectralPeak } from './types.js';
 
 /**
@@ -21,16 +19,18 @@ import type { FddSpectrum, SpectralPeak } from './types.js';
  * even where a close mode's bell overlaps it in SV1.
  *  1. Candidates: local maxima of log10 S̄_s, s = 1, 2, S̄ the three-line average (Welch estimates
  *     scatter as χ²/ν; single-line dips would split a bell), whose standard topographic prominence
- *     (the drop to the higher key col, as scipy.signal.peak_prominences) reaches the threshold —
- *     max(0.5 decades, 6× the spectrum's median line-to-line roughness) unless given.
+ *     (the drop to the higher key col, as scipy.signal.peak_prominences) reaches 2.5 standard
+ *     deviations of the difference of two such averages (scatter.ts), unless minProminence is given.
  *  2. Shapes: the singular vector at the top and at the hump's two half-power flanks (where two
  *     close modes cross, the top's vector is a mixture while each flank carries one mode), each
  *     only if coherent — MAC ≥ `coherence` with the best-matching vector at both neighbouring
  *     lines (a mode's shape persists across its bell, noise's does not).
  *  3. Each shape φ is followed on p̄_φ to the top of its bell (the highest point of the region
  *     above half the current value, repeated — Welch ripples never dip to half power), where its
- *     topographic prominence must reach the threshold and φ must stay in the kept singular
- *     subspace (Σ MAC ≥ 0.8) across the half-power top.
+ * *     prominence must be significant — ≥ 10 standard deviations of the scatter of the density
+ *     averaged over half the bell's width (a broad weak bell stands out at its own scale, a bump
+ *     of noise does not), or ≥ 16 on the three-line average — and φ must stay in the kept
+ *     singular subspace (Σ MAC ≥ 0.8) across the half-power top.
  *  4. Strongest first (largest p_φ at the peak), a peak is dropped within `minSeparationLines`
  *     of an accepted one or inside an accepted peak's half-power top: with the same shape it is
  *     the same bell; with another it may be a close mode or merely the stronger peak's estimation
@@ -41,12 +41,15 @@ import type { FddSpectrum, SpectralPeak } from './types.js';
  *     with the threshold prominence (a curve fixed before any shape is chosen, so an unbiased
  *     test) at least `minSeparationLines` from a — and inside a's top only if it reaches 0.2 of
  *     SV1: measured ≤ 0.02 at isolated modes (leakage), 0.36–0.74 where two modes share a bell —
- *     its shape is followed as in 3. At a itself, that ratio marks a `merged`: two modes closer
- *     than the resolution, reported as one.
+ *     its shape is followed as in 3. At a itself, that ratio means two modes closer than the
+ *     resolution: the second is reported when it passes 3 with a shape unlike a's, else a is
+ *     `merged` (with the second density's frequency).
  *  6. A peak whose shape has ≥ 0.8 of its energy in the span of the accepted shapes just below
  *     and above it, less than 20 % apart, is the SV2 hump where two bells cross: dropped,
  *     weakest first.
  * The frequency is the vertex of a least-squares parabola through log p_φ over the peak's top.
+ * Neighbours whose half-power tops touch get their shapes separated within the pair's plane
+ * (pair-shapes.ts).
  * Measured (30-minute records, 5 seeds): every mode and no spurious one on frames with 1–24
  * sensors, shapes aliased at the sensors (MAC 0.98), and pairs 0.5–1 half-power bandwidth apart;
  * see docs/oma.md.
@@ -54,7 +57,7 @@ import type { FddSpectrum, SpectralPeak } from './types.js';
 export interface PeakOptions {
   /** Frequency bands [fmin, fmax] in Hz to search; default: the whole spectrum above DC. */
   readonly bands?: readonly (readonly [number, number])[];
-  /** Minimum prominence in decades. @default adaptive, ≥ 0.5 */
+  /** Minimum prominence in decades. @default from the Welch scatter (scatter.ts) */
   readonly minProminence?: number;
   /** Minimum MAC between the peak's vector and its neighbours'. @default 0.8 */
   readonly coherence?: number;
@@ -67,6 +70,12 @@ export interface PeakOptions {
 }
 
 const SAME_SHAPE_MAC = 0.8;
+/** Candidate threshold on the three-line averages, in standard deviations (a generous first cut). */
+const CANDIDATE_Z = 2.5;
+/** A mode's prominence at its bell's own scale, in standard deviations of that scale's scatter. */
+const SIGNIFICANCE = 10;
+/** …or on the three-line average, for bells a wider average would merge with a neighbour's. */
+const NARROW_SIGNIFICANCE = 16;
 const MIXTURE_FRACTION = 0.8;
 /** Close-mode span: mixtures only arise between modes whose bells overlap. */
 const CLOSE_SPAN = 0.2;
@@ -84,10 +93,14 @@ export function pickPeaks(spectrum: FddSpectrum, options: PeakOptions = {}): Spe
   const finder = new ModalPeakFinder(spectrum);
   const candidates: Candidate[] = [];
   const y1 = logSpectrum(smooth3(spectrum.values[0] as Float64Array));
-  const y1Rough = roughness(y1);
+  const threshold = candidateThreshold(options, finder);
+  const sigma3 = Math.SQRT2 * finder.scatter.sigma(3);
+  const significant = (c: Candidate): boolean =>
+    options.minProminence === undefined
+      ? c.significance >= SIGNIFICANCE || c.densityProminence >= NARROW_SIGNIFICANCE * sigma3
+      : c.densityProminence >= options.minProminence;
   for (let s = 0; s < svCount; s++) {
     const y = logSpectrum(smooth3(spectrum.values[s] as Float64Array));
-    const threshold = s === 0 ? minProminenceFor(options, y1Rough) : minProminenceFor(options, roughness(y));
     for (let k = 1; k <= lines - 2; k++) {
       const yk = y[k] as number;
       if (!(yk > (y[k - 1] as number) && yk >= (y[k + 1] as number))) continue;
@@ -100,8 +113,7 @@ export function pickPeaks(spectrum: FddSpectrum, options: PeakOptions = {}): Spe
       for (const start of [top, ...flanks(y, k)]) {
         if (coherenceAt(spectrum, start, s) < coherenceMin) continue;
         const c = finder.examine(start, s, prominence);
-        if (c.densityProminence >= threshold && c.coherence >= coherenceMin && c.span >= SPAN_MIN)
-          candidates.push(c);
+        if (significant(c) && c.coherence >= coherenceMin && c.span >= SPAN_MIN) candidates.push(c);
       }
     }
   }
@@ -120,19 +132,35 @@ export function pickPeaks(spectrum: FddSpectrum, options: PeakOptions = {}): Spe
   // neighbour): the density left once the accepted shape is projected out peaks there.
   if (options.closeModes !== false && spectrum.csd.channels > 1) {
     for (const a of [...accepted]) {
-      const threshold = minProminenceFor(options, y1Rough);
       const c = finder.hidden(a, separation, threshold);
-      if (
-        c === undefined ||
-        c.densityProminence < threshold ||
-        c.coherence < coherenceMin ||
-        c.span < SPAN_MIN
-      )
-        continue;
-      if (accepted.some((b) => Math.abs(b.line - c.line) < separation)) continue;
-      if (accepted.some((b) => c.line >= b.from && c.line <= b.to && mac(spectrum, b, c) >= SAME_SHAPE_MAC))
-        continue;
-      accepted.push(c);
+      if (c === undefined) continue;
+      const valid = significant(c) && c.coherence >= coherenceMin && c.span >= SPAN_MIN;
+      const partner = c.partnerOf;
+      // Two shapes in one bell: resolved as two modes when the second is a mode of its own with a
+      // shape unlike the first (orthogonal bending pairs: the density along each shape is its own
+      // bell, whose vertex gives its frequency even below the line spacing); else merged.
+      const distinct =
+        valid &&
+        (c.sameLine === true
+          ? partner !== undefined && mac(spectrum, partner, c) < SAME_SHAPE_MAC
+          : !accepted.some((b) => Math.abs(b.line - c.line) < separation) &&
+            !accepted.some(
+              (b) => c.line >= b.from && c.line <= b.to && mac(spectrum, b, c) >= SAME_SHAPE_MAC,
+            ));
+      if (distinct) accepted.push(c);
+      else if (
+        partner !== undefined &&
+        c.line >= partner.from &&
+        c.line <= partner.to &&
+        !accepted.some(
+          (b) =>
+            b !== partner && (Math.abs(b.line - c.line) < separation || (c.line >= b.from && c.line <= b.to)),
+        )
+      ) {
+        // …unless the second shape is another accepted mode's, seen through the shared bell.
+        partner.merged = true;
+        partner.mergedFrequency = c.frequency;
+      }
     }
   }
   // Mixtures last, weakest first, so that both modes of a crossing are known whatever the order
@@ -145,24 +173,60 @@ export function pickPeaks(spectrum: FddSpectrum, options: PeakOptions = {}): Spe
   if (options.maxModes !== undefined && result.length > options.maxModes) {
     result = [...result].sort((a, b) => b.prominence - a.prominence).slice(0, options.maxModes);
   }
-  return result
-    .sort((a, b) => a.frequency - b.frequency)
-    .map((c) => ({
-      line: c.line,
-      frequency: c.frequency,
-      singularValue: c.vector + 1,
-      ...(c.shapeLine !== c.line ? { shapeLine: c.shapeLine } : {}),
-      prominence: c.prominence,
-      coherence: c.coherence,
-      ...(c.merged ? { merged: true } : {}),
-    }));
+  result.sort((a, b) => a.frequency - b.frequency);
+  const shapes = separatedShapes(spectrum, result);
+  return result.map((c, i) => ({
+    line: c.line,
+    frequency: c.frequency,
+    singularValue: c.vector + 1,
+    ...(c.shapeLine !== c.line ? { shapeLine: c.shapeLine } : {}),
+    prominence: c.prominence,
+    significance: c.significance,
+    densityProminence: c.densityProminence,
+    coherence: c.coherence,
+    ...(c.merged ? { merged: true } : {}),
+    ...(c.merged && c.mergedFrequency !== undefined ? { mergedFrequency: c.mergedFrequency } : {}),
+    ...(c.partnerOf === undefined ? {} : { pairedWith: c.partnerOf.frequency }),
+    ...(shapes[i] === undefined ? {} : { shape: shapes[i] }),
+  }));
 }
 
-/** The prominence threshold: the option, else max(0.5 decades, 6 × the roughness). */
-function minProminenceFor(options: PeakOptions, rough: number): number {
-  return options.minProminence ?? Math.max(0.5, 6 * rough);
+/**
+ * Shapes of neighbouring peaks whose half-power tops overlap or touch (a close pair), separated
+ * within the pair's plane from their outer flanks (pair-shapes.ts); undefined where the peak is
+ * not in such a pair or the flanks do not separate them.
+ */
+function separatedShapes(
+  spectrum: FddSpectrum,
+  peaks: readonly Candidate[],
+): ({ re: Float64Array; im: Float64Array } | undefined)[] {
+  const out: ({ re: Float64Array; im: Float64Array } | undefined)[] = peaks.map(() => undefined);
+  for (let i = 1; i < peaks.length; i++) {
+    const a = peaks[i - 1] as Candidate;
+    const b = peaks[i] as Candidate;
+    if (b.from > a.to + 1 || out[i - 1] !== undefined) continue;
+    const pair = pairShapes(
+      spectrum,
+      a.line,
+      b.line,
+      Math.min(a.from, a.line - 1),
+      Math.max(b.to, b.line + 1),
+    );
+    if (pair === undefined) continue;
+    out[i - 1] = pair.a;
+    out[i] = pair.b;
+  }
+  return out;
 }
 
+/**
+ * Candidates (three-line averages of SV1 and SV2, and of the deflated density) must stand out by
+ * `CANDIDATE_Z` standard deviations of the difference of two such averages (scatter.ts), or by
+ * the given minProminence (decades).
+ */
+function candidateThreshold(options: PeakOptions, finder: ModalPeakFinder): number {
+  return options.minProminence ?? CANDIDATE_Z * Math.SQRT2 * finder.scatter.sigma(3);
+}
 /** Line index ranges [lo, hi] (inclusive) covered by the bands. */
 export function bandRanges(
   freqs: Float64Array,

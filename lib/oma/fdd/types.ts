@@ -32,6 +32,10 @@ export interface SpectralPeak {
   readonly shapeLine?: number;
   /** Prominence in decades of the density along the peak's shape. */
   readonly prominence: number;
+  /** That prominence at the bell's own scale, in standard deviations of the Welch scatter. */
+  readonly significance?: number;
+  /** Prominence in decades of the three-line average of the density along the shape. */
+  readonly densityProminence?: number;
   /** MAC coherence with the neighbouring lines. */
   readonly coherence: number;
   /**
@@ -39,4 +43,13 @@ export interface SpectralPeak {
    * frequency resolution are probably merged into this one (absent otherwise).
    */
   readonly merged?: boolean;
+  /** For a merged peak: where the density along the second shape peaks, Hz. */
+  readonly mergedFrequency?: number;
+  /** A mode resolved at another mode's line through its second shape: that mode's frequency, Hz. */
+  readonly pairedWith?: number;
+  /**
+   * The shape, when not a stored singular vector: for a pair whose bells overlap, separated within
+   * the pair's plane (pair-shapes.ts).
+   */
+  readonly shape?: { readonly re: Float64Array; readonly im: Float64Array };
 }

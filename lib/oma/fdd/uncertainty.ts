@@ -8,7 +8,7 @@ import { DEFAULT_OVERLAP } from '../signal/defaults.js';
 import { AnyRealFft } from '../signal/welch.js';
 import { DEFAULT_BELL_MAC_THRESHOLD, halfPowerBandwidth, sdofBell } from './bell.js';
 import { BellFitter, type EfddOptions } from './efdd.js';
-import { shapeAt } from './spectrum.js';
+import { peakShape } from './spectrum.js';
 import type { FddSpectrum, SpectralPeak } from './types.js';
 
 /**
@@ -24,7 +24,7 @@ import type { FddSpectrum, SpectralPeak } from './types.js';
  * bells' lines). The bell is Σ_{i≤2} s_i |u_iᴴφ|² = φᴴ G₂ φ, G₂ the rank-2 truncation of G, and
  * to first order φᴴ ΔG₂ φ = φᴴ ΔG φ when φ lies in the span of u₁, u₂ — which the bell's
  * boundary test keeps to ≥ 0.8. The replicate bell then goes through the same estimator: EFDD's
- * inverse FFT and decay fit (BellFitter), or FDD's half-power bandwidth and peak; the shape is
+ * estimator (BellFitter.estimate: SDOF fit or decrement), or FDD's half-power bandwidth and peak; the shape is
  * the leading vector of the replicate spectral matrix at the shape's line.
  *
  * Assumptions, stated in docs/oma.md: (1) the groups are independent — Welch segments with 50 %
@@ -56,6 +56,7 @@ interface ModeBell {
   readonly phiIm: Float64Array;
   readonly from: number;
   readonly to: number;
+  readonly bandwidth: number;
   readonly values: Float64Array;
   readonly shapeLine: number;
   /** Per segment: |φᴴX_s|²·scale over [from, to] (segment-major), and X_s at the shape line. */
@@ -85,7 +86,7 @@ export async function fddUncertainty(
     const mode = modes[i];
     if (mode === undefined || (options.method === 'efdd' && mode.error !== undefined)) return undefined;
     const shapeLine = peak.shapeLine ?? peak.line;
-    const phi = shapeAt(spectrum, shapeLine, peak.singularValue - 1);
+    const phi = peakShape(spectrum, peak);
     const bell = sdofBell(spectrum, peak, macThreshold, options.efdd);
     const lines = bell.to - bell.from + 1;
     return {
@@ -95,6 +96,7 @@ export async function fddUncertainty(
       phiIm: phi.im.slice(),
       from: bell.from,
       to: bell.to,
+      bandwidth: bell.bandwidth,
       values: bell.values,
       shapeLine,
       density: new Float64Array(k * lines),
@@ -154,10 +156,11 @@ export async function fddUncertainty(
   }
   const fitter = options.method === 'efdd' ? new BellFitter(spectrum, options.efdd) : undefined;
   const solver = new HermitianEigenSolver(l);
+  const neighbours = peaks.map((p) => p.frequency);
   const out: (ModalUncertainty | undefined)[] = [];
   for (const b of bells) {
     await checkpoint.tick(0.8 + (0.2 * out.length) / bells.length, 'uncertainty: jackknife replicates');
-    out.push(b === undefined ? undefined : jackknife(b, spectrum, groups, fitter, solver));
+    out.push(b === undefined ? undefined : jackknife(b, spectrum, groups, fitter, neighbours, solver));
   }
   checkpoint.report(1, 'uncertainty done');
   return out;
@@ -169,6 +172,7 @@ function jackknife(
   spectrum: FddSpectrum,
   groups: number,
   fitter: BellFitter | undefined,
+  neighbours: readonly number[],
   solver: HermitianEigenSolver,
 ): ModalUncertainty | undefined {
   const k = spectrum.csd.segments;
@@ -196,7 +200,8 @@ function jackknife(
       replicate[b.from + j] = Math.max(0, (b.values[b.from + j] as number) + without - (mean[j] as number));
     }
     if (fitter !== undefined) {
-      const fit = fitter.fit(replicate);
+      // The replicate is estimated as the mode was (the SDOF fit or the decrement).
+      const fit = fitter.estimate(replicate, b, b.peak.frequency, neighbours);
       if (typeof fit === 'string') return undefined;
       f[g] = fit.frequency;
       z[g] = fit.damping;

@@ -1,3 +1,14 @@
+export {
+  type BandChoice,
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticSeverity,
+  diagnosticLines,
+  type Evidence,
+  type ExpectedUncertainty,
+  type Harmonic,
+} from './diagnostics.js';
+export { bandwidthFactors, DEFAULT_BANDWIDTH_FACTOR, expectedUncertainty } from './expected-uncertainty.js';
 export { type Json, resultToJson, toJsonValue } from './json.js';
 export { mac, macArrays, macMatrix, type ShapeVector } from './mac.js';
 export {

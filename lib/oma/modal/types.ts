@@ -1,5 +1,9 @@
+import type { BandChoice, Diagnostic, ExpectedUncertainty, Harmonic } from './diagnostics.js';
+
 /**
- * Result types of the OMA engine, shared by every method (their JSON form is in json.ts).
+ * Result types of the OMA engine, shared by every method (their JSON form is in json.ts). Fields
+ * added for field records (diagnostics, harmonics, band, expected uncertainty, excluded channels)
+ * are named as in the JSON, snake_case.
  */
 export type OmaMethod = 'fdd' | 'efdd' | 'ssi';
 
@@ -8,7 +12,10 @@ export interface Mode {
   readonly frequency: number;
   /** Damping ratio (fraction of critical); NaN when the method could not estimate it. */
   readonly damping: number;
-  /** Real mode shape over the channels, unit max-abs with the largest component +1. */
+  /**
+   * Real mode shape over the channels, unit max-abs with the largest component +1; NaN at
+   * excluded channels (never 0: they were not measured).
+   */
   readonly shape: Float64Array;
   /**
    * SSI: how steady the mode's poles are across model orders (standard deviations over its
@@ -29,6 +36,8 @@ export interface Mode {
   readonly singularValue?: number;
   /** EFDD: why damping could not be estimated for this mode (damping is then NaN). */
   readonly error?: string;
+  /** The uncertainty the record's length allows (Au's law; expected-uncertainty.ts). */
+  readonly expected?: ExpectedUncertainty;
   /** Multi-setup (PoSER): the mode as each setup identified it (JSON `setups`). */
   readonly setups?: readonly SetupEstimate[];
 }
@@ -133,7 +142,14 @@ export interface OmaResult {
   readonly timings: Readonly<Record<string, number>>;
   /** The parameters actually used (defaults resolved), for the record. */
   readonly parameters: Readonly<Record<string, number | string | boolean | readonly number[]>>;
-  readonly warnings: readonly string[];
+  /** The band searched, its decimation, and why. */
+  readonly band: BandChoice;
+  /** What the analysis noticed about the data and the modes, each with a code and a fix. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Spectral lines classified as harmonics (not modes), with their evidence. */
+  readonly harmonics: readonly Harmonic[];
+  /** Channels left out of the analysis (0-based, as given): their shape entries are NaN. */
+  readonly excluded_channels: readonly number[];
   /** Multi-setup analyses: the setups and the merged degrees of freedom (shapes follow `dofs`). */
   readonly multiSetup?: MultiSetupInfo;
 }

@@ -4,8 +4,8 @@ import { InvalidOptionError } from '../errors.js';
  * Default analysis parameters from the sampling rate, the record length, the channel count and
  * the band of interest — what a structural engineer would choose by hand (see docs/oma.md):
  *
- *  - fmax (top of the band of interest): min(0.4·fs, 25 Hz). Civil structures' modes of interest
- *    lie well below 25 Hz; pass fmax for anything else.
+ *  - fmax (top of the band of interest): chosen from the data (band.ts); min(0.4·fs, 25 Hz) only
+ *    when no coherent spectral peak stands out.
  *  - decimation q: the largest integer with fs/q ≥ 5·fmax, i.e. the new Nyquist frequency is at
  *    least 2.5·fmax, so every mode of interest sits in the flat pass band of the anti-alias
  *    filter (edge at 0.8 of the new Nyquist = 2·fmax) with room above it.

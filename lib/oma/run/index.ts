@@ -1,4 +1,5 @@
 export { type AnalyzeOptions, analyzeRecord } from './analyze.js';
+export { type BandScan, bandFromData, bandFromScan, scanBand } from './band.js';
 export {
   checkBand,
   DEFAULT_FILTER_ORDER,
@@ -17,3 +18,4 @@ export {
   type PreprocessOptions,
   preprocessRecord,
 } from './preprocess.js';
+export { checkSensors, type SensorCheck } from './sensor-health.js';

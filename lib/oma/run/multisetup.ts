@@ -1,6 +1,7 @@
 import { type Checkpoint, type RunControl, toCheckpoint } from '../control.js';
 import { InsufficientDataError, InvalidOptionError } from '../errors.js';
 import type { Channel } from '../io/csv.js';
+import type { Diagnostic, Harmonic } from '../modal/diagnostics.js';
 import { macMatrix } from '../modal/mac.js';
 import type { Mode, MultiSetupInfo, OmaResult } from '../modal/types.js';
 import { multiSetupLayout } from '../multisetup/layout.js';
@@ -62,7 +63,11 @@ export async function analyzeSetups(
     );
   const layout = multiSetupLayout(setups);
   const checkpoint = toCheckpoint(control);
-  const warnings: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const harmonics: Harmonic[] = [];
+  const note = (message: string): void => {
+    diagnostics.push({ code: 'SETUP', severity: 'warning', message });
+  };
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const fmax = options.fmax ?? Math.min(...setups.map((s) => defaultFmax(s.fs)));
@@ -94,7 +99,7 @@ export async function analyzeSetups(
     );
   prepared.forEach((p, j) => {
     if (Math.abs(p.fs - fs) <= 1e-9 * fs) return;
-    warnings.push(
+    note(
       `setup '${setups[j]?.name}' was recorded at ${setups[j]?.fs} Hz and analysed at ${p.fs} Hz, the others at ${fs} Hz: it was resampled to ${fs} Hz (anti-alias filter and band-limited interpolation) so that all setups share one rate`,
     );
     p.channels = p.channels.map((c) => resample(c, p.fs, fs));
@@ -136,12 +141,24 @@ export async function analyzeSetups(
         analysis.child(j / prepared.length, (j + 1) / prepared.length),
       );
       perSetup.push([...result.modes]);
-      for (const w of result.warnings) warnings.push(`setup '${name}': ${w}`);
+      // A setup's diagnostics name its own modes and channels: the merged result keeps them as
+      // text, with the setup's name; its harmonics once each.
+      for (const d of result.diagnostics)
+        diagnostics.push({
+          code: d.code,
+          severity: d.severity,
+          message: `setup '${name}'${d.channel_name === undefined ? '' : `, channel '${d.channel_name}'`}: ${d.message}`,
+          ...(d.fix === undefined ? {} : { fix: d.fix }),
+          ...(d.evidence === undefined ? {} : { evidence: d.evidence }),
+        });
+      for (const h of result.harmonics)
+        if (!harmonics.some((o) => Math.abs(o.frequency - h.frequency) <= 0.005 * h.frequency))
+          harmonics.push(h);
       timings[`setup ${name}`] = result.timings.total ?? 0;
     }
     const merged = mergePoser(layout, perSetup, options.poser);
     modes = merged.modes;
-    warnings.push(...merged.warnings);
+    for (const w of merged.warnings) note(w);
   } else {
     const minChannels = Math.min(...prepared.map((p) => p.channels.length));
     const r = layout.referenceCount;
@@ -177,7 +194,8 @@ export async function analyzeSetups(
     );
     const estimates = await ssiEstimates(ident, diagram, clustered, fs, analysis.child(0.95, 1));
     modes = estimates.modes;
-    warnings.push(...estimates.warnings);
+    for (const message of estimates.warnings)
+      diagnostics.push({ code: 'ORDER_DRIFT', severity: 'warning', message });
     const poles = diagram.map(({ source: _source, ...pole }, i) => ({
       ...pole,
       mode: clustered.assignment[i] ?? -1,
@@ -195,7 +213,20 @@ export async function analyzeSetups(
     macMatrix: macMatrix(modes.map((m) => ({ re: m.shape.map((v) => (Number.isFinite(v) ? v : 0)) }))),
     timings,
     parameters,
-    warnings,
+    band: {
+      fmin: options.fmin ?? 0,
+      fmax,
+      decimate: Math.round(Math.max(...setups.map((s) => s.fs)) / fs),
+      chosen: options.fmax === undefined ? 'auto' : 'user',
+      reason:
+        options.fmax === undefined ? "the default for the setups' lowest sampling rate" : 'fmax as given',
+    },
+    diagnostics: [
+      ...diagnostics.filter((d) => d.severity === 'warning'),
+      ...diagnostics.filter((d) => d.severity !== 'warning'),
+    ],
+    harmonics: harmonics.sort((a, b) => a.frequency - b.frequency),
+    excluded_channels: [],
     multiSetup: info,
   };
 }

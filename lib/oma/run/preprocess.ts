@@ -7,6 +7,7 @@ import { type DetrendMode, detrendInPlace } from '../signal/detrend.js';
 import { butterworth, type FilterType } from '../signal/iir-design.js';
 import { sosFiltFilt } from '../signal/sos-filter.js';
 import { DEFAULT_FILTER_ORDER } from './defaults.js';
+import { checkSensors, type SensorCheck } from './sensor-health.js';
 
 /**
  * Preprocessing of a multichannel record, channel by channel (so the extra memory is a few
@@ -29,12 +30,18 @@ export interface PreprocessOptions {
   /** Integer decimation factor. @default 1 */
   readonly decimate?: number;
   readonly filter?: ButterworthFilterOptions;
+  /** Check the raw channels first (sensor-health.ts: dead, clipped, spiky, …). @default false */
+  readonly checkSensors?: boolean;
+  /** Channel names, for the sensor check's diagnostics. */
+  readonly channelNames?: readonly string[];
 }
 
 export interface PreprocessedRecord {
   readonly channels: Float64Array[];
   readonly fs: number;
   readonly provenance: ProvenanceStep[];
+  /** The sensor check of the raw channels, when asked for. */
+  readonly sensors?: SensorCheck;
 }
 
 export async function preprocessRecord(
@@ -64,9 +71,14 @@ export async function preprocessRecord(
           fs: newFs,
         });
   const checkpoint = toCheckpoint(control);
+  const sensors =
+    options.checkSensors === true
+      ? await checkSensors(channels, fs, options.channelNames, checkpoint.child(0, 0.1))
+      : undefined;
+  const steps = checkpoint.child(sensors === undefined ? 0 : 0.1, 1);
   const out: Float64Array[] = [];
   for (const [i, channel] of channels.entries()) {
-    await checkpoint.tick(i / channels.length, `preprocessing channel ${i + 1} of ${channels.length}`);
+    await steps.tick(i / channels.length, `preprocessing channel ${i + 1} of ${channels.length}`);
     const x = new Float64Array(channel);
     const bad = firstNonFinite(x);
     if (bad >= 0) throw new NonFiniteSampleError(i, bad, x[bad] as number);
@@ -95,7 +107,7 @@ export async function preprocessRecord(
       zeroPhase: true,
     });
   }
-  return { channels: out, fs: newFs, provenance };
+  return { channels: out, fs: newFs, provenance, ...(sensors === undefined ? {} : { sensors }) };
 }
 
 /** Index of the first NaN or ±Infinity, or -1. */

@@ -22,6 +22,11 @@ export interface WelchOptions {
   readonly window?: 'hann' | 'rectangular';
   /** Remove each segment's mean before windowing. @default true */
   readonly detrendSegments?: boolean;
+  /**
+   * Use at most this many segments, spread evenly over the record (a quick look at a long
+   * record: the estimate's scatter is that of this many segments). @default all
+   */
+  readonly maxSegments?: number;
 }
 
 export interface CrossSpectralDensity {
@@ -29,6 +34,8 @@ export interface CrossSpectralDensity {
   readonly channels: number;
   readonly nperseg: number;
   readonly segments: number;
+  /** Samples between the starts of two segments. */
+  readonly step: number;
   /** Frequency of each line, k·fs/nperseg. */
   readonly frequencies: Float64Array;
   /** Lower-triangle pairs × lines, real parts. */
@@ -96,8 +103,13 @@ export async function welchCsd(
   const overlap = options.overlap ?? DEFAULT_OVERLAP;
   if (!(overlap >= 0 && overlap < 1))
     throw new InvalidOptionError('overlap', `overlap must be in [0, 1), got ${overlap}`);
-  const step = Math.max(1, nperseg - Math.floor(overlap * nperseg));
-  const segments = Math.floor((n - nperseg) / step) + 1;
+  let step = Math.max(1, nperseg - Math.floor(overlap * nperseg));
+  let segments = Math.floor((n - nperseg) / step) + 1;
+  const most = options.maxSegments;
+  if (most !== undefined && most >= 2 && segments > most) {
+    step = Math.floor((n - nperseg) / (most - 1));
+    segments = most;
+  }
   const lines = Math.floor(nperseg / 2) + 1;
   const pairs = (l * (l + 1)) / 2;
   const window = makeWindow(options.window ?? 'hann', nperseg);
@@ -144,7 +156,7 @@ export async function welchCsd(
   }
   const frequencies = Float64Array.from({ length: lines }, (_, k) => (k * fs) / nperseg);
   checkpoint.report(1, 'cross-spectral density done');
-  return { fs, channels: l, nperseg, segments, frequencies, re, im, window };
+  return { fs, channels: l, nperseg, segments, step, frequencies, re, im, window };
 }
 
 /** re/im[pair(i,j)] += X_i X_j* for all i ≥ j. */

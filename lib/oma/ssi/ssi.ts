@@ -4,6 +4,7 @@ import { orthonormalize } from '../linalg/gram-schmidt.js';
 import { jacobiSvd } from '../linalg/jacobi-svd.js';
 import { randomizedSvd, type TruncatedSvd } from '../linalg/randomized-svd.js';
 import { RealEigenSolver } from '../linalg/real-eig.js';
+import type { Diagnostic } from '../modal/diagnostics.js';
 import { meanPhaseDeviation, modalPhaseCollinearity } from '../modal/modal.js';
 import { type OutputCorrelations, outputCorrelations } from '../signal/correlation.js';
 import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from './defaults.js';
@@ -82,7 +83,7 @@ export interface SsiIdentification {
   readonly singularValues: Float64Array;
   readonly timings: { correlations: number; toeplitzSvd: number; poles: number };
   /** Numerical failures (an SVD or eigenvalue iteration that did not converge); absent if none. */
-  readonly warnings?: string[];
+  readonly diagnostics?: Diagnostic[];
   /** With `uncertaintyBlocks`: the model's internals for the uncertainty propagation. */
   readonly model?: SsiModel;
 }
@@ -158,20 +159,29 @@ export async function ssiCov(
   }
   poleRange.report(1, 'poles done');
   const tPoles = (performance.now() - t0) / 1000;
-  const warnings: string[] = [];
+  const diagnostics: Diagnostic[] = [];
   if (svd.converged === false)
-    warnings.push('the SVD of the block Toeplitz matrix did not converge; poles may be inaccurate');
+    diagnostics.push({
+      code: 'NOT_CONVERGED',
+      severity: 'warning',
+      message: 'the SVD of the block Toeplitz matrix did not converge; poles may be inaccurate',
+      fix: 'check the record for non-finite or constant stretches, or change br',
+    });
   if (failed.length > 0)
-    warnings.push(
-      `the eigenvalues of A did not converge at model order${failed.length > 1 ? 's' : ''} ${failed.join(', ')}; those orders have no poles in the diagram`,
-    );
+    diagnostics.push({
+      code: 'NOT_CONVERGED',
+      severity: 'warning',
+      message: `the eigenvalues of A did not converge at model order${failed.length > 1 ? 's' : ''} ${failed.join(', ')}; those orders have no poles in the diagram`,
+      fix: 'harmless when few orders fail; otherwise lower orderMax',
+      evidence: { orders: failed.join(',') },
+    });
   const v = svd.v;
   return {
     orders,
     poles,
     singularValues: svd.sigma,
     timings: { correlations: tCorr, toeplitzSvd: tSvd, poles: tPoles },
-    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(diagnostics.length > 0 ? { diagnostics } : {}),
     ...(keep && v !== undefined
       ? {
           model: {

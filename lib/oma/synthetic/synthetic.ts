@@ -3,6 +3,10 @@ import { ConvergenceError, InvalidOptionError } from '../errors.js';
 import { expm } from '../linalg/expm.js';
 import { HermitianEigenSolver } from '../linalg/hermitian-eig.js';
 import { Xoshiro128 } from '../linalg/random.js';
+import { type ForcingOptions, ModalForcing } from './forcing.js';
+import type { ModalModel, TrueMode } from './types.js';
+
+export type { ModalModel, TrueMode } from './types.js';
 
 /**
  * The project's synthetic structures with known modes, for tests, the benchmark and the demo.
@@ -15,23 +19,6 @@ import { Xoshiro128 } from '../linalg/random.js';
  * simulated response is exact for white-noise forces held constant over a sample — and the modal
  * parameters are the ground truth without discretisation error.
  */
-
-/** Modal model: ω_j (Hz here), ζ_j and mass-normalised shapes (φᵀ M φ = 1) over all DOFs. */
-export interface ModalModel {
-  readonly dofs: number;
-  /** Natural frequencies in Hz, ascending. */
-  readonly frequencies: Float64Array;
-  readonly dampingRatios: Float64Array;
-  /** Mode j's shape over all DOFs, mass-normalised. */
-  readonly shapes: readonly Float64Array[];
-}
-
-/** A true mode at the measured channels, unit max-abs with a positive largest component. */
-export interface TrueMode {
-  readonly frequency: number;
-  readonly damping: number;
-  readonly shape: Float64Array;
-}
 
 /**
  * Mass and stiffness matrices (row-major n×n) of a shear frame: storey i has mass m_i and the
@@ -197,6 +184,13 @@ export interface SimulationOptions {
   readonly duration: number;
   /** DOF indices measured, one channel each. @default every DOF */
   readonly channels?: readonly number[];
+  /**
+   * Sensors that see a combination of DOFs (a corner accelerometer of a floor that also turns):
+   * channel c measures Σ_i rows[c][i]·ẍ_i. Replaces `channels` when given.
+   */
+  readonly observation?: readonly Float64Array[];
+  /** Coloured, correlated and harmonic forces (forcing.ts). @default white, independent */
+  readonly forcing?: ForcingOptions;
   /** Standard deviation of the white-noise force at every DOF. @default 1 */
   readonly forceStd?: number;
   /** Additive measurement noise as a fraction of each channel's RMS. @default 0 */
@@ -211,6 +205,7 @@ export interface SimulatedRecord {
   readonly fs: number;
   /** Acceleration per channel. */
   readonly channels: Float64Array[];
+  /** The DOF of each channel (with `observation`: the row index). */
   readonly channelDofs: readonly number[];
   /** The exact modes seen at the channels, for accuracy checks. */
   readonly modes: TrueMode[];
@@ -233,7 +228,10 @@ export async function simulateResponse(
   for (const c of channelDofs) {
     if (!Number.isInteger(c) || c < 0 || c >= n) throw new InvalidOptionError('channels', `no DOF ${c}`);
   }
-  const nCh = channelDofs.length;
+  const observation = options.observation;
+  if (observation?.some((row) => row.length !== n))
+    throw new InvalidOptionError('observation', `every observation row needs ${n} values (one per DOF)`);
+  const nCh = observation?.length ?? channelDofs.length;
   const samples = Math.round(duration * fs);
   const dt = 1 / fs;
   let slowest = Number.POSITIVE_INFINITY;
@@ -268,10 +266,17 @@ export async function simulateResponse(
   const phiCh = new Float64Array(nCh * nModes);
   for (let j = 0; j < nModes; j++) {
     const s = model.shapes[j] as Float64Array;
-    for (let c = 0; c < nCh; c++) phiCh[c * nModes + j] = s[channelDofs[c] as number] as number;
+    for (let c = 0; c < nCh; c++)
+      phiCh[c * nModes + j] =
+        observation === undefined
+          ? (s[channelDofs[c] as number] as number)
+          : dot(observation[c] as Float64Array, s);
   }
-  const rng = new Xoshiro128(options.seed ?? 1);
+  const seed = options.seed ?? 1;
+  const rng = new Xoshiro128(seed);
   const forceStd = options.forceStd ?? 1;
+  const forcing =
+    options.forcing === undefined ? undefined : new ModalForcing(model, options.forcing, fs, forceStd, seed);
   const q = new Float64Array(nModes);
   const v = new Float64Array(nModes);
   const u = new Float64Array(nModes);
@@ -295,6 +300,7 @@ export async function simulateResponse(
           u[j] = s;
         }
       }
+      forcing?.apply(u, k);
       for (let j = 0; j < nModes; j++) {
         const qj = q[j] as number;
         const vj = v[j] as number;
@@ -326,7 +332,9 @@ export async function simulateResponse(
     }
   }
   checkpoint.report(1, 'simulation done');
-  return { fs, channels, channelDofs, modes: trueModes(model, channelDofs) };
+  return observation === undefined
+    ? { fs, channels, channelDofs, modes: trueModes(model, channelDofs) }
+    : { fs, channels, channelDofs: observation.map((_, c) => c), modes: observedModes(model, observation) };
 }
 
 /** Cholesky factor L (row-major, lower) of ΦᵀΦ, and whether ΦᵀΦ is diagonal. */
@@ -368,10 +376,35 @@ function modalForceFactor(model: ModalModel): { l: Float64Array; diagonal: boole
 export function trueModes(model: ModalModel, channelDofs: readonly number[]): TrueMode[] {
   return Array.from(model.frequencies, (f, j) => {
     const s = model.shapes[j] as Float64Array;
-    const shape = Float64Array.from(channelDofs, (d) => s[d] as number);
-    let big = 0;
-    for (const x of shape) if (Math.abs(x) > Math.abs(big)) big = x;
-    if (big !== 0) for (let i = 0; i < shape.length; i++) shape[i] = (shape[i] as number) / big;
-    return { frequency: f, damping: model.dampingRatios[j] as number, shape };
+    return unitMax(
+      f,
+      model.dampingRatios[j] as number,
+      Float64Array.from(channelDofs, (d) => s[d] as number),
+    );
   });
+}
+
+/** The model's modes as seen by sensors that combine DOFs (see `observation`). */
+export function observedModes(model: ModalModel, rows: readonly Float64Array[]): TrueMode[] {
+  return Array.from(model.frequencies, (f, j) => {
+    const s = model.shapes[j] as Float64Array;
+    return unitMax(
+      f,
+      model.dampingRatios[j] as number,
+      Float64Array.from(rows, (row) => dot(row, s)),
+    );
+  });
+}
+
+function unitMax(frequency: number, damping: number, shape: Float64Array): TrueMode {
+  let big = 0;
+  for (const x of shape) if (Math.abs(x) > Math.abs(big)) big = x;
+  if (big !== 0) for (let i = 0; i < shape.length; i++) shape[i] = (shape[i] as number) / big;
+  return { frequency, damping, shape };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
 }

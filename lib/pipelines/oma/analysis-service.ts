@@ -373,6 +373,8 @@ export class AnalysisService {
           ...(caller.userId === undefined ? {} : { user_id: caller.userId }),
           ...(plan.csv_key === undefined ? {} : { csv_key: plan.csv_key }),
           ...(plan.dataset_key === undefined ? {} : { dataset_key: plan.dataset_key }),
+          // The reused dataset's summary: its sensor check of the raw record goes into the results.
+          ...(plan.dataset === undefined ? {} : { dataset: plan.dataset }),
           ...(plan.setups === undefined ? {} : { setups: plan.setups }),
         },
         tags: { structure_id: record.structure_id, analysis_id: record.analysis_id, type: record.type },

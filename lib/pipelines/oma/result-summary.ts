@@ -1,10 +1,17 @@
 import { z } from 'zod';
-import type { ResultSummary } from './schemas.js';
+import {
+  BandSchema,
+  DiagnosticSchema,
+  ExpectedUncertaintySchema,
+  HarmonicSchema,
+  type ResultSummary,
+} from './schemas.js';
 
 /**
  * The full result JSON the analyze stage writes (the engine's `resultToJson` plus the run's
  * identity and the channel names), as far as the service reads it. Extra fields (the
- * stabilization diagram, the singular values) pass through untouched.
+ * stabilization diagram, the singular values) pass through untouched. Results written before
+ * diagnostics existed parse with empty lists.
  */
 const num = z.number().nullable();
 
@@ -21,6 +28,7 @@ export const ResultUncertaintySchema = z.object({
 export const ResultModeSchema = z.object({
   frequency: z.number(),
   damping: num,
+  /** null at channels left out of the analysis. */
   shape: z.array(num),
   /** SSI: spread of the stabilization cluster over the model orders (not an uncertainty). */
   order_spread: z.object({ frequency: num, damping: num }).optional(),
@@ -34,6 +42,7 @@ export const ResultModeSchema = z.object({
   mpc: num.optional(),
   mpd: num.optional(),
   error: z.string().optional(),
+  expected: ExpectedUncertaintySchema.optional(),
 });
 
 export const ResultFileSchema = z.object({
@@ -46,7 +55,12 @@ export const ResultFileSchema = z.object({
   channels: z.array(z.string()),
   modes: z.array(ResultModeSchema),
   macMatrix: z.array(z.array(num)),
+  /** One line per diagnostic (message — fix): a view of `diagnostics` for terse displays. */
   warnings: z.array(z.string()).default([]),
+  diagnostics: z.array(DiagnosticSchema).default([]),
+  harmonics: z.array(HarmonicSchema).default([]),
+  band: BandSchema.optional(),
+  excluded_channels: z.array(z.number()).default([]),
   timings: z.record(z.string(), num).default({}),
   parameters: z.record(z.string(), z.unknown()).default({}),
   /** MULTI_SETUP: the setups and the merged DOFs (`channels` are the DOFs). */
@@ -57,6 +71,10 @@ export type ResultFile = z.output<typeof ResultFileSchema>;
 /** Shapes go into the results record only while it stays far below DynamoDB's 400 KB item limit. */
 const MAX_SHAPE_VALUES = 5_000;
 const MAX_WARNINGS = 10;
+/** Diagnostics kept in the summary and in the results record (warnings come first). */
+const MAX_SUMMARY_DIAGNOSTICS = 10;
+const MAX_RECORD_DIAGNOSTICS = 50;
+const MAX_HARMONICS = 20;
 
 /** The analysis record's summary: the modes' frequencies and damping ratios, no shapes. */
 export function summarize(result: ResultFile): ResultSummary {
@@ -70,15 +88,32 @@ export function summarize(result: ResultFile): ResultSummary {
         ? {}
         : { frequency_std: m.uncertainty.frequency_std, damping_std: m.uncertainty.damping_std }),
       ...(m.mpc === undefined ? {} : { mpc: m.mpc }),
+      ...(m.expected === undefined ? {} : { expected: m.expected }),
     })),
     warnings: result.warnings.slice(0, MAX_WARNINGS).map((w) => w.slice(0, 300)),
+    diagnostics: bounded(result.diagnostics, MAX_SUMMARY_DIAGNOSTICS),
+    harmonics: result.harmonics.slice(0, MAX_HARMONICS),
+    ...(result.band === undefined ? {} : { band: result.band }),
+    excluded_channels: result.excluded_channels,
   };
+}
+
+/** At most `max` diagnostics with their texts cut to a sane length (records have a size limit). */
+export function bounded<T extends z.output<typeof DiagnosticSchema>>(
+  diagnostics: readonly T[],
+  max: number,
+): T[] {
+  return diagnostics.slice(0, max).map((d) => ({
+    ...d,
+    message: d.message.slice(0, 300),
+    ...(d.fix === undefined ? {} : { fix: d.fix.slice(0, 200) }),
+  }));
 }
 
 /**
  * The results record (what the OMA worker kept in `modals_analysis_results_<structure>`): modes
- * with their shapes and the MAC matrix; the stabilization diagram and the spectrum stay in the
- * JSON in storage, which the record references.
+ * with their shapes and the MAC matrix, the diagnostics, harmonics and band; the stabilization
+ * diagram and the spectrum stay in the JSON in storage, which the record references.
  */
 export function resultsRecord(
   result: ResultFile,
@@ -105,6 +140,7 @@ export function resultsRecord(
       mpc: m.mpc ?? null,
       mpd: m.mpd ?? null,
       order: m.order ?? null,
+      ...(m.expected === undefined ? {} : { expected: m.expected }),
       ...(shapes ? { shape: m.shape } : {}),
       ...(m.setups === undefined ? {} : { setups: m.setups }),
       ...(m.error === undefined ? {} : { error: m.error }),
@@ -112,6 +148,10 @@ export function resultsRecord(
     ...(result.multi_setup === undefined ? {} : { multi_setup: result.multi_setup }),
     mac_matrix: result.macMatrix,
     shapes_in: shapes ? 'record' : 'result_key',
+    diagnostics: bounded(result.diagnostics, MAX_RECORD_DIAGNOSTICS),
+    harmonics: result.harmonics.slice(0, MAX_HARMONICS),
+    ...(result.band === undefined ? {} : { band: result.band }),
+    excluded_channels: result.excluded_channels,
     result_key: resultKey,
     timings: result.timings,
     created_at: createdAt,

@@ -69,7 +69,7 @@ const csvParameters = {
   /** Integer factor, or 'auto': the largest q with fs/q ≥ 5·fmax. */
   decimate: z.union([z.literal('auto'), z.int().min(1).max(1000)]).default('auto'),
   detrend: z.enum(['linear', 'mean', 'none']).default('linear'),
-  /** Top of the band of interest, Hz. @default min(0.4·fs, 25) */
+  /** Top of the band of interest, Hz. @default from the data (the engine's band.ts) */
   fmax: Hz.optional(),
 };
 
@@ -151,6 +151,15 @@ const bandCheck = {
   message: { message: 'fmin must be below fmax', path: ['fmin'] },
 };
 
+/**
+ * Channels to leave out of an FDD or SSI analysis: 0-based indices or channel names (checked
+ * against the dataset when the analysis runs). Dead channels are left out anyway.
+ */
+const ExcludeChannelsSchema = z
+  .array(z.union([z.int().min(0).max(100_000), z.string().min(1).max(200)]))
+  .max(1_000)
+  .refine((list) => new Set(list).size === list.length, 'exclude_channels must not repeat a channel');
+
 export const PreprocessingParametersSchema = z
   .object({ ...csvParameters, filter: FilterSchema.optional() })
   .strict()
@@ -169,6 +178,7 @@ export const FddParametersSchema = z
       .max(1 << 20)
       .optional(),
     overlap: z.number().min(0).max(0.9).default(0.5),
+    exclude_channels: ExcludeChannelsSchema.optional(),
     /** Standard deviations of every mode (jackknife over the Welch segments; docs/oma.md). */
     uncertainty: z.boolean().default(true),
   })
@@ -186,6 +196,7 @@ export const SsiParametersSchema = z
     /** @default 100, capped by the Toeplitz size; at most 200 so each SVD product stays short (abort latency). */
     order_max: z.int().min(2).max(200).optional(),
     order_step: z.int().min(1).max(100).default(2),
+    exclude_channels: ExcludeChannelsSchema.optional(),
     /** Standard deviations of every mode (first-order perturbation; docs/oma.md). */
     uncertainty: z.boolean().default(true),
   })
@@ -338,6 +349,38 @@ export const AbortAnalysisSchema = z.object({ reason: z.string().max(500).option
 // The stored records.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A diagnostic of the engine (lib/oma/modal/diagnostics.ts): a code, what was seen, the fix, and
+ * the mode (1-based) or channel (0-based) it concerns, with its evidence.
+ */
+export const DiagnosticSchema = z.object({
+  code: z.string(),
+  severity: z.enum(['info', 'warning']),
+  message: z.string(),
+  fix: z.string().optional(),
+  mode: z.number().optional(),
+  channel: z.number().optional(),
+  channel_name: z.string().optional(),
+  evidence: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional(),
+});
+export type DiagnosticRecord = z.output<typeof DiagnosticSchema>;
+
+/** A spectral line classified as a harmonic (not a mode), with its evidence. */
+export const HarmonicSchema = z.object({
+  frequency: z.number(),
+  source: z.string(),
+  evidence: z.record(z.string(), z.union([z.number(), z.string(), z.null()])),
+});
+
+/** The band an analysis searched, its decimation, and why. */
+export const BandSchema = z.object({
+  fmin: z.number(),
+  fmax: z.number(),
+  decimate: z.number(),
+  chosen: z.enum(['auto', 'user']),
+  reason: z.string(),
+});
+
 /** What a preprocessed dataset is, in a few numbers (the dataset file holds the channel names). */
 export const DatasetSummarySchema = z.object({
   fs: z.number(),
@@ -347,10 +390,22 @@ export const DatasetSummarySchema = z.object({
   channels: z.number(),
   duration_s: z.number(),
   warnings: z.array(z.string()).default([]),
+  /** The sensor check of the raw record (dead, clipped, spiky channels, …), at most 20. */
+  diagnostics: z.array(DiagnosticSchema).optional(),
+  /** The band the dataset was decimated for. */
+  band: BandSchema.optional(),
   /** The channels' names (MULTI_SETUP analyses check their reference channels against them). */
   channel_names: z.array(z.string()).optional(),
 });
 export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
+
+/** A mode's uncertainty for the record's length (Au's law). */
+export const ExpectedUncertaintySchema = z.object({
+  frequency_cv: z.number().nullable(),
+  damping_cv: z.number().nullable(),
+  cycles: z.number().nullable(),
+  record_for_20pct: z.number().nullable(),
+});
 
 export const ModeSummarySchema = z.object({
   frequency: z.number(),
@@ -359,6 +414,7 @@ export const ModeSummarySchema = z.object({
   frequency_std: z.number().nullable().optional(),
   damping_std: z.number().nullable().optional(),
   mpc: z.number().nullable().optional(),
+  expected: ExpectedUncertaintySchema.optional(),
 });
 export type ModeSummary = z.output<typeof ModeSummarySchema>;
 
@@ -366,7 +422,13 @@ export const ResultSummarySchema = z.object({
   method: z.string(),
   fs: z.number(),
   modes: z.array(ModeSummarySchema),
+  /** The diagnostics as one line each (message — fix), warnings first: a view of `diagnostics`. */
   warnings: z.array(z.string()).default([]),
+  /** Absent in summaries stored before diagnostics existed. */
+  diagnostics: z.array(DiagnosticSchema).optional(),
+  harmonics: z.array(HarmonicSchema).optional(),
+  band: BandSchema.optional(),
+  excluded_channels: z.array(z.number()).optional(),
 });
 export type ResultSummary = z.output<typeof ResultSummarySchema>;
 

@@ -3,7 +3,9 @@ import { defineStage, type ValidatorContext } from '../../core/sdk/index.js';
 import {
   type AnalyzeOptions,
   analyzeRecord,
+  type BandChoice,
   deserializeDataset,
+  diagnosticLines,
   MAX_TOEPLITZ_ROWS,
   resultToJson,
 } from '../../oma/index.js';
@@ -12,6 +14,8 @@ import { datasetKey, resultKey } from './keys.js';
 import { analyzeSetupDatasets, setupsInput } from './multi-setup.js';
 import {
   type AnalysisParameters,
+  DatasetSummarySchema,
+  type DiagnosticRecord,
   FddParametersSchema,
   MultiSetupParametersSchema,
   SsiParametersSchema,
@@ -33,11 +37,16 @@ export function analyzeOptions(
   type: string,
   p: AnalysisParameters,
   datasetFromThisRun: boolean,
+  channelNames: readonly string[] = [],
+  datasetBand?: BandChoice,
 ): AnalyzeOptions {
   const common = {
     decimate: datasetFromThisRun ? 1 : p.decimate,
     detrend: p.detrend,
+    ...(channelNames.length > 0 ? { channelNames } : {}),
     ...(p.fmax === undefined ? {} : { fmax: p.fmax }),
+    // The band the dataset was preprocessed for (chosen from the raw record), unless fmax is given.
+    ...(p.fmax === undefined && datasetBand !== undefined ? { band: datasetBand } : {}),
   };
   // The parameters were parsed for their type; parsing again narrows them (and costs nothing).
   if (type === 'FDD') {
@@ -47,6 +56,7 @@ export function analyzeOptions(
       method: f.method,
       overlap: f.overlap,
       uncertainty: f.uncertainty,
+      ...excludeOption(f.exclude_channels, channelNames),
       ...(f.fmin === undefined ? {} : { fmin: f.fmin }),
       ...(f.nperseg === undefined ? {} : { nperseg: f.nperseg }),
     };
@@ -58,6 +68,7 @@ export function analyzeOptions(
       method: 'ssi',
       orderStep: s.order_step,
       uncertainty: s.uncertainty,
+      ...excludeOption(s.exclude_channels, channelNames),
       ...(s.fmin === undefined ? {} : { fmin: s.fmin }),
       ...(s.br === undefined ? {} : { br: s.br }),
       ...(s.order_min === undefined ? {} : { orderMin: s.order_min }),
@@ -65,6 +76,45 @@ export function analyzeOptions(
     };
   }
   throw new ValidationError(`A ${type} analysis has no identification step.`, { code: 'BAD_TYPE' });
+}
+
+/**
+ * `exclude_channels` (indices or names) → the engine's 0-based indices; a name or index the
+ * dataset does not have is the caller's mistake, named with the channels there are.
+ */
+function excludeOption(
+  list: readonly (number | string)[] | undefined,
+  names: readonly string[],
+): { excludeChannels?: number[] } {
+  if (list === undefined || list.length === 0) return {};
+  const out = list.map((item) => {
+    const index = typeof item === 'number' ? item : names.indexOf(item);
+    if (index < 0 || index >= names.length) {
+      throw new InvalidParamError(
+        'exclude_channels',
+        `${JSON.stringify(item)} is not a channel of the dataset (channels, 0-based: ${names.map((n, i) => `${i} ${n}`).join(', ')}).`,
+      );
+    }
+    return index;
+  });
+  return { excludeChannels: out };
+}
+
+/**
+ * The analysis's diagnostics with the sensor check of the raw record (made when the dataset was
+ * preprocessed: clipping and spikes do not survive decimation) added where the analysis did not
+ * see the same thing on the same channel; warnings first.
+ */
+export function withRawSensorCheck(
+  raw: readonly DiagnosticRecord[],
+  analysis: readonly DiagnosticRecord[],
+): DiagnosticRecord[] {
+  const seen = new Set(analysis.map((d) => `${d.code}@${d.channel ?? ''}`));
+  const merged = [...raw.filter((d) => !seen.has(`${d.code}@${d.channel ?? ''}`)), ...analysis];
+  return [
+    ...merged.filter((d) => d.severity === 'warning'),
+    ...merged.filter((d) => d.severity !== 'warning'),
+  ];
 }
 
 /**
@@ -101,13 +151,15 @@ export const analyzeStage = defineStage({
       { schema: datasetInput.schema, check: datasetInput.check },
     ),
     setups: setupsInput,
+    /** The dataset's summary, with the sensor check of the raw record (absent for old datasets). */
+    dataset: DatasetSummarySchema.optional(),
   },
   outputs: ['result_key', 'mode_count'],
   timeoutMs: 60 * 60_000,
   heartbeatMs: 500,
   // One analysis per task: the engine is single-threaded, and 4 GB hold a one-hour 24-channel record.
   compute: { kind: 'fargate', cpu: 1024, memoryMb: 4096, concurrency: 1, batchSize: 1, maxTasks: 4 },
-  async process({ structure_id, analysis_id, type, parameters, dataset_key, setups }, ctx) {
+  async process({ structure_id, analysis_id, type, parameters, dataset_key, setups, dataset: summary }, ctx) {
     try {
       const tenant = ctx.job.tenant_id;
       const runId = ctx.job.job_id;
@@ -143,11 +195,14 @@ export const analyzeStage = defineStage({
         type,
         parameters,
         dataset_key === datasetKey(tenant, structure_id, runId),
+        dataset.names,
+        summary?.band,
       );
       checkToeplitzSize(options, dataset.channels.length);
       const result = await analyzeRecord(dataset.channels, dataset.fs, options, control);
       // An abort that arrived as the engine finished: store nothing.
       ctx.signal.throwIfAborted();
+      const diagnostics = withRawSensorCheck(summary?.diagnostics ?? [], result.diagnostics);
       const key = resultKey(tenant, structure_id, runId);
       const json = {
         structure_id,
@@ -157,6 +212,9 @@ export const analyzeStage = defineStage({
         channels: dataset.names,
         dataset_key,
         ...resultToJson(result),
+        diagnostics,
+        // A one-line view of the warnings for terse displays (the CLI's modes table).
+        warnings: diagnosticLines(diagnostics.filter((d) => d.severity === 'warning')),
       };
       await ctx.storage.put(key, JSON.stringify(json), { contentType: 'application/json' });
       return { result_key: key, mode_count: result.modes.length };

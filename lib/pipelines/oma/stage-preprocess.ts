@@ -2,21 +2,25 @@ import { Readable } from 'node:stream';
 import { ValidationError } from '../../core/ports/index.js';
 import { defineStage } from '../../core/sdk/index.js';
 import {
+  type BandChoice,
+  bandFromData,
   checkBand,
   datasetChunks,
   defaultDecimation,
-  defaultFmax,
   preprocessRecord,
   readCsv,
 } from '../../oma/index.js';
 import { toStageError } from './engine-errors.js';
 import { datasetKey } from './keys.js';
+import { bounded } from './result-summary.js';
 import type { DatasetSummary, PreprocessingParameters } from './schemas.js';
 import { analysisInputs, existingKey, parametersInput } from './stage-inputs.js';
 
 /** Fewer samples than this (read, or left after decimation) cannot give a spectrum or an SSI model. */
 export const MIN_SAMPLES = 256;
 const MAX_WARNINGS = 5;
+/** Sensor-check diagnostics kept in the dataset summary (job params stay small). */
+const MAX_DIAGNOSTICS = 8;
 /** Channel names go into the summary (MULTI_SETUP checks references by name) up to this many. */
 const MAX_CHANNEL_NAMES = 256;
 
@@ -62,14 +66,30 @@ export const preprocessStage = defineStage({
           { code: 'NO_SAMPLING_RATE' },
         );
       }
-      const fmax = p.fmax ?? defaultFmax(fs);
-      checkBand(undefined, fmax, fs / 2);
-      const q = p.decimate === 'auto' ? defaultDecimation(fs, fmax) : p.decimate;
+      // The band: as given, else from the data (where its spectrum holds coherent modal content).
+      if (p.fmax !== undefined) checkBand(undefined, p.fmax, fs / 2);
+      const band: BandChoice =
+        p.fmax === undefined
+          ? await bandFromData(measurement.channels, fs)
+          : {
+              fmin: 0,
+              fmax: p.fmax,
+              decimate: defaultDecimation(fs, p.fmax),
+              chosen: 'user',
+              reason: `fmax = ${p.fmax} Hz as given`,
+            };
+      const q = p.decimate === 'auto' ? band.decimate : p.decimate;
       ctx.progress(30, `${measurement.channels.length} channels × ${measurement.rows} samples read`);
       const pre = await preprocessRecord(
         measurement.channels,
         fs,
-        { detrend: p.detrend, decimate: q, ...(p.filter === undefined ? {} : { filter: p.filter }) },
+        {
+          detrend: p.detrend,
+          decimate: q,
+          checkSensors: true,
+          channelNames: measurement.names,
+          ...(p.filter === undefined ? {} : { filter: p.filter }),
+        },
         { signal: ctx.signal, onProgress: (f, message) => ctx.progress(30 + 60 * f, message) },
       );
       const samples = pre.channels[0]?.length ?? 0;
@@ -101,6 +121,9 @@ export const preprocessStage = defineStage({
         duration_s: samples / pre.fs,
         // Bounded: job params are references and small facts, never payloads.
         warnings: measurement.warnings.slice(0, MAX_WARNINGS).map((w) => w.slice(0, 200)),
+        // The raw record's sensor check: after decimation clipping and spikes no longer show.
+        diagnostics: bounded(pre.sensors?.diagnostics ?? [], MAX_DIAGNOSTICS),
+        band: { ...band, decimate: q },
         ...(measurement.names.length <= MAX_CHANNEL_NAMES
           ? { channel_names: measurement.names.map((n) => n.slice(0, 200)) }
           : {}),

@@ -8,6 +8,11 @@ import { analysisInputs, existingKey } from './stage-inputs.js';
 
 /** Modes named in the job's params (the summary); the results record and the JSON hold them all. */
 const MAX_SUMMARY_MODES = 50;
+/**
+ * Diagnostics and harmonics named in the job's params (warnings first), which must stay within
+ * the job contract's 32 KiB; the results record holds up to 50 and 20, the result JSON all.
+ */
+const MAX_SUMMARY_DIAGNOSTICS = 5;
 
 /**
  * Stores the results of a finished analysis: checks the full result JSON, writes the results
@@ -52,6 +57,8 @@ export const publishStage = defineStage({
       ...full,
       modes: full.modes.slice(0, MAX_SUMMARY_MODES),
       warnings: full.warnings.slice(0, 3),
+      diagnostics: (full.diagnostics ?? []).slice(0, MAX_SUMMARY_DIAGNOSTICS),
+      harmonics: (full.harmonics ?? []).slice(0, MAX_SUMMARY_DIAGNOSTICS),
     };
     // The results record, then its ids on the analysis — only if this run is still the analysis's
     // current one (a newer run owns the record otherwise). Both writes are idempotent.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sdofBell } from '../../../lib/oma/fdd/bell.js';
 import { decayFit, efdd } from '../../../lib/oma/fdd/efdd.js';
 import { pickPeaks } from '../../../lib/oma/fdd/peaks.js';
-import { shapeAt } from '../../../lib/oma/fdd/spectrum.js';
+import { peakShape } from '../../../lib/oma/fdd/spectrum.js';
 import { mac } from '../../../lib/oma/modal/mac.js';
 import { expectAtLeast, expectAtMost, expectClose } from '../support/assert-close.js';
 import { analyticSpectrum, unit } from '../support/spectra.js';
@@ -28,7 +28,7 @@ const SHAPES = [
 const shapeOf = (
   spectrum: Awaited<ReturnType<typeof analyticSpectrum>>,
   p: ReturnType<typeof pickPeaks>[number],
-) => shapeAt(spectrum, p.shapeLine ?? p.line, p.singularValue - 1);
+) => peakShape(spectrum, p);
 
 describe('pickPeaks', () => {
   it('finds isolated modes at their frequencies and nothing else', async () => {
@@ -96,20 +96,27 @@ describe('pickPeaks', () => {
     expect(peaks.map((p) => p.frequency.toFixed(2))).toEqual(['10.78', '12.63']);
   });
 
-  it('marks a peak as merged when a second mode shares its line', async () => {
-    // Prepare: 7.000 and 7.002 Hz, a third of a line apart
-    const spectrum = await analyticSpectrum(
-      [
-        { frequency: 7, damping: 0.01, shape: SHAPES[0] as number[] },
-        { frequency: 7.002, damping: 0.01, shape: SHAPES[1] as number[], amplitude: 0.7 },
-      ],
-      { fs: FS, nperseg: NPERSEG },
-    );
+  it('resolves two modes a third of a line apart through their orthogonal shapes', async () => {
+    // Prepare: 7.000 and 7.002 Hz, a third of a line apart, orthogonal shapes
+    const truth = [
+      { frequency: 7, damping: 0.01, shape: SHAPES[0] as number[] },
+      { frequency: 7.002, damping: 0.01, shape: SHAPES[1] as number[], amplitude: 0.7 },
+    ];
+    const spectrum = await analyticSpectrum(truth, { fs: FS, nperseg: NPERSEG });
     // Act
     const peaks = pickPeaks(spectrum, { bands: [[0, 25]] });
-    // Assess
-    expect(peaks).toHaveLength(1);
-    expect(peaks[0]?.merged).toBe(true);
+    // Assess: both, each with its own shape (separated within the pair's plane) and frequency
+    expect(peaks).toHaveLength(2);
+    peaks.forEach((p, i) => {
+      const t = truth[i] as (typeof truth)[number];
+      expectAtLeast(
+        mac({ re: Float64Array.from(t.shape) }, shapeOf(spectrum, p)),
+        0.99,
+        `MAC of mode ${i + 1}`,
+      );
+      expectClose(p.frequency, t.frequency, DF / 2, `frequency of mode ${i + 1}`);
+    });
+    expect(peaks[1]?.pairedWith).toBeCloseTo(peaks[0]?.frequency ?? 0, 6);
   });
 });
 

@@ -69,7 +69,9 @@ describe('EFDD and FDD uncertainty in analyzeRecord', () => {
     const result = await analyzeRecord(rec.channels, FS, { method: 'efdd', fmax: FMAX, nperseg: 4096 });
     // Assess
     for (const m of result.modes) expect(m.uncertainty).toBeUndefined();
-    expect(result.warnings.join('\n')).toMatch(/no uncertainty: the spectrum averages 6 segments/);
+    expect(result.diagnostics.map((d) => d.message).join('\n')).toMatch(
+      /no uncertainty: the spectrum averages 6 segments/,
+    );
   });
 
   it('reports σ of the size of the scatter over independent records (8 records; the benchmark runs 50)', async () => {

@@ -88,7 +88,10 @@ describe('result JSON', () => {
       macMatrix: [[1]],
       timings: { poles: 0.1 },
       parameters: { orderMax: 40 },
-      warnings: [],
+      band: { fmin: 0, fmax: 10, decimate: 1, chosen: 'user' as const, reason: 'fmax as given' },
+      diagnostics: [],
+      harmonics: [],
+      excluded_channels: [],
     };
     // Act
     const json = resultToJson(result);

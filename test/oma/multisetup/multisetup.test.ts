@@ -107,7 +107,7 @@ describe('analyzeSetups', () => {
     expect(first?.setups?.map((s) => s.setup)).toEqual(['s1', 's2', 's3']);
     for (const s of first?.setups ?? []) expectAtLeast(s.referenceMac, 0.99, `reference MAC of ${s.setup}`);
     expect(first?.uncertainty?.frequencyStd).toBeGreaterThan(0);
-    expect(result.warnings).toEqual([]);
+    expect(result.diagnostics.filter((d) => d.severity === 'warning')).toEqual([]);
   });
 
   it('PoSER merges EFDD modes alike', async () => {
@@ -134,7 +134,9 @@ describe('analyzeSetups', () => {
       orderMax: 40,
     });
     expect(result.fs).toBe(50);
-    expect(result.warnings.join('\n')).toMatch(/setup 's2' was recorded at 64 Hz .* resampled to 50 Hz/);
+    expect(result.diagnostics.map((d) => d.message).join('\n')).toMatch(
+      /setup 's2' was recorded at 64 Hz .* resampled to 50 Hz/,
+    );
     expectMergedShapes(result, 'PoSER/SSI with a resampled setup');
   });
 
@@ -143,7 +145,7 @@ describe('analyzeSetups', () => {
     const records = await setups();
     const swapped = records.map((s) => (s.name === 's3' ? { ...s, references: ['storey12', 'storey6'] } : s));
     const result = await analyzeSetups(swapped, { method: 'ssi', fmax: FMAX, orderMax: 40 });
-    const text = result.warnings.join('\n');
+    const text = result.diagnostics.map((d) => d.message).join('\n');
     expect(text).toMatch(
       /mode at \d+\.\d{3} Hz: the references of setup 's3' disagree with the merged ones \(MAC 0\.\d\d\)/,
     );

@@ -46,6 +46,7 @@ describe('non-finite samples', () => {
     // Assess: lines whose decomposition failed are counted and left zero (not the previous line)
     expect(spectrum.failedLines).toBe(spectrum.frequencies.length);
     expect(spectrum.values[0]?.every((v) => v === 0)).toBe(true);
-    expect(ident.warnings?.join('\n')).toMatch(/did not converge/);
+    expect(ident.diagnostics?.map((d) => d.message).join('\n')).toMatch(/did not converge/);
+    expect(ident.diagnostics?.[0]?.code).toBe('NOT_CONVERGED');
   });
 });

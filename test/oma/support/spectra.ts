@@ -46,6 +46,7 @@ export function analyticCsd(
     channels: l,
     nperseg: options.nperseg,
     segments: 64,
+    step: options.nperseg / 2,
     frequencies,
     re,
     im: new Float64Array(pairs * lines),

@@ -53,6 +53,12 @@ describe('OMA parameters', () => {
     expect(tooHigh.success).toBe(false);
   });
 
+  it('accept channels to exclude by index or name, and refuse repeats', () => {
+    expect(SsiParametersSchema.parse({ exclude_channels: [0, 'top'] }).exclude_channels).toEqual([0, 'top']);
+    expect(FddParametersSchema.safeParse({ exclude_channels: [1, 1] }).success).toBe(false);
+    expect(FddParametersSchema.safeParse({ exclude_channels: [-1] }).success).toBe(false);
+  });
+
   it('accept a band-pass filter with two edges and an explicit decimation factor', () => {
     const parsed = PreprocessingParametersSchema.parse({
       decimate: 4,

@@ -1,7 +1,9 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../../../lib/adapters/memory/index.js';
 import type { Caller } from '../../../../lib/core/control/index.js';
 import { tenantBlobs, tenantRecords } from '../../../../lib/core/ports/index.js';
+import { applySensorFaults, simulateResponse, writeCsv } from '../../../../lib/oma/index.js';
 import { AnalysisService } from '../../../../lib/pipelines/oma/analysis-service.js';
 import { AnalysisStore } from '../../../../lib/pipelines/oma/analysis-store.js';
 import { omaStatusListener } from '../../../../lib/pipelines/oma/listener.js';
@@ -9,6 +11,7 @@ import { omaPipeline } from '../../../../lib/pipelines/oma/pipeline.js';
 import { ResultFileSchema } from '../../../../lib/pipelines/oma/result-summary.js';
 import { type AnalysisRecord, isFinished } from '../../../../lib/pipelines/oma/schemas.js';
 import { Runtime } from '../../../../lib/shells/embedded.js';
+import { frameModel } from '../../../oma/support/scenarios.js';
 import { eventually } from '../../../support/wait.js';
 import { frameMeasurement, frequencyErrors, matchModes, noiseCsv } from './fixtures.js';
 
@@ -160,5 +163,70 @@ describe('OMA stages on good input', () => {
     >;
     expect(ssiJson.stabilization).toBeDefined();
     expect(fddJson.singularValues).toBeDefined();
+  });
+
+  it('store the band, the diagnostics and the channels left out with the results, and refuse an unknown channel', async () => {
+    // Prepare
+    const { csv } = await frameMeasurement();
+    await analyse('frame-2', 'PREPROCESSING', csv);
+    // Act
+    const ssi = await analyse('frame-2', 'SSI', undefined, { exclude_channels: ['ch2'] });
+    const unknown = await analyse('frame-2', 'FDD', undefined, { exclude_channels: ['ch9'] });
+    // Assess: the result JSON, the results record and the analysis's summary
+    expect(ssi.status, JSON.stringify(ssi.error)).toBe('DONE');
+    const result = ResultFileSchema.parse((await service.results(caller, 'frame-2', ssi.analysis_id)).result);
+    expect(result.excluded_channels).toEqual([1]);
+    for (const m of result.modes) expect(m.shape[1]).toBeNull();
+    expect(result.band).toMatchObject({ chosen: 'auto' });
+    expect(result.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'CHANNEL_EXCLUDED', channel: 1, channel_name: 'ch2' }),
+    );
+    expect(result.modes[0]?.expected?.damping_cv).toBeGreaterThan(0);
+    const stored = await new AnalysisStore((t) => tenantRecords(backend.records, t)).getResult(
+      'tenant-a',
+      'frame-2',
+      ssi.result_id ?? '',
+    );
+    expect(stored).toMatchObject({ excluded_channels: [1], band: { chosen: 'auto' } });
+    expect(stored?.diagnostics).toContainEqual(expect.objectContaining({ code: 'CHANNEL_EXCLUDED' }));
+    expect(ssi.summary?.excluded_channels).toEqual([1]);
+    expect(ssi.summary?.band?.chosen).toBe('auto');
+    expect(unknown.status).toBe('ERROR');
+    expect(unknown.error?.message).toMatch(/"ch9" is not a channel of the dataset .*0 ch1, 1 ch2/);
+  });
+
+  it('check the sensors when preprocessing and carry the findings into the results', async () => {
+    // Prepare: ch2 stuck, ch4 clipped at ±1.5 RMS
+    const record = await simulateResponse(frameModel(5, 3), {
+      fs: 100,
+      duration: 120,
+      seed: 2,
+      noiseFraction: 0.05,
+    });
+    applySensorFaults(record.channels, 100, [
+      { kind: 'stuck', channel: 1, value: 0.5 },
+      { kind: 'clip', channel: 3, level: 1.5 },
+    ]);
+    const chunks: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await writeCsv(sink, record.channels, { fs: 100 });
+    // Act
+    const pre = await analyse('faulty', 'PREPROCESSING', Buffer.concat(chunks));
+    const ssi = await analyse('faulty', 'SSI');
+    // Assess
+    expect(pre.status, JSON.stringify(pre.error)).toBe('DONE');
+    expect(pre.dataset?.band).toMatchObject({ chosen: 'auto' });
+    expect(pre.dataset?.band?.reason).toMatch(/coherent peaks up to/);
+    const found = (pre.dataset?.diagnostics ?? []).map((d) => `${d.code}@${d.channel}`);
+    expect(found).toEqual(expect.arrayContaining(['CHANNEL_DEAD@1', 'CHANNEL_CLIPPED@3']));
+    expect(ssi.status, JSON.stringify(ssi.error)).toBe('DONE');
+    const result = ResultFileSchema.parse((await service.results(caller, 'faulty', ssi.analysis_id)).result);
+    expect(result.excluded_channels).toEqual([1]);
+    expect(result.diagnostics.map((d) => `${d.code}@${d.channel}`)).toEqual(
+      expect.arrayContaining(['CHANNEL_DEAD@1', 'CHANNEL_CLIPPED@3']),
+    );
+    expect(result.warnings.join('\n')).toMatch(/clipped/);
+    expect(result.band?.reason).toBe(pre.dataset?.band?.reason);
   });
 });

@@ -10,10 +10,10 @@ describe('parametersSchema', () => {
     const fine = parametersSchema('SSI').safeParse({ fmax: 20 });
     // Assess
     expect(typo.success ? '' : formatIssues(typo.error)).toBe(
-      'fmx: unknown parameter (valid: fs, decimate, detrend, fmax, fmin, br, order_min, order_max, order_step, uncertainty)',
+      'fmx: unknown parameter (valid: fs, decimate, detrend, fmax, fmin, br, order_min, order_max, order_step, exclude_channels, uncertainty)',
     );
     expect(both.success ? '' : formatIssues(both.error)).toMatch(
-      /^bogus: unknown parameter \(valid: fs, decimate, detrend, fmax, fmin, method, nperseg, overlap, uncertainty\); fmax: /,
+      /^bogus: unknown parameter \(valid: fs, decimate, detrend, fmax, fmin, method, nperseg, overlap, exclude_channels, uncertainty\); fmax: /,
     );
     expect(fine.success && fine.data).toEqual({
       decimate: 'auto',
