@@ -1,5 +1,6 @@
 import { JsonLogger, type Logger, type LogLevel } from '../core/ports/logger.js';
 import type { DevBackend } from '../dev/runtime.js';
+import { DEV_RECONCILE_GRACE_MS } from '../dev/state-file.js';
 import { DEFAULT_URL, UsageError } from './command-kit.js';
 import { PrettyLogger } from './dev-log.js';
 import { Output } from './output.js';
@@ -12,6 +13,8 @@ export interface DevFlags {
   readonly tokens: string;
   readonly prefix: string;
   readonly data: string;
+  /** Memory backend: the file that keeps jobs, holds, dead letters and analyses across restarts. */
+  readonly state?: string;
   readonly services?: string[];
   readonly logLevel: LogLevel;
   readonly logFormat?: 'pretty' | 'json';
@@ -21,10 +24,15 @@ export interface DevFlags {
 function stateLines(flags: DevFlags): string[] {
   switch (flags.backend) {
     case 'memory':
-      return [
-        'jobs, events, holds and analyses live in this process: stopping it loses them.',
-        `uploaded files and results are kept in ${flags.data} and outlive it.`,
-      ];
+      return flags.state === undefined
+        ? [
+            'jobs, events, holds and analyses live in this process: stopping it loses them (--state <file> keeps them).',
+            `uploaded files and results are kept in ${flags.data} and outlive it.`,
+          ]
+        : [
+            `jobs, events, holds, dead letters and analyses are kept in ${flags.state} across restarts;`,
+            `uploaded files and results in ${flags.data}. Jobs that were waiting or running get their messages back within ${DEV_RECONCILE_GRACE_MS / 1000 + 5} s of a restart.`,
+          ];
     case 'moto':
       return ['everything lives in the moto_server started for this run: stopping it loses it all.'];
     case 'endpoint':
@@ -58,6 +66,7 @@ export async function dev(flags: DevFlags): Promise<number> {
     tokensFile: flags.tokens,
     prefix: flags.prefix,
     blobDir: flags.data,
+    ...(flags.state === undefined ? {} : { stateFile: flags.state }),
     logger,
   }).catch((error: unknown) => {
     // One line that says what to change, not a stack trace.

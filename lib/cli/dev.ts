@@ -34,6 +34,10 @@ export function registerDevCommand(program: Command): void {
       'memory backend: keep uploaded files and results in this folder',
       '.stagecoach/blobs',
     )
+    .option(
+      '--state <file>',
+      'memory backend: keep jobs, holds, dead letters and analyses in this file across restarts',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error', 'silent'])

@@ -32,6 +32,7 @@ import { createWebSocketHandlers } from '../shells/lambda/websocket-handlers.js'
 import { SqsEventSource } from './event-source.js';
 import { LocalGateway } from './gateway.js';
 import { freePort, type Moto, startMoto } from './moto.js';
+import { DEV_RECONCILE_GRACE_MS, StateFile } from './state-file.js';
 import { DevTokens } from './tokens.js';
 
 export type DevBackend = 'memory' | 'moto' | 'endpoint';
@@ -49,6 +50,11 @@ export interface DevRuntimeOptions {
   readonly prefix?: string;
   /** Memory backend: keep blobs in this folder (in memory when absent). */
   readonly blobDir?: string;
+  /**
+   * Memory backend: keep jobs, holds, dead letters and records in this JSON file across restarts
+   * (in memory only when absent).
+   */
+  readonly stateFile?: string;
   readonly logger?: Logger;
   /** The claim holding the tenant, as in the deployed API. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
@@ -117,6 +123,7 @@ export class DevRuntime {
     let backend: Backend;
     let live: LiveChannel;
     let memory: MemoryBackend | undefined;
+    let restored = 0;
     let awsConfig: AwsConfig | undefined;
     let aws: AwsBackend | undefined;
     const signer = new LocalUrlSigner(url);
@@ -126,6 +133,12 @@ export class DevRuntime {
         logger,
       });
       memory.blobs.useSigner(signer);
+      if (options.stateFile !== undefined) {
+        const state = new StateFile(options.stateFile, memory, logger);
+        restored = await state.load();
+        state.start();
+        running.push({ stop: () => state.stop() });
+      }
       backend = memory;
       live = memory.live;
     } else {
@@ -159,7 +172,11 @@ export class DevRuntime {
       prefix,
       logger,
       holdCacheMs: 1_000,
+      // One process sees its queues exactly: a job unmoved for seconds with an empty queue has lost
+      // its message (a restart with --state loses every queued one), so it gets it back soon.
+      reconcile: { graceMs: DEV_RECONCILE_GRACE_MS },
     });
+    if (restored > 0) logger.info('restored the dev state', { jobs: restored, file: options.stateFile });
     if (aws !== undefined) {
       await provisionAws(aws.config, aws.clients, aws.queue, deployment.topology.specs());
     } else {

@@ -85,6 +85,16 @@ export function matchesQuery(job: JobRecord, query: JobQuery): boolean {
   );
 }
 
+/** What {@link MemoryJobStore.snapshot} gives and {@link MemoryJobStore.restore} takes. */
+export interface MemoryJobStoreSnapshot {
+  readonly jobs: readonly JobRecord[];
+  readonly holds: readonly Hold[];
+  readonly dead_letters: readonly DeadLetterRecord[];
+  readonly entered: Readonly<Record<string, string>>;
+  readonly tenants: readonly string[];
+  readonly counters: Readonly<Record<string, { value: number; expiresAtS: number }>>;
+}
+
 /**
  * Job state in process memory, with the same conditional semantics as the DynamoDB store: a
  * transition applies its patch and history entries together, or nothing; parking on a hold and
@@ -102,6 +112,40 @@ export class MemoryJobStore implements JobStore {
   readonly #entered = new Map<string, string>();
   readonly #tenants = new Set<string>();
   readonly #counters = new Map<string, { value: number; expiresAtS: number }>();
+
+  /**
+   * The durable part of the store (jobs, holds, dead letters, tenants, counters) as plain data,
+   * to keep it across restarts (`stagecoach dev --state`). Connections are not kept: a restart
+   * closes every socket.
+   */
+  snapshot(): MemoryJobStoreSnapshot {
+    return {
+      jobs: [...this.#jobs.values()],
+      holds: [...this.#holds.values()],
+      dead_letters: [...this.#deadLetters.values()],
+      entered: Object.fromEntries(this.#entered),
+      tenants: [...this.#tenants],
+      counters: Object.fromEntries(this.#counters),
+    };
+  }
+
+  /** Replaces the durable part of the store with a snapshot's. */
+  restore(snapshot: MemoryJobStoreSnapshot): void {
+    this.#jobs.clear();
+    this.#holds.clear();
+    this.#deadLetters.clear();
+    this.#entered.clear();
+    this.#tenants.clear();
+    this.#counters.clear();
+    for (const job of snapshot.jobs) this.#jobs.set(key(job.tenant_id, job.job_id), job);
+    for (const hold of snapshot.holds) this.#holds.set(key(hold.tenant_id, hold.hold_id), hold);
+    for (const letter of snapshot.dead_letters) {
+      this.#deadLetters.set(key(letter.tenant_id ?? '', letter.dead_letter_id), letter);
+    }
+    for (const [id, at] of Object.entries(snapshot.entered)) this.#entered.set(id, at);
+    for (const tenant of snapshot.tenants) this.#tenants.add(tenant);
+    for (const [id, counter] of Object.entries(snapshot.counters)) this.#counters.set(id, counter);
+  }
 
   async createJob(job: JobRecord): Promise<void> {
     const id = key(job.tenant_id, job.job_id);

@@ -7,6 +7,19 @@ const scoped = (tenantId: string, collection: string): string => `${tenantId}\u0
 export class MemoryRecordStore implements RecordStore {
   readonly #collections = new Map<string, Map<string, StoredRecord>>();
 
+  /** Every record, as plain data (`stagecoach dev --state`). */
+  snapshot(): Record<string, StoredRecord[]> {
+    return Object.fromEntries([...this.#collections].map(([name, records]) => [name, [...records.values()]]));
+  }
+
+  /** Replaces every record with a snapshot's. */
+  restore(snapshot: Readonly<Record<string, readonly StoredRecord[]>>): void {
+    this.#collections.clear();
+    for (const [name, records] of Object.entries(snapshot)) {
+      this.#collections.set(name, new Map(records.map((r) => [r.id, r])));
+    }
+  }
+
   async getRecord(tenantId: string, collection: string, id: string): Promise<StoredRecord | undefined> {
     assertRecordAddress(tenantId, collection, id);
     return this.#collections.get(scoped(tenantId, collection))?.get(id);
