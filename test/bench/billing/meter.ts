@@ -190,6 +190,7 @@ export class Meter {
       const usage = scope.usage.fn(fnName);
       usage.invocations += 1;
       usage.billedMs.push(billed);
+      usage.localMs.push(this.#local(invocation, wall));
       usage.wallMs.push(wall);
       usage.gbSeconds += ((billed - Math.min(billed, work)) / 1000) * (memoryMb / 1024);
       usage.workGbSeconds += (Math.min(billed, work) / 1000) * (memoryMb / 1024);
@@ -227,9 +228,13 @@ export class Meter {
    * waiting for calls or the stage's work), plus the modelled latency of the longest chain of
    * calls a record waits for, plus the calls after the records (the final flush).
    */
-  #modelled(inv: Invocation, wall: number): number {
+  #local(inv: Invocation, wall: number): number {
     const waited = unionLength([...inv.calls.map((c): [number, number] => [c.t0, c.t1]), ...inv.work]);
-    const local = Math.max(0, wall - waited);
+    return Math.max(0, wall - waited);
+  }
+
+  #modelled(inv: Invocation, wall: number): number {
+    const local = this.#local(inv, wall);
     if (inv.records.length === 0) return local + waves(inv.calls) + unionLength(inv.work);
     let chain = 0;
     for (const r of inv.records) {
@@ -304,6 +309,11 @@ export class Meter {
           u.sqsRequests += chunks(
             entries.reduce<number>((sum, e) => sum + (isRecord(e) ? sqsMessageBytes(e) : 0), 0),
           );
+        } else if (action === 'GetQueueUrl') {
+          // Once per queue and container (a cold start), not per job: kept apart like idle receives.
+          usage.coldStartRequests += 1;
+          u.calls -= 1;
+          usage.op('SQS.GetQueueUrl (cold start)').calls += 1;
         } else u.sqsRequests += 1;
         return;
       }

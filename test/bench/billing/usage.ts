@@ -10,6 +10,8 @@ export interface FunctionUsage {
   readonly billedMs: number[];
   /** Wall time of each invocation on this machine against moto_server, ms (for reference). */
   readonly wallMs: number[];
+  /** The part of it not spent waiting for a call or the stage's work: the function's own time, ms. */
+  readonly localMs: number[];
 }
 
 /** What one operation (service.Action) was billed. */
@@ -30,6 +32,8 @@ export class Usage {
   readonly functions = new Map<string, FunctionUsage>();
   /** Receives that found nothing: billed, but a cost per queue and hour, not per job. */
   idleReceives = 0;
+  /** Requests a container makes once when it starts (queue URLs): billed, amortised over its life. */
+  coldStartRequests = 0;
   /** Bytes of events the archive keeps (every event but stage.progress). */
   archiveBytes = 0;
 
@@ -45,7 +49,7 @@ export class Usage {
   fn(name: string): FunctionUsage {
     let usage = this.functions.get(name);
     if (usage === undefined) {
-      usage = { invocations: 0, gbSeconds: 0, workGbSeconds: 0, billedMs: [], wallMs: [] };
+      usage = { invocations: 0, gbSeconds: 0, workGbSeconds: 0, billedMs: [], wallMs: [], localMs: [] };
       this.functions.set(name, usage);
     }
     return usage;
@@ -89,8 +93,10 @@ export class Usage {
       mine.workGbSeconds += f.workGbSeconds;
       mine.billedMs.push(...f.billedMs);
       mine.wallMs.push(...f.wallMs);
+      mine.localMs.push(...f.localMs);
     }
     this.idleReceives += other.idleReceives;
+    this.coldStartRequests += other.coldStartRequests;
     this.archiveBytes += other.archiveBytes;
     return this;
   }
