@@ -47,8 +47,12 @@ const { values } = parseArgs({
     'low-jobs': { type: 'string', default: '10' },
     'progress-jobs': { type: 'string', default: '10' },
     'progress-seconds': { type: 'string', default: '10' },
+    /** Run only these scenarios (comma-separated keys: load, low, watched, progress, progress-watched). */
+    only: { type: 'string' },
   },
 });
+const ONLY = values.only === undefined ? undefined : new Set(values.only.split(','));
+const wanted = (key: string): boolean => ONLY === undefined || ONLY.has(key);
 const JOBS = Number(values.jobs);
 const LOW_JOBS = Number(values['low-jobs']);
 const PROGRESS_JOBS = Number(values['progress-jobs']);
@@ -431,34 +435,40 @@ function printScenario(s: Scenario): Priced {
 let exitCode = 0;
 try {
   const scenarios: Scenario[] = [];
-  scenarios.push(await run('load', 'batch 10 at load, watched by nobody', batch10, JOBS));
-  scenarios.push(
-    await run('low', 'batch 1 at low load, watched by nobody', batch1, LOW_JOBS, { sequential: true }),
-  );
-  scenarios.push(
-    await run('watched', 'batch 10 at load, a WebSocket client watching the tenant', batch10, JOBS, {
-      watched: true,
-    }),
-  );
-  scenarios.push(
-    await run(
-      'progress',
-      `progress reported for ${PROGRESS_SECONDS} s in stage 2, watched by nobody`,
-      progress,
-      PROGRESS_JOBS,
-    ),
-  );
-  scenarios.push(
-    await run(
-      'progress-watched',
-      `progress reported for ${PROGRESS_SECONDS} s in stage 2, watched`,
-      progress,
-      PROGRESS_JOBS,
-      {
+  if (wanted('load')) scenarios.push(await run('load', 'batch 10 at load, watched by nobody', batch10, JOBS));
+  if (wanted('low')) {
+    scenarios.push(
+      await run('low', 'batch 1 at low load, watched by nobody', batch1, LOW_JOBS, { sequential: true }),
+    );
+  }
+  if (wanted('watched')) {
+    scenarios.push(
+      await run('watched', 'batch 10 at load, a WebSocket client watching the tenant', batch10, JOBS, {
         watched: true,
-      },
-    ),
-  );
+      }),
+    );
+  }
+  if (wanted('progress')) {
+    scenarios.push(
+      await run(
+        'progress',
+        `progress reported for ${PROGRESS_SECONDS} s in stage 2, watched by nobody`,
+        progress,
+        PROGRESS_JOBS,
+      ),
+    );
+  }
+  if (wanted('progress-watched')) {
+    scenarios.push(
+      await run(
+        'progress-watched',
+        `progress reported for ${PROGRESS_SECONDS} s in stage 2, watched`,
+        progress,
+        PROGRESS_JOBS,
+        { watched: true },
+      ),
+    );
+  }
   console.log(`# What a ${STAGES}-stage job costs on AWS (us-east-1 list prices, Lambda ${ARCH})`);
   const priced = scenarios.map((s) => ({ s, p: printScenario(s) }));
 
