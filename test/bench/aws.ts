@@ -434,22 +434,26 @@ function printScenario(s: Scenario): Priced {
 
 let exitCode = 0;
 try {
+  console.log(`# What a ${STAGES}-stage job costs on AWS (us-east-1 list prices, Lambda ${ARCH})`);
   const scenarios: Scenario[] = [];
-  if (wanted('load')) scenarios.push(await run('load', 'batch 10 at load, watched by nobody', batch10, JOBS));
+  const priced: { s: Scenario; p: Priced }[] = [];
+  const push = (s: Scenario) => {
+    scenarios.push(s);
+    priced.push({ s, p: printScenario(s) });
+  };
+  if (wanted('load')) push(await run('load', 'batch 10 at load, watched by nobody', batch10, JOBS));
   if (wanted('low')) {
-    scenarios.push(
-      await run('low', 'batch 1 at low load, watched by nobody', batch1, LOW_JOBS, { sequential: true }),
-    );
+    push(await run('low', 'batch 1 at low load, watched by nobody', batch1, LOW_JOBS, { sequential: true }));
   }
   if (wanted('watched')) {
-    scenarios.push(
+    push(
       await run('watched', 'batch 10 at load, a WebSocket client watching the tenant', batch10, JOBS, {
         watched: true,
       }),
     );
   }
   if (wanted('progress')) {
-    scenarios.push(
+    push(
       await run(
         'progress',
         `progress reported for ${PROGRESS_SECONDS} s in stage 2, watched by nobody`,
@@ -459,7 +463,7 @@ try {
     );
   }
   if (wanted('progress-watched')) {
-    scenarios.push(
+    push(
       await run(
         'progress-watched',
         `progress reported for ${PROGRESS_SECONDS} s in stage 2, watched`,
@@ -469,8 +473,6 @@ try {
       ),
     );
   }
-  console.log(`# What a ${STAGES}-stage job costs on AWS (us-east-1 list prices, Lambda ${ARCH})`);
-  const priced = scenarios.map((s) => ({ s, p: printScenario(s) }));
 
   const load = scenarios[0];
   const stageMs = load === undefined ? [] : (load.hops.functions.get('stage')?.billedMs ?? []);
