@@ -380,7 +380,9 @@ function printScenario(s: Scenario): Priced {
   const index = [...s.hops.indexWrites.entries()]
     .map(([k, n]) => `${k} ${(n / s.jobs).toFixed(2)}`)
     .join(', ');
-  console.log(`  index writes per job: ${index || 'none'}`);
+  console.log(
+    `  index writes per job: ${index || 'none'}; largest job item written: ${s.hops.largestItem} bytes`,
+  );
   console.log(
     `  per job, submit: ${[...s.submit.operations.entries()].map(([k, u]) => `${k} ${(u.calls / s.jobs).toFixed(2)}`).join(', ')}; index writes ${[...s.submit.indexWrites.entries()].map(([k, n]) => `${k} ${(n / s.jobs).toFixed(2)}`).join(', ')}`,
   );

@@ -489,6 +489,7 @@ export class Meter {
         const was = before[i];
         const is = after[i];
         u.wru += writeUnits(was, is, transactional);
+        usage.largestItem = Math.max(usage.largestItem, itemSize(was), itemSize(is));
         for (const w of indexWrites(t.shape.indexes, t.shape.keys, was, is)) {
           u.gsiWru += w.units;
           const key = `${w.index} ${w.kind}`;

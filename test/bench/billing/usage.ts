@@ -36,6 +36,8 @@ export class Usage {
   coldStartRequests = 0;
   /** Bytes of events the archive keeps (every event but stage.progress). */
   archiveBytes = 0;
+  /** The largest item a DynamoDB write billed (before or after it), bytes. */
+  largestItem = 0;
 
   op(key: string): OperationUsage {
     let usage = this.operations.get(key);
@@ -98,6 +100,7 @@ export class Usage {
     this.idleReceives += other.idleReceives;
     this.coldStartRequests += other.coldStartRequests;
     this.archiveBytes += other.archiveBytes;
+    this.largestItem = Math.max(this.largestItem, other.largestItem);
     return this;
   }
 }
