@@ -190,22 +190,28 @@ function stageFunction(pipeline: Pipeline, stage: Stage): SqsHandler {
 }
 
 // The fan-out: EventBridge invokes it once per event; here a rule delivers the bus to a queue the
-// bench drains (unbilled), invoking the handler per event in the current scenario's scope.
-let fanoutUsage = new Usage();
+// bench drains (unbilled), invoking the handler per event — several at once, as Lambda scales — in
+// the scope of the scenario whose tenant the event belongs to.
+const fanoutUsage = new Map<string, Usage>();
+const stray = new Usage();
 let fanoutRunning = true;
+const tenantOf = (detail: unknown): string =>
+  typeof detail === 'object' && detail !== null && 'tenant_id' in detail ? String(detail.tenant_id) : '';
 const fanoutLoop = (async () => {
   while (fanoutRunning) {
     const out = await observer.clients.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: fanoutQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
     );
-    for (const message of out.Messages ?? []) {
-      const envelope = BusEnvelopeSchema.parse(JSON.parse(message.Body ?? '{}'));
-      const usage = fanoutUsage;
-      await m.within(usage, () => m.invoke('fanout', FANOUT_MEMORY_MB, () => fanout(envelope)));
-      await observer.clients.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: fanoutQueue, ReceiptHandle: message.ReceiptHandle }),
-      );
-    }
+    await Promise.all(
+      (out.Messages ?? []).map(async (message) => {
+        const envelope = BusEnvelopeSchema.parse(JSON.parse(message.Body ?? '{}'));
+        const usage = fanoutUsage.get(tenantOf(envelope.detail)) ?? stray;
+        await m.within(usage, () => m.invoke('fanout', FANOUT_MEMORY_MB, () => fanout(envelope)));
+        await observer.clients.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: fanoutQueue, ReceiptHandle: message.ReceiptHandle }),
+        );
+      }),
+    );
   }
 })();
 
@@ -249,7 +255,7 @@ async function run(
   const submit = new Usage();
   const hops = new Usage();
   const fan = new Usage();
-  fanoutUsage = fan;
+  fanoutUsage.set(tenant, fan);
   const connection = `watcher-${tenant}`;
   if (options.watched === true) {
     await observer.store.putConnection({
@@ -314,9 +320,12 @@ async function run(
   await Promise.all(sources.map((s) => s.stop()));
   // Every event published reaches the fan-out once; wait for the last ones.
   const published = [submit, hops].reduce((sum, u) => sum + u.total('events'), 0);
-  const deadline = Date.now() + 60_000;
-  while ((fan.functions.get('fanout')?.invocations ?? 0) < published && Date.now() < deadline)
+  const deadline = Date.now() + 10 * 60_000;
+  while ((fan.functions.get('fanout')?.invocations ?? 0) < published) {
+    if (Date.now() > deadline)
+      throw new Error(`${name}: the fan-out did not receive every event in 10 minutes`);
     await sleep(250);
+  }
   if (options.watched === true) await observer.store.deleteConnection(connection);
   const done = await doneCount(tenant, since);
   if (done < jobs) throw new Error(`${name}: ${done} of ${jobs} jobs finished`);
