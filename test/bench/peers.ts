@@ -48,6 +48,8 @@ export function redisVersion(): string {
 
 export interface RedisServer {
   readonly port: number;
+  /** CPU time the server has used so far (user + system), ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,11 @@ export async function startRedis(): Promise<RedisServer> {
   }
   return {
     port,
+    cpuMs() {
+      // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 10 ms.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

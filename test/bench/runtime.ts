@@ -55,6 +55,8 @@ interface SideResult {
   readonly hop_p50_ms: number;
   readonly hop_p99_ms: number;
   readonly peak_rss_mb: number;
+  /** CPU time of the side's Node.js process per 1,000 hops (user + system), ms. */
+  readonly cpu_ms_per_1k_hops: number;
 }
 
 /** Latencies, the window of jobs in flight, and the figures of one side. */
@@ -83,13 +85,17 @@ class Measure {
   }
 
   /** Submits every job, keeping at most `windowSize` in flight, and waits for the last. */
+  #cpu = process.cpuUsage();
+
   async run(submit: (i: number) => Promise<void>): Promise<number> {
     const started = performance.now();
+    this.#cpu = process.cpuUsage();
     for (let i = 0; i < jobs; i += 1) {
       while (i - this.finished >= windowSize) await this.#next();
       await submit(i);
     }
     while (this.finished < jobs) await this.#next();
+    this.#cpu = process.cpuUsage(this.#cpu);
     return (performance.now() - started) / 1000;
   }
 
@@ -107,6 +113,7 @@ class Measure {
       hop_p50_ms: Number(q(0.5).toFixed(3)),
       hop_p99_ms: Number(q(0.99).toFixed(3)),
       peak_rss_mb: Math.round(peak / 1024 / 1024),
+      cpu_ms_per_1k_hops: Number(((this.#cpu.user + this.#cpu.system) / sorted.length).toFixed(1)),
     };
   }
 }
@@ -247,6 +254,8 @@ const bullmqVersion = ensureBullmqInstalled((line) => console.error(line));
 const redis = await startRedis();
 let embedded: SideResult;
 let bullmq: SideResult;
+/** Redis's own CPU time per 1,000 BullMQ hops, ms. */
+let redisCpuPer1k = 0;
 const profileDir = resolve(fileURLToPath(new URL('../../.stagecoach/profiles', import.meta.url)));
 try {
   const flags: string[] = [];
@@ -255,7 +264,9 @@ try {
     flags.push('--cpu-prof', '--cpu-prof-dir', profileDir);
   }
   embedded = await child('embedded', flags, []);
+  const redisBefore = redis.cpuMs();
   bullmq = await child('bullmq', [], ['--redis-port', String(redis.port)]);
+  redisCpuPer1k = ((redis.cpuMs() - redisBefore) / (jobs * STAGES.length)) * 1000;
 } finally {
   await redis.stop();
 }
@@ -276,7 +287,16 @@ row('stage hops/s', 'hops_per_s', '');
 row('hop latency p50', 'hop_p50_ms', 'ms');
 row('hop latency p99', 'hop_p99_ms', 'ms');
 row('peak RSS', 'peak_rss_mb', 'MB (the Node.js process; Redis apart)');
+row('CPU / 1k hops', 'cpu_ms_per_1k_hops', 'ms (the Node.js process)');
+const bullmqCpu = bullmq.cpu_ms_per_1k_hops + redisCpuPer1k;
+console.log(
+  `${'  + redis-server'.padEnd(18)}${''.padStart(12)}${redisCpuPer1k.toFixed(1).padStart(12)}   ms, so ${bullmqCpu.toFixed(1)} ms of CPU per 1k hops in all`,
+);
+const cpuRatio = bullmqCpu / embedded.cpu_ms_per_1k_hops;
 console.log(`\nratio of hops/s   ${ratio.toFixed(2)}× BullMQ   (target ≥ 2×, embedded p99 ≤ 10 ms)`);
+console.log(
+  `CPU per hop       ${cpuRatio.toFixed(2)}× less than BullMQ and Redis together (steadier on a busy machine)`,
+);
 if (values.profile === true) console.log(`CPU profile of the embedded side in ${profileDir}`);
 console.log(
   JSON.stringify({
@@ -287,6 +307,9 @@ console.log(
     embedded_p99_ms: embedded.hop_p99_ms,
     bullmq_p50_ms: bullmq.hop_p50_ms,
     bullmq_p99_ms: bullmq.hop_p99_ms,
+    embedded_cpu_ms_per_1k_hops: embedded.cpu_ms_per_1k_hops,
+    bullmq_cpu_ms_per_1k_hops: Number(bullmqCpu.toFixed(1)),
+    cpu_ratio: Number(cpuRatio.toFixed(2)),
     bullmq_version: bullmqVersion,
   }),
 );
