@@ -6,6 +6,7 @@ import {
   OmaError,
   type OmaResult,
   readCsv,
+  toJsonValue,
 } from '../oma/index.js';
 
 /** The options of `stagecoach analyze`, as commander parsed them. */
@@ -88,8 +89,8 @@ function modeJson(m: Mode): Record<string, unknown> {
     damping: Number.isFinite(m.damping) ? m.damping : null,
     shape: Array.from(m.shape),
   };
-  if (m.frequencyStd !== undefined) out.frequency_std = m.frequencyStd;
-  if (m.dampingStd !== undefined) out.damping_std = m.dampingStd;
+  if (m.uncertainty !== undefined) out.uncertainty = toJsonValue(m.uncertainty, true);
+  if (m.orderSpread !== undefined) out.order_spread = toJsonValue(m.orderSpread, true);
   if (m.order !== undefined) out.order = m.order;
   if (m.poles !== undefined) out.poles = m.poles;
   if (m.mpc !== undefined) out.mpc = m.mpc;
@@ -121,9 +122,11 @@ function printTable(
   const rows = r.modes.map((m, i) => [
     String(i + 1),
     fmt(m.frequency, 4),
-    m.frequencyStd === undefined ? '' : fmt(m.frequencyStd, 4),
+    m.uncertainty === undefined ? '' : fmt(m.uncertainty.frequencyStd, 4),
     Number.isFinite(m.damping) ? fmt(100 * m.damping, 2) : '-',
-    m.dampingStd === undefined ? '' : fmt(100 * m.dampingStd, 2),
+    m.uncertainty === undefined || !Number.isFinite(m.uncertainty.dampingStd)
+      ? ''
+      : fmt(100 * m.uncertainty.dampingStd, 2),
     m.mpc === undefined ? '' : fmt(m.mpc, 3),
     m.order === undefined ? '' : String(m.order),
     m.error ?? '',

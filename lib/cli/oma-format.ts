@@ -59,7 +59,7 @@ export function analysisDetails(r: AnalysisRecord): string {
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-/** The identified modes: frequency, damping, their scatter (SSI), MPC, and the shapes. */
+/** The identified modes: frequency, damping, their standard deviations (uncertainty), MPC, and the shapes. */
 export function modesTable(answer: ResultsAnswer): string {
   const result = answer.result;
   if (result === null) {
@@ -68,13 +68,14 @@ export function modesTable(answer: ResultsAnswer): string {
       : `${answer.type} analyses have no modes (the dataset is ready for FDD and SSI analyses).`;
   }
   const modes = result.modes;
-  const head = `${result.method.toUpperCase()} at ${result.fs.toFixed(3)} Hz: ${modes.length} modes`;
+  const merged = multiSetupOf(result);
+  const head = `${result.method.toUpperCase()} at ${result.fs.toFixed(3)} Hz: ${modes.length} modes${merged === undefined ? '' : `, ${merged.setups} setups merged by ${merged.merge === 'preger' ? 'PreGER' : 'PoSER'}`}`;
   const rows = modes.map((m, i) => [
     String(i + 1),
     fixed(m.frequency, 4),
-    fixed(m.frequencyStd, 4),
+    fixed(m.uncertainty?.frequency_std, 4),
     fixed(m.damping, 2, 100),
-    fixed(m.dampingStd, 2, 100),
+    fixed(m.uncertainty?.damping_std, 2, 100),
     fixed(m.mpc, 3),
     m.error ?? '',
   ]);
@@ -91,4 +92,12 @@ export function modesTable(answer: ResultsAnswer): string {
   }
   for (const warning of result.warnings) parts.push(`warning: ${warning}`);
   return parts.join('\n');
+}
+
+/** A merged result's `multi_setup`, as far as the table needs it. */
+function multiSetupOf(result: Record<string, unknown>): { merge: string; setups: number } | undefined {
+  const info = result.multi_setup;
+  if (info === null || typeof info !== 'object' || !('setups' in info) || !Array.isArray(info.setups))
+    return undefined;
+  return { merge: 'merge' in info ? String(info.merge) : 'poser', setups: info.setups.length };
 }

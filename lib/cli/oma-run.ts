@@ -8,6 +8,7 @@ import {
   type AnalysisType,
   FddParametersSchema,
   isFinished,
+  MultiSetupParametersSchema,
   PreprocessingParametersSchema,
   parametersSchema,
   SsiParametersSchema,
@@ -27,6 +28,8 @@ export interface JsonFlag {
 export interface CreateFlags extends JsonFlag {
   readonly type: AnalysisType;
   readonly param?: readonly (readonly [string, string])[];
+  /** MULTI_SETUP: the setups (`--setup`). */
+  readonly setup?: readonly unknown[];
   readonly id?: string;
   readonly name?: string;
   readonly quiet?: boolean;
@@ -44,14 +47,19 @@ function clientsOf(command: Command): { connection: Connection; oma: Client; job
 }
 
 /** The analysis's parameters, typed and checked as the service will, before anything is sent. */
-function parameters(type: AnalysisType, texts: CreateFlags['param']): Record<string, unknown> {
+function parameters(
+  type: AnalysisType,
+  texts: CreateFlags['param'],
+  setups: CreateFlags['setup'],
+): Record<string, unknown> {
   const object = {
     PREPROCESSING: PreprocessingParametersSchema,
     FDD: FddParametersSchema,
     SSI: SsiParametersSchema,
+    MULTI_SETUP: MultiSetupParametersSchema,
   }[type];
   const json = z.toJSONSchema(object, { io: 'input', unrepresentable: 'any' });
-  const params = typedParams(texts, json);
+  const params = { ...typedParams(texts, json), ...(setups === undefined ? {} : { setups }) };
   const problems = checkParams(json, params);
   if (hasProblems(problems)) {
     throw paramsError(`invalid ${type} parameters`, `${type} analyses`, json, problems, params);
@@ -67,7 +75,7 @@ function parameters(type: AnalysisType, texts: CreateFlags['param']): Record<str
 
 export async function create(structure: string, flags: CreateFlags, command: Command): Promise<number> {
   const out = new Output(flags);
-  const params = parameters(flags.type, flags.param);
+  const params = parameters(flags.type, flags.param, flags.setup);
   const created = await clientsOf(command).oma.createAnalysis(structure, {
     type: flags.type,
     parameters: params,
@@ -256,9 +264,14 @@ export async function results(
     // Piped: one row per mode (number, f, ζ, σf, σζ, MPC), for scripts.
     answer.result.modes.forEach((m, i) => {
       out.line(
-        [i + 1, m.frequency, m.damping ?? '', m.frequencyStd ?? '', m.dampingStd ?? '', m.mpc ?? ''].join(
-          '\t',
-        ),
+        [
+          i + 1,
+          m.frequency,
+          m.damping ?? '',
+          m.uncertainty?.frequency_std ?? '',
+          m.uncertainty?.damping_std ?? '',
+          m.mpc ?? '',
+        ].join('\t'),
       );
     });
   }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { action, choice, connectionOptions, integer, paramText, positiveNumber } from './command-kit.js';
 import type * as Run from './oma-run.js';
 import type { SimulateFlags } from './oma-simulate.js';
@@ -12,6 +12,20 @@ import { ANALYSIS_TYPES, SIMULATION_PRESETS } from './vocabulary.js';
 
 const run = () => import('./oma-run.js');
 
+/** `--setup <analysis>=<ref>,<ref>`: one setup of a MULTI_SETUP analysis (integers are indices). */
+export function setupOption(value: string, previous: unknown[] = []): unknown[] {
+  const at = value.indexOf('=');
+  const refs = value
+    .slice(at + 1)
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  if (at <= 0 || refs.length === 0)
+    throw new InvalidArgumentError(`--setup wants <analysis>=<reference>,<reference>…, got '${value}'`);
+  const reference_channels = refs.map((r) => (/^\d+$/.test(r) ? Number(r) : r));
+  return [...previous, { analysis_id: value.slice(0, at), reference_channels }];
+}
+
 export function registerOmaCommand(program: Command): void {
   const oma = connectionOptions(
     program.command('oma').description('operational modal analysis of structures through the analyses API'),
@@ -24,7 +38,8 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
   stagecoach oma upload bridge-7 "$ID" record.csv
   stagecoach oma run bridge-7 "$ID" --watch
   SSI=$(stagecoach oma create bridge-7 --type SSI --param fmax=20)   # reuses the dataset
-  stagecoach oma run bridge-7 "$SSI" --watch && stagecoach oma results bridge-7 "$SSI"`,
+  stagecoach oma run bridge-7 "$SSI" --watch && stagecoach oma results bridge-7 "$SSI"
+  stagecoach oma create deck --type MULTI_SETUP --setup s1=R1,R2 --setup s2=R1,R2 --param merge=preger`,
   );
 
   oma
@@ -35,6 +50,11 @@ Examples (against \`stagecoach dev\`, token dev-token-tenant-a):
       '--param <key=value>',
       'an analysis parameter (repeatable), e.g. fs=200, fmax=20, decimate=auto',
       paramText,
+    )
+    .option(
+      '--setup <analysis=refs>',
+      'MULTI_SETUP: a setup, its PREPROCESSING analysis and reference channels (repeatable), e.g. s1=R1,R2',
+      setupOption,
     )
     .option('--id <analysis>', 'choose the analysis id (default: generated)')
     .option('--name <name>', 'a label')

@@ -17,7 +17,7 @@ export const JOB_STATUSES = [
 ] as const;
 
 /** lib/pipelines/oma/schemas.ts ANALYSIS_TYPES */
-export const ANALYSIS_TYPES = ['PREPROCESSING', 'FDD', 'SSI'] as const;
+export const ANALYSIS_TYPES = ['PREPROCESSING', 'FDD', 'SSI', 'MULTI_SETUP'] as const;
 
 /** lib/cli/oma-simulate.ts PRESETS */
 export const SIMULATION_PRESETS = ['frame', 'tower', 'bridge'] as const;

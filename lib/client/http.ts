@@ -46,7 +46,13 @@ export class ApiClient {
     this.#token = options.token;
   }
 
-  async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  async call<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    body?: unknown,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.url}${path}`, {
@@ -54,6 +60,7 @@ export class ApiClient {
         headers: {
           authorization: `Bearer ${this.#token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });

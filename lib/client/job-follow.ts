@@ -97,10 +97,18 @@ export async function followJob(
       options.onLiveLost?.(asApiError(error));
     }
   }
+  // A change of step the live side did not report (a runner that thought nobody watched, an event
+  // lost on the way) is read from the stored log, so the follow never sits on a stale stage.
+  const stepOf = (job: Job): string => `${job.status}|${job.hop}|${job.stage}|${job.retry_count}`;
   try {
     for (const event of await jobs.allEvents(jobId)) report(event);
+    let step: string | undefined;
     for (;;) {
       const job = await jobs.get(jobId);
+      if (step !== undefined && stepOf(job) !== step && !TERMINAL_STATUSES.includes(job.status)) {
+        for (const event of await jobs.allEvents(jobId)) report(event);
+      }
+      step = stepOf(job);
       options.onJob?.(job);
       if (TERMINAL_STATUSES.includes(job.status) || options.signal?.aborted === true) {
         // The last durable events may still be on their way over the socket; the log has them.

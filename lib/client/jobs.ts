@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiClient, type ApiClientOptions } from './http.js';
+import { ApiClient, type ApiClientOptions, ApiError } from './http.js';
 
 /**
  * A typed client of the job API (README "Run it locally"): jobs, their events and attempts,
@@ -166,8 +166,31 @@ export class JobsClient {
     this.api = options instanceof ApiClient ? options : new ApiClient(options);
   }
 
-  submit(request: SubmitRequest): Promise<Job> {
-    return this.api.call('POST', '/jobs', JobSchema, request);
+  /**
+   * Submits a job. The request carries an `Idempotency-Key` (a fresh one per call unless given), so
+   * a submit whose answer was lost — a dropped connection, a 502/503/504 — is sent again (up to
+   * `retries` times, with backoff) without ever making a second job.
+   */
+  async submit(
+    request: SubmitRequest,
+    options: { readonly idempotencyKey?: string; readonly retries?: number } = {},
+  ): Promise<Job> {
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const retries = options.retries ?? 3;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.api.call('POST', '/jobs', JobSchema, request, { 'idempotency-key': key });
+      } catch (error) {
+        const transient =
+          error instanceof ApiError &&
+          (error.code === 'UNREACHABLE' ||
+            error.status === 502 ||
+            error.status === 503 ||
+            error.status === 504);
+        if (!transient || attempt >= retries) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
   }
 
   list(q: ListQuery = {}): Promise<Page<Job>> {

@@ -32,8 +32,11 @@ const ResultModeSchema = z.object({
   frequency: z.number(),
   damping: z.number().nullable(),
   shape: z.array(z.number().nullable()),
-  frequencyStd: z.number().nullable().optional(),
-  dampingStd: z.number().nullable().optional(),
+  order_spread: z.object({ frequency: z.number().nullable(), damping: z.number().nullable() }).optional(),
+  uncertainty: z
+    .object({ frequency_std: z.number().nullable(), damping_std: z.number().nullable() })
+    .loose()
+    .optional(),
   mpc: z.number().nullable().optional(),
   order: z.number().nullable().optional(),
   error: z.string().optional(),

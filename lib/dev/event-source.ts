@@ -19,6 +19,14 @@ export interface SqsEventSourceOptions {
   readonly functionTimeoutMs: number;
   readonly region?: string;
   readonly waitTimeMs?: number;
+  /**
+   * Interrupts the handler's running work (its stages give their messages back un-retried): what
+   * `stop()` calls once in-flight invocations have had `stopGraceMs`, as Lambda's runtime would be
+   * frozen and its messages come back.
+   */
+  readonly interrupt?: () => void;
+  /** How long `stop()` waits for in-flight invocations before interrupting them. @default 5000 */
+  readonly stopGraceMs?: number;
   readonly logger: Logger;
 }
 
@@ -89,6 +97,22 @@ export class SqsEventSource {
   async stop(): Promise<void> {
     this.#polling.abort();
     await this.#loop;
+    const grace = new AbortController();
+    const drained = await Promise.race([
+      Promise.all([...this.#inFlight]).then(() => true),
+      sleep(this.#o.stopGraceMs ?? 5_000, grace.signal).then(
+        () => false,
+        () => true,
+      ),
+    ]);
+    grace.abort();
+    if (!drained && this.#o.interrupt !== undefined) {
+      this.#o.logger.warn('stopping: interrupting in-flight invocations', {
+        source: this.#o.name,
+        in_flight: this.#inFlight.size,
+      });
+      this.#o.interrupt();
+    }
     await Promise.all([...this.#inFlight]);
   }
 

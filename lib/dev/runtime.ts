@@ -23,8 +23,8 @@ import {
   BusEnvelopeSchema,
   createDeadLetterHandler,
   createFanoutHandler,
-  createHoldSweeper,
   createListenersHandler,
+  createSweeper,
 } from '../shells/lambda/bus-handlers.js';
 import { createHttpHandler } from '../shells/lambda/http-handler.js';
 import { createStageHandler } from '../shells/lambda/stage-handler.js';
@@ -198,14 +198,16 @@ export class DevRuntime {
     for (const pipeline of deployment.pipelines) {
       for (const stage of pipeline.stages.filter((s) => s.compute.kind === 'lambda')) {
         const queues = deployment.topology.stageQueues(pipeline.name, stage.name);
+        const runner = stages.runner(pipeline, stage);
         running.push(
           started(
             new SqsEventSource({
               name: `${pipeline.name}-${stage.name}`,
               queue: backend.queue,
               queues: [...queues.lanes].reverse(),
+              interrupt: () => runner.interrupt('The dev runtime is stopping.'),
               handler: createStageHandler({
-                runner: stages.runner(pipeline, stage),
+                runner,
                 queue: backend.queue,
                 events: stages.backend.events,
                 logger,
@@ -236,9 +238,9 @@ export class DevRuntime {
     );
     running.push(await startFanout(memory, backend, awsConfig, deployment.fanout(live), logger));
     running.push(await startListeners(deployment.listeners, memory, backend, awsConfig, logger));
-    const sweep = createHoldSweeper(deployment);
+    const sweep = createSweeper(deployment);
     const sweeper = setInterval(() => {
-      sweep().catch((error: unknown) => logger.warn('hold sweep failed', { error }));
+      sweep().catch((error: unknown) => logger.warn('upkeep failed (hold sweep, reconciler)', { error }));
     }, 5_000);
     sweeper.unref();
     running.push({ stop: async () => clearInterval(sweeper) });

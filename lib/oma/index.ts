@@ -5,17 +5,19 @@
  * Folders by discipline; dependencies run one way, down this table (test/oma/layout.test.ts
  * checks it, and that no import circle exists):
  *
- * | folder       | holds                                                          | may import                          |
- * | ------------ | -------------------------------------------------------------- | ----------------------------------- |
- * | `run/`       | analyzeRecord, preprocessRecord, defaults from the data        | io, fdd, ssi, modal, signal, linalg |
- * | `fdd/`       | FDD spectrum, peak picking, SDOF bell, EFDD, lowest peak       | modal, signal, linalg               |
- * | `ssi/`       | SSI-cov, block Toeplitz, stabilization diagram, clustering     | modal, signal, linalg               |
- * | `synthetic/` | simulated structures and their responses                       | linalg                              |
- * | `modal/`     | modes and results (types, JSON), MAC, MPC/MPD, real shapes     | linalg                              |
- * | `io/`        | CSV reader and writer, binary dataset                          | —                                   |
- * | `signal/`    | FFT, Welch, correlations, IIR design, filtering, decimation    | linalg                              |
- * | `linalg/`    | eigen-solvers, SVDs, LU, Gram–Schmidt, expm, complex, PRNG     | —                                   |
- * | root         | errors.ts (OmaError and its codes), control.ts (cancellation, progress) | —                          |
+ * | folder        | holds                                                                  | may import                                      |
+ * | ------------- | ---------------------------------------------------------------------- | ----------------------------------------------- |
+ * | `run/`        | analyzeRecord, analyzeSetups, preprocessRecord, defaults from the data | io, fdd, ssi, multisetup, modal, signal, linalg |
+ * | `multisetup/` | multi-setup: shared references, PoSER merging, PreGER for SSI          | ssi, modal, signal, linalg                      |
+ * | `fdd/`        | FDD spectrum, peak picking, SDOF bell, EFDD, lowest peak, uncertainty  | modal, signal, linalg                           |
+ * | `ssi/`        | SSI-cov, block Toeplitz, stabilization, clustering, uncertainty        | modal, signal, linalg                           |
+ * | `synthetic/`  | simulated structures and their responses                               | linalg                                          |
+ * | `modal/`      | modes and results (types, JSON), MAC, MPC/MPD, real shapes             | linalg                                          |
+ * | `io/`         | CSV reader and writer, binary dataset                                  | —                                               |
+ * | `signal/`     | FFT, Welch, correlations, IIR design, filtering, (re)sampling          | linalg                                          |
+ * | `linalg/`     | eigen-solvers, SVDs, LU, Gram–Schmidt, expm, complex, PRNG             | —                                               |
+ *
+ * Root files: errors.ts (OmaError and its codes) and control.ts (cancellation, progress).
  *
  * Every folder may also import the root's errors.ts and control.ts. fdd/ and ssi/ do not import
  * each other; nothing but this file imports run/. Each folder's index.ts only re-exports.
@@ -77,7 +79,9 @@ export {
   Xoshiro128,
 } from './linalg/index.js';
 export {
+  type ModalUncertainty,
   type Mode,
+  type MultiSetupInfo,
   mac,
   macMatrix,
   meanPhaseDeviation,
@@ -85,8 +89,10 @@ export {
   normaliseInPlace,
   type OmaMethod,
   type OmaResult,
+  type OrderSpread,
   realShape,
   resultToJson,
+  type SetupEstimate,
   type ShapeNormalisation,
   type ShapeVector,
   type SingularValueSpectrum,
@@ -97,6 +103,7 @@ export {
 export {
   type AnalyzeOptions,
   analyzeRecord,
+  analyzeSetups,
   type ButterworthFilterOptions,
   checkBand,
   DEFAULT_FILTER_ORDER,
@@ -107,9 +114,11 @@ export {
   defaultFmax,
   defaultOrderMax,
   MAX_TOEPLITZ_ROWS,
+  type MultiSetupOptions,
   type PreprocessedRecord,
   type PreprocessOptions,
   preprocessRecord,
+  type SetupRecord,
 } from './run/index.js';
 export {
   BluesteinFft,

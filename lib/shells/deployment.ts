@@ -1,6 +1,6 @@
 import type { Service, ServiceContext } from '../core/api/index.js';
 import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout, opsRoutes } from '../core/api/index.js';
-import { JobService } from '../core/control/index.js';
+import { JobService, type ReconcilerOptions } from '../core/control/index.js';
 import {
   DeadLetterHandler,
   EventPolicy,
@@ -16,6 +16,16 @@ import type { Backend, LiveChannel } from '../core/ports/index.js';
 import { type Clock, ConfigError, type Logger, silentLogger, systemClock } from '../core/ports/index.js';
 import type { Listener, Stage } from '../core/sdk/index.js';
 import { findStage, type Pipeline } from '../core/sdk/index.js';
+
+/** What one round of upkeep did. */
+export interface MaintenanceReport {
+  /** Jobs put back on their queue: their hold expired, was cleared, or is gone. */
+  readonly released: number;
+  /** Jobs whose lost message the reconciler sent again. */
+  readonly resent: number;
+  /** Jobs the reconciler read. */
+  readonly examined: number;
+}
 
 export interface DeploymentOptions {
   readonly backend: Backend;
@@ -39,6 +49,8 @@ export interface DeploymentOptions {
    * each pipeline's own choice. @default each pipeline's `stageEvents`
    */
   readonly stageEvents?: StageEvents;
+  /** The reconciler's knobs (how soon it re-sends a lost message; docs/reliability.md). */
+  readonly reconcile?: ReconcilerOptions;
   /** Runner settings shared by every stage of this process. */
   readonly runner?: {
     readonly progressIntervalMs?: number;
@@ -108,6 +120,7 @@ export class Deployment {
       holds: this.holds,
       events: this.events,
       ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
+      ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
     });
   }
 
@@ -181,6 +194,7 @@ export class Deployment {
       jobs: this.jobs,
       clock: this.clock,
       logger: this.logger,
+      onSubscribed: (tenantId) => this.events.invalidate(tenantId),
     });
   }
 
@@ -198,11 +212,19 @@ export class Deployment {
     });
   }
 
-  /** Periodic upkeep: releases the jobs of expired holds. Returns how many jobs it moved. */
-  async maintain(): Promise<number> {
+  /**
+   * Periodic upkeep: releases the jobs of expired holds (and finishes releases cut short), then
+   * reconciles — re-sends the message of any job whose state promises one that is gone.
+   */
+  async maintain(): Promise<MaintenanceReport> {
     const released = await this.jobs.releaseExpiredHolds();
     if (released > 0) this.logger.info('released jobs of expired holds', { released });
-    return released;
+    const reconciled = await this.jobs.reconciler.sweep();
+    return {
+      released: released + reconciled.released,
+      resent: reconciled.resent,
+      examined: reconciled.examined,
+    };
   }
 
   #runnerOptions(): {

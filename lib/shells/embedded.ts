@@ -1,5 +1,5 @@
 import type { Service } from '../core/api/index.js';
-import type { JobService } from '../core/control/index.js';
+import type { JobService, ReconcilerOptions } from '../core/control/index.js';
 import type { HoldCache, Topology, WorkerPool } from '../core/engine/index.js';
 import type { Backend, Clock, Logger } from '../core/ports/index.js';
 import type { Listener, Pipeline } from '../core/sdk/index.js';
@@ -16,7 +16,7 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   /** Worker pool settings; the pool runs every stage unless `pool.stages` says otherwise. */
   readonly pool?: Omit<PoolOptions, 'maintenanceMs'> & {
-    /** How often expired holds are released; 0 disables. @default 5000 */
+    /** How often the upkeep runs (expired holds, the reconciler); 0 disables. @default 5000 */
     readonly holdSweepMs?: number;
   };
   /** How long the hold list is cached by runners. @default 5000 */
@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   readonly retentionS?: number;
   /** Stage-level events to the bus always, for every pipeline. @default each pipeline's choice */
   readonly stageEvents?: 'always' | 'watched';
+  /** The reconciler's knobs (it runs with the hold sweep). */
+  readonly reconcile?: ReconcilerOptions;
 }
 
 /**
@@ -51,6 +53,7 @@ export class Runtime {
       ...(options.holdCacheMs === undefined ? {} : { holdCacheMs: options.holdCacheMs }),
       ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
       ...(options.stageEvents === undefined ? {} : { stageEvents: options.stageEvents }),
+      ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
     });
     const { holdSweepMs, ...pool } = options.pool ?? {};
     this.pool = this.deployment.pool({ ...pool, maintenanceMs: holdSweepMs ?? 5_000 });

@@ -1,5 +1,6 @@
 /**
- * OMA engine benchmark: `npm run bench:oma` (options: --case <name> to run one case).
+ * OMA engine benchmark: `npm run bench:oma` (options: --case <name> to run one case;
+ * --coverage for the uncertainty coverage over many records, oma-coverage.ts).
  *
  * For every case the parent process generates a synthetic structure's response and writes it as
  * CSV to a temporary file (untimed), then runs the analysis in a fresh child process so that its
@@ -32,6 +33,7 @@ import {
   simulateResponse,
   writeCsv,
 } from '../../lib/oma/index.js';
+import { runCoverage } from './oma-coverage.js';
 
 interface BenchCase {
   readonly name: string;
@@ -82,7 +84,21 @@ interface CaseResult {
   channels: number;
   samples: number;
   csvMB: number;
-  seconds: { load: number; preprocess: number; fdd: number; efdd: number; ssi: number };
+  /**
+   * fdd: spectrum + peaks; efdd: its bell fits plus its uncertainty (efddUncertainty); ssi: the
+   * default SSI, uncertainty included (ssiUncertainty: its propagation; ssiWithout: the same SSI
+   * with uncertainty off, so ssi − ssiWithout is everything the uncertainty costs).
+   */
+  seconds: {
+    load: number;
+    preprocess: number;
+    fdd: number;
+    efdd: number;
+    efddUncertainty: number;
+    ssi: number;
+    ssiUncertainty: number;
+    ssiWithout: number;
+  };
   loadPreprocessSsi: number;
   fddEfdd: number;
   peakRssMB: number;
@@ -208,10 +224,19 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
   const fdd = (fddResult.timings.spectrum ?? 0) + (fddResult.timings.peaks ?? 0);
   const fddModes = fddResult.modes.map((mode) => ({ ...mode, damping: Number.NaN }));
   const efddResult = await analyzeRecord(pre.channels, pre.fs, { method: 'efdd', ...common });
-  const efdd = efddResult.timings.efdd ?? 0;
+  const efddUncertainty = efddResult.timings.uncertainty ?? 0;
+  const efdd = (efddResult.timings.efdd ?? 0) + efddUncertainty;
+  const ssiSeconds = (t: Readonly<Record<string, number>>): number =>
+    (t.correlations ?? 0) +
+    (t.toeplitzSvd ?? 0) +
+    (t.poles ?? 0) +
+    (t.clustering ?? 0) +
+    (t.uncertainty ?? 0);
+  const ssiWithout = ssiSeconds(
+    (await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common, uncertainty: false })).timings,
+  );
   const ssiResult = await analyzeRecord(pre.channels, pre.fs, { method: 'ssi', ...common });
-  const st = ssiResult.timings;
-  const ssi = (st.correlations ?? 0) + (st.toeplitzSvd ?? 0) + (st.poles ?? 0) + (st.clustering ?? 0);
+  const ssi = ssiSeconds(ssiResult.timings);
   const abortLatencyMs = {
     fdd: await abortLatency(pre.channels, pre.fs, 'fdd', truth.fmax),
     ssi: await abortLatency(pre.channels, pre.fs, 'ssi', truth.fmax),
@@ -227,7 +252,10 @@ async function runChild(name: string, csv: string, truthPath: string): Promise<v
       preprocess: round(preprocess, 2),
       fdd: round(fdd, 2),
       efdd: round(efdd, 3),
+      efddUncertainty: round(efddUncertainty, 3),
       ssi: round(ssi, 2),
+      ssiUncertainty: round(ssiResult.timings.uncertainty ?? 0, 3),
+      ssiWithout: round(ssiWithout, 2),
     },
     loadPreprocessSsi: round(load + preprocess + ssi, 2),
     fddEfdd: round(fdd + efdd, 2),
@@ -249,6 +277,9 @@ function printCase(r: CaseResult): void {
     `load ${s.load.toFixed(2)} s | preprocess ${s.preprocess.toFixed(2)} s | FDD ${s.fdd.toFixed(2)} s | EFDD ${s.efdd.toFixed(3)} s | SSI ${s.ssi.toFixed(2)} s | peak RSS ${r.peakRssMB} MB`,
   );
   console.log(
+    `uncertainty: SSI ${s.ssiUncertainty.toFixed(3)} s propagation, SSI ${s.ssiWithout.toFixed(2)} s without it (+${(s.ssi - s.ssiWithout).toFixed(2)} s in all) | EFDD ${s.efddUncertainty.toFixed(3)} s`,
+  );
+  console.log(
     `load+preprocess+SSI ${r.loadPreprocessSsi.toFixed(2)} s (target < 25) | FDD+EFDD ${r.fddEfdd.toFixed(2)} s (target < 10)`,
   );
   console.log('method  found  spurious  mean |Δf| %  mean |Δζ| %  min MAC');
@@ -262,6 +293,10 @@ function printCase(r: CaseResult): void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--coverage')) {
+    await runCoverage(args);
+    return;
+  }
   const childAt = args.indexOf('--child');
   if (childAt >= 0) {
     await runChild(args[childAt + 1] ?? '', args[childAt + 2] ?? '', args[childAt + 3] ?? '');

@@ -386,6 +386,66 @@ export function describePorts(factory: HarnessFactory): void {
       expect((await h.backend.store.listJobs({ tenant_id: tenant, pipeline: 'none' })).items).toEqual([]);
     });
 
+    it('lists the jobs that entered a status before a time, oldest first, and every tenant', async () => {
+      const tenant = uniquePrefix();
+      const at = (s: number) => `2026-01-01T00:00:0${s}.000Z`;
+      for (let i = 0; i < 4; i += 1) {
+        await h.backend.store.createJob(
+          jobRecord({
+            tenant_id: tenant,
+            job_id: `j${i}`,
+            created_at: at(i),
+            updated_at: at(i),
+            status: 'QUEUED',
+          }),
+        );
+      }
+      // j1 moves to RETRY_WAITING at second 8; j3 stays QUEUED but its record changes at second 9.
+      await h.backend.store.transition(tenant, 'j1', {
+        expect: { status: ['QUEUED'] },
+        set: { status: 'RETRY_WAITING', updated_at: at(8) },
+      });
+      await h.backend.store.transition(tenant, 'j3', {
+        expect: { status: ['QUEUED'] },
+        set: { status: 'QUEUED', hop: 1, updated_at: at(9) },
+      });
+      const entered = async (status: 'QUEUED' | 'RETRY_WAITING', before: string): Promise<string[]> => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await h.backend.store.listJobs({
+            tenant_id: tenant,
+            status,
+            enteredBefore: before,
+            limit: 1,
+            ...(cursor ? { cursor } : {}),
+          });
+          out.push(...page.items.map((j) => j.job_id));
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+        return out;
+      };
+      await eventually(
+        async () => (await entered('RETRY_WAITING', at(9))).length === 1,
+        'the index to follow',
+      );
+      // j3 keeps the time it entered QUEUED: a stage hop from QUEUED to QUEUED is no status change.
+      expect(await entered('QUEUED', at(9))).toEqual(['j0', 'j2', 'j3']);
+      expect(await entered('QUEUED', at(1))).toEqual(['j0']);
+      expect(await entered('RETRY_WAITING', at(8))).toEqual([]);
+      expect(await entered('RETRY_WAITING', at(9))).toEqual(['j1']);
+
+      const tenants: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.backend.store.listTenants({ limit: 2, ...(cursor ? { cursor } : {}) });
+        tenants.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(tenants).toContain(tenant);
+      expect(new Set(tenants).size).toBe(tenants.length);
+    });
+
     it('refuses a cursor it did not give out, or one of another tenant', async () => {
       const tenant = uniquePrefix();
       for (let i = 0; i < 3; i += 1) await h.backend.store.createJob(jobRecord({ tenant_id: tenant }));

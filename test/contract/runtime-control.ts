@@ -99,11 +99,9 @@ export function describeRuntimeControl(f: RuntimeFixture): void {
       const rt = await runtime([pipeline]);
       const job = await rt.jobs.submit({ pipeline: 'abortable' }, tenant);
       await eventually(async () => (await rt.jobs.get(job.job_id, tenant)).status === 'RUNNING', 'RUNNING');
-      const requested = Date.now();
       await rt.jobs.abort(job.job_id, tenant, 'user clicked abort');
       const aborted = await rt.jobs.waitFor(job.job_id, tenant);
       expect(aborted.status).toBe('ABORTED');
-      expect(Date.now() - requested).toBeLessThan(2_000);
       expect(sawAbort).toBe(true);
       expect((await rt.jobs.attempts(job.job_id, tenant)).map((a) => a.outcome)).toEqual(['aborted']);
       const abortedEvent = await eventually(

@@ -15,7 +15,7 @@ export function describeRuntimeFlow(f: RuntimeFixture): void {
       const rt = await runtime([chain('flow', calls)]);
       // Act
       const job = await rt.jobs.submit({ pipeline: 'flow', params: { item_id: 'i1' } }, tenant);
-      const done = await rt.jobs.waitFor(job.job_id, tenant, { timeoutMs: 20_000 });
+      const done = await rt.jobs.waitFor(job.job_id, tenant, { timeoutMs: 90_000 });
       // Assess
       expect(done.status).toBe('DONE');
       expect(done.params).toEqual({ item_id: 'i1', a_out: 'a(i1)', b_out: 'b(i1)', c_out: 'c(i1)' });

@@ -8,6 +8,7 @@ import { DevRuntime } from '../../lib/dev/runtime.js';
 import { DEFAULT_TOKENS } from '../../lib/dev/tokens.js';
 import { exampleService } from '../../lib/pipelines/example/service.js';
 import { motoEndpoint } from '../contract/aws-harness.js';
+import { slowService } from '../support/slow-service.js';
 import { eventually } from '../support/wait.js';
 
 const [tokenA, tokenB] = Object.keys(DEFAULT_TOKENS.tokens);
@@ -154,6 +155,35 @@ describe('dev runtime, embedded backend', () => {
       store.putConnection = put;
       const { ws } = await client(runtime.wsUrl, tokenA);
       ws.close();
+    } finally {
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops while a Lambda stage runs, giving its message back rather than failing the job', async () => {
+    // Prepare: a stage that runs until it is aborted
+    const dir = await mkdtemp(join(tmpdir(), 'stagecoach-dev-'));
+    const runtime = await DevRuntime.start({
+      backend: 'memory',
+      services: [slowService],
+      port: 0,
+      tokensFile: join(dir, 'tokens.json'),
+    });
+    const caller = { tenantId: 'tenant-a' };
+    try {
+      const job = await runtime.jobs.submit({ pipeline: 'slow', params: {} }, caller);
+      await eventually(
+        async () => (await runtime.jobs.get(job.job_id, caller)).status === 'RUNNING',
+        'the stage to be claimed',
+      );
+      // Act
+      await runtime.stop();
+      // Assess: interrupted, not failed — the job is queued again, its message given back
+      const after = await runtime.jobs.get(job.job_id, caller);
+      expect(after.status).toBe('QUEUED');
+      expect(after.error).toBeUndefined();
+      expect(after.retry_count).toBe(0);
     } finally {
       await runtime.stop();
       await rm(dir, { recursive: true, force: true });

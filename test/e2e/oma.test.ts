@@ -16,7 +16,12 @@ import { type AnalysisRecord, isFinished } from '../../lib/pipelines/oma/schemas
 import { omaService } from '../../lib/pipelines/oma/service.js';
 import { motoEndpoint } from '../contract/aws-harness.js';
 import { eventually } from '../support/wait.js';
-import { frameMeasurement, frequencyErrors, matchModes } from '../unit/pipelines/oma/fixtures.js';
+import {
+  frameMeasurement,
+  frequencyErrors,
+  matchModes,
+  multiSetupMeasurement,
+} from '../unit/pipelines/oma/fixtures.js';
 
 const [tokenA = '', tokenB = ''] = Object.keys(DEFAULT_TOKENS.tokens);
 
@@ -198,6 +203,43 @@ function describeOmaService(backend: 'memory' | 'moto', timeoutMs: number): void
         return s.includes('ABORTED') ? s : undefined;
       }, 'the ABORTED status event');
       expect(statuses).not.toContain('DONE');
+    },
+    2 * timeoutMs,
+  );
+
+  it(
+    'MULTI_SETUP: three uploaded setups merged by one analysis into modes over all DOFs',
+    async () => {
+      // Prepare: each setup's CSV as a PREPROCESSING analysis, the three run side by side.
+      const { csvs, references, modes: truth } = await multiSetupMeasurement();
+      const setups = await Promise.all(
+        csvs.map(async (csv) => {
+          const pre = await alice.createAnalysis(structure, {
+            type: 'PREPROCESSING',
+            parameters: { fmax: 20 },
+          });
+          await uploadMeasurement(alice, structure, pre.analysis_id, csv);
+          await alice.run(structure, pre.analysis_id);
+          return { analysis_id: pre.analysis_id, reference_channels: [...references] };
+        }),
+      );
+      for (const s of await Promise.all(setups.map((x) => finished(x.analysis_id))))
+        expect(s.status).toBe('DONE');
+      // Act
+      const merged = await alice.createAnalysis(structure, {
+        type: 'MULTI_SETUP',
+        parameters: { setups, fmax: 20, order_max: 40 },
+      });
+      await alice.run(structure, merged.analysis_id);
+      const done = await finished(merged.analysis_id);
+      const results = await alice.results(structure, merged.analysis_id);
+      // Assess
+      expect(done.status, JSON.stringify(done.error)).toBe('DONE');
+      expect(results.result?.channels).toHaveLength(12);
+      const matched = matchModes(truth, results.result?.modes ?? []);
+      for (const [i, m] of matched.entries())
+        expect(m?.mac, `MAC at ${truth[i]?.frequency.toFixed(2)} Hz`).toBeGreaterThan(0.99);
+      expect(results.result?.modes[0]?.uncertainty?.frequency_std).toBeGreaterThan(0);
     },
     2 * timeoutMs,
   );

@@ -16,7 +16,8 @@ const API = 'index';
 
 /** What each layer may import besides itself and the root files. */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
-  run: ['io', 'fdd', 'ssi', 'modal', 'signal', 'linalg'],
+  run: ['io', 'fdd', 'ssi', 'multisetup', 'modal', 'signal', 'linalg'],
+  multisetup: ['ssi', 'modal', 'signal', 'linalg'],
   fdd: ['modal', 'signal', 'linalg'],
   ssi: ['modal', 'signal', 'linalg'],
   synthetic: ['linalg'],

@@ -52,7 +52,7 @@ export function startStagecoach(args: readonly string[], env?: NodeJS.ProcessEnv
     child,
     stdout: () => stdout,
     stderr: () => stderr,
-    until: (text, stream = 'stdout', timeoutMs = 20_000) =>
+    until: (text, stream = 'stdout', timeoutMs = 60_000) =>
       eventually(
         () => {
           const output = stream === 'stdout' ? stdout : stderr;

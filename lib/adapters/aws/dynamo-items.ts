@@ -143,6 +143,8 @@ export const keys = {
     pk: `${tenantId}#R#${collection}`,
     sk: id,
   }),
+  /** The registry of tenants (one small item each), which the reconciler walks. */
+  tenant: (tenantId: string) => ({ pk: 'TENANTS', sk: tenantId }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),
   subscriptionByTopic: (topic: Topic, connectionId: string) => ({
     pk: `TOPIC#${topic}`,

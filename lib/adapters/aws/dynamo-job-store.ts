@@ -97,6 +97,8 @@ export class DynamoJobStore implements JobStore {
   readonly #retentionS: number;
   readonly #connectionTtlS: number;
   readonly #clock: Clock;
+  /** Tenants this process has put in the registry, and when. */
+  readonly #tenantsSeen = new Map<string, number>();
 
   constructor(db: DynamoDBDocumentClient, options: DynamoJobStoreOptions) {
     this.#clock = options.clock ?? systemClock;
@@ -120,6 +122,52 @@ export class DynamoJobStore implements JobStore {
       if (isAwsError(error, 'ConditionalCheckFailedException')) throw new JobExistsError(job.job_id);
       await call('DynamoDB', 'PutItem', () => Promise.reject(error));
     }
+    await this.#registerTenant(job.tenant_id);
+  }
+
+  /**
+   * Puts the tenant in the registry the reconciler walks: once per process and day per tenant (a
+   * plain put, idempotent), with the retention of the jobs it keeps track of.
+   */
+  async #registerTenant(tenantId: string): Promise<void> {
+    const now = this.#clock.now();
+    const last = this.#tenantsSeen.get(tenantId);
+    if (last !== undefined && now - last < 86_400_000) return;
+    await call('DynamoDB', 'PutItem', () =>
+      this.#db.send(
+        new PutCommand({
+          TableName: this.#jobs,
+          Item: {
+            ...keys.tenant(tenantId),
+            tenant: tenantId,
+            expires_at: Math.floor(now / 1000) + this.#retentionS,
+          },
+        }),
+      ),
+    );
+    this.#tenantsSeen.set(tenantId, now);
+  }
+
+  async listTenants(
+    query: { readonly limit?: number; readonly cursor?: string } = {},
+  ): Promise<Page<string>> {
+    const start = decodeCursor(query.cursor);
+    const x = new ExpressionBuilder();
+    const out = await call('DynamoDB', 'Query', () =>
+      this.#db.send(
+        new QueryCommand({
+          TableName: this.#jobs,
+          KeyConditionExpression: `${x.name('pk')} = ${x.value(keys.tenant('').pk)}`,
+          ExpressionAttributeNames: x.names,
+          ExpressionAttributeValues: x.values,
+          Limit: Math.min(1_000, Math.max(1, query.limit ?? 100)),
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      ),
+    );
+    const items = (out.Items ?? []).map((item) => String(item.sk));
+    const cursor = encodeCursor(out.LastEvaluatedKey);
+    return cursor === undefined ? { items } : { items, cursor };
   }
 
   async getJob(tenantId: string, jobId: string): Promise<JobRecord | undefined> {
@@ -240,7 +288,10 @@ export class DynamoJobStore implements JobStore {
     const sortKey = byStatus ? 'status_since' : 'created_sort';
     const x = new ExpressionBuilder();
     let keyCondition = `${x.name('tenant_id')} = ${x.value(query.tenant_id)}`;
-    if (byStatus) keyCondition += ` AND begins_with(${x.name(sortKey)}, ${x.value(`${status}#`)})`;
+    const oldestFirst = byStatus && query.enteredBefore !== undefined;
+    if (oldestFirst) {
+      keyCondition += ` AND ${x.name(sortKey)} BETWEEN ${x.value(`${status}#`)} AND ${x.value(`${status}#${query.enteredBefore}`)}`;
+    } else if (byStatus) keyCondition += ` AND begins_with(${x.name(sortKey)}, ${x.value(`${status}#`)})`;
     else if (query.since !== undefined || query.until !== undefined) {
       keyCondition += ` AND ${x.name(sortKey)} BETWEEN ${x.value(query.since ?? '')} AND ${x.value(query.until ?? '~')}`;
     }
@@ -254,7 +305,7 @@ export class DynamoJobStore implements JobStore {
       TableName: this.#jobs,
       IndexName: byStatus ? INDEX.byTenantStatus : INDEX.byTenant,
       KeyConditionExpression: keyCondition,
-      ScanIndexForward: false,
+      ScanIndexForward: oldestFirst,
       Limit: limit,
       ExpressionAttributeNames: x.names,
       ExpressionAttributeValues: x.values,

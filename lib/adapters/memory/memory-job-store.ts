@@ -98,11 +98,16 @@ export class MemoryJobStore implements JobStore {
   readonly #connections = new Map<string, Connection>();
   readonly #subscribers = new Map<Topic, Map<string, Subscription>>();
   readonly #topicsOf = new Map<string, Set<Topic>>();
+  /** When each job entered its current status (the by-status index's sort key in DynamoDB). */
+  readonly #entered = new Map<string, string>();
+  readonly #tenants = new Set<string>();
 
   async createJob(job: JobRecord): Promise<void> {
     const id = key(job.tenant_id, job.job_id);
     if (this.#jobs.has(id)) throw new JobExistsError(job.job_id);
     this.#jobs.set(id, job);
+    this.#entered.set(id, job.updated_at);
+    this.#tenants.add(job.tenant_id);
   }
 
   async getJob(tenantId: string, jobId: string): Promise<JobRecord | undefined> {
@@ -118,6 +123,7 @@ export class MemoryJobStore implements JobStore {
     }
     const next = applyChange(job, change);
     this.#jobs.set(id, next);
+    if (next.status !== job.status) this.#entered.set(id, next.updated_at);
     return { ok: true, job: next };
   }
 
@@ -152,10 +158,24 @@ export class MemoryJobStore implements JobStore {
   }
 
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
+    const { enteredBefore, ...rest } = query;
+    if (enteredBefore !== undefined && query.status !== undefined) {
+      const entered = (job: JobRecord): string => this.#entered.get(key(job.tenant_id, job.job_id)) ?? '';
+      const matching = [...this.#jobs.values()]
+        .filter((job) => matchesQuery(job, rest) && entered(job) < enteredBefore)
+        .sort((a, b) => entered(a).localeCompare(entered(b)) || a.job_id.localeCompare(b.job_id));
+      return page(matching, query.cursor, query.limit, `jobs:${query.tenant_id}:entered`);
+    }
     const matching = [...this.#jobs.values()]
       .filter((job) => matchesQuery(job, query))
       .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.job_id.localeCompare(a.job_id));
     return page(matching, query.cursor, query.limit, `jobs:${query.tenant_id}`);
+  }
+
+  async listTenants(
+    query: { readonly limit?: number; readonly cursor?: string } = {},
+  ): Promise<Page<string>> {
+    return page([...this.#tenants].sort(), query.cursor, query.limit, 'tenants');
   }
 
   async countJobs(query: {

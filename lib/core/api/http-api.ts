@@ -13,6 +13,8 @@ export interface HttpRequest {
   /** Set by the transport's authentication; undefined means the request is not authenticated. */
   readonly caller?: Caller | undefined;
   readonly requestId?: string;
+  /** Request headers, names in lower case (only those a route reads are looked at). */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface HttpResponse {

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HoldRequestSchema, ReplayRequestSchema, SubmitRequestSchema } from '../control/job-requests.js';
 import type { JobService } from '../control/jobs.js';
+import { ValidationError } from '../ports/errors.js';
 import { JOB_STATUSES, type JobRecord } from '../ports/job.js';
 import { parseJsonBody, parseWith, type Route } from './http-api.js';
 
@@ -8,6 +10,23 @@ import { parseJsonBody, parseWith, type Route } from './http-api.js';
 export function jobView(job: JobRecord): Record<string, unknown> {
   const { lease: _lease, version: _version, expires_at: _expires, ...view } = job;
   return Object.fromEntries(Object.entries(view).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * The job id an `Idempotency-Key` stands for when the submit names none: the same key gives the
+ * same job, so a client that lost the answer can send the request again without making a second job.
+ */
+export function jobIdForKey(key: string): string {
+  if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new ValidationError(
+      'The Idempotency-Key header must be 1-255 visible ASCII characters (a UUID is a good choice).',
+      { code: 'BAD_IDEMPOTENCY_KEY' },
+    );
+  }
+  // Shaped as a UUID (version 8: a name-based one of ours), like the ids the API makes itself.
+  const h = createHash('sha256').update(key).digest('hex');
+  const variant = ((Number.parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** `key:value[,key:value…]` — every pair must match. */
@@ -60,7 +79,15 @@ export function jobRoutes(jobs: JobService): Route[] {
       path: '/jobs',
       handler: async (req) => {
         const request = parseWith(SubmitRequestSchema, parseJsonBody(req.body), 'job request');
-        return { status: 201, body: jobView(await jobs.submit(request, req.caller)) };
+        const key = req.headers?.['idempotency-key'];
+        const { job, created } = await jobs.submitted(
+          key === undefined || request.job_id !== undefined
+            ? request
+            : { ...request, job_id: jobIdForKey(key) },
+          req.caller,
+        );
+        // A repeat (same job_id or Idempotency-Key, same request) answers the job it made: 200.
+        return { status: created ? 201 : 200, body: jobView(job) };
       },
     },
     {

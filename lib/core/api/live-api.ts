@@ -35,6 +35,7 @@ export class LiveApi {
   readonly #jobs: JobService;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #onSubscribed: ((tenantId: string) => void) | undefined;
 
   constructor(options: {
     readonly store: JobStore;
@@ -42,7 +43,10 @@ export class LiveApi {
     readonly jobs: JobService;
     readonly clock?: Clock;
     readonly logger?: Logger;
+    /** Called after a subscription is stored (a runner in this process stops caching "unwatched"). */
+    readonly onSubscribed?: (tenantId: string) => void;
   }) {
+    this.#onSubscribed = options.onSubscribed;
     this.#store = options.store;
     this.#live = options.live;
     this.#jobs = options.jobs;
@@ -102,6 +106,7 @@ export class LiveApi {
       if ('job_id' in request) await this.#jobs.get(request.job_id, caller);
       if (request.action === 'subscribe') {
         await this.#store.subscribe({ connection_id: connectionId, topic, tenant_id: caller.tenantId });
+        this.#onSubscribed?.(caller.tenantId);
         return { type: 'subscribed', topic };
       }
       await this.#store.unsubscribe(connectionId, topic);

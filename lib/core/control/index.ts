@@ -3,3 +3,4 @@ export * from './holds.js';
 export * from './job-requests.js';
 export * from './jobs.js';
 export * from './operations.js';
+export * from './reconciler.js';

@@ -45,6 +45,7 @@ import {
   SubmitRequestSchema,
   WaitTimeoutError,
 } from './job-requests.js';
+import { Reconciler, type ReconcilerOptions } from './reconciler.js';
 
 export interface JobServiceOptions {
   readonly backend: Pick<Backend, 'queue' | 'store' | 'events'>;
@@ -57,6 +58,8 @@ export interface JobServiceOptions {
   readonly events?: EventPolicy;
   /** How long finished jobs are kept (store TTL). @default 90 days */
   readonly retentionS?: number;
+  /** The reconciler's knobs. */
+  readonly reconcile?: ReconcilerOptions;
 }
 
 function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -112,6 +115,7 @@ export class JobService {
   readonly #log: Logger;
   readonly #events: EventPolicy;
   readonly holdControl: HoldControl;
+  readonly reconciler: Reconciler;
 
   constructor(options: JobServiceOptions) {
     this.#o = options;
@@ -126,6 +130,17 @@ export class JobService {
       release: (job, mark, holdId) =>
         this.#requeueTo(job, job.stage, job.params, job.entry_stage, mark, false, holdId),
     });
+    this.reconciler = new Reconciler(
+      {
+        store: options.backend.store,
+        queue: options.backend.queue,
+        topology: options.topology,
+        clock: this.#clock,
+        logger: this.#log.child({ component: 'reconciler' }),
+        release: (job, mark) => this.#requeueTo(job, job.stage, job.params, job.entry_stage, mark),
+      },
+      options.reconcile,
+    );
   }
 
   /** The pipelines this deployment runs, with each stage's inputs as JSON Schema. */

@@ -72,19 +72,27 @@ export class EventPolicy {
     else this.#watched.delete(tenantId);
   }
 
-  /** Publishes what the policy lets through, without holding up the caller; failures are logged. */
+  /**
+   * Publishes what the policy lets through. Never rejects: resolves true once the bus has taken the
+   * events (or none had to go), false when publishing failed (logged) — a runner then keeps its
+   * message, so the redelivery publishes the events again (they keep their ids; consumers dedupe).
+   */
   publish(
     publisher: EventPublisher,
     job: { readonly tenant_id: string; readonly pipeline: string },
     events: readonly JobEvent[],
     log: Logger,
-  ): void {
-    if (events.length === 0) return;
-    void this.#select(job, events)
+  ): Promise<boolean> {
+    if (events.length === 0) return Promise.resolve(true);
+    return this.#select(job, events)
       .then((selected) => (selected.length === 0 ? undefined : publisher.publish(selected)))
-      .catch((error: unknown) => {
-        log.warn('publishing events failed', { error, types: events.map((e) => e.type) });
-      });
+      .then(
+        () => true,
+        (error: unknown) => {
+          log.warn('publishing events failed', { error, types: events.map((e) => e.type) });
+          return false;
+        },
+      );
   }
 
   async #select(

@@ -41,12 +41,23 @@ export interface RunnerOptions {
 
 /** What the shell must do with the message once the runner is done with it. */
 export type Disposition =
-  | { readonly action: 'delete'; readonly outcome: Outcome; readonly settled?: Promise<void> }
+  | {
+      readonly action: 'delete';
+      readonly outcome: Outcome;
+      readonly settled?: Promise<void>;
+      /**
+       * Resolves true when every event this message's processing published reached the bus. A
+       * shell deletes the message only then; on false it releases it, and the redelivery — which
+       * finds its step already done — publishes that step's events again.
+       */
+      readonly published?: Promise<boolean>;
+    }
   | {
       readonly action: 'release';
       readonly delayMs: number;
       readonly outcome: Outcome;
       readonly settled?: Promise<void>;
+      readonly published?: Promise<boolean>;
     };
 
 export type Outcome =
@@ -76,6 +87,8 @@ export interface MessageSource {
    * outbox — the Lambda handler sends a whole invocation's forwards in one batch. @default the queue
    */
   readonly outbox?: Pick<JobQueue, 'send'>;
+  /** Filled by the runner: whether each publish made for this message reached the bus. */
+  readonly published?: Promise<boolean>[];
 }
 
 /** Why a running stage must stop, as seen by its heartbeat. */
@@ -106,6 +119,8 @@ export interface Execution {
   claim: Claim | undefined;
   /** Why the heartbeat stopped the stage, when it did. */
   stopped: ControlReason | undefined;
+  /** Claim the stage once it has run this long. @default the stage's heartbeat interval */
+  readonly claimAfterMs?: number | undefined;
 }
 
 export const delete_ = (outcome: Outcome, settled?: Promise<void>): Disposition => ({
@@ -207,13 +222,18 @@ export class RunnerKit {
     return entryEvents(job, run, this.shape, job.params);
   }
 
-  /** Hands events to the publisher, by the event policy; never fails the step. */
+  /**
+   * Hands events to the publisher, by the event policy; never fails the step. With `source`, the
+   * outcome is recorded for the message's disposition (see {@link Disposition}).
+   */
   publish(
     job: Pick<JobRecord, 'tenant_id' | 'job_id' | 'pipeline'>,
     events: readonly JobEvent[],
     log: Logger,
+    source?: MessageSource,
   ): void {
-    this.events.publish(this.#o.backend.events, job, events, log);
+    const published = this.events.publish(this.#o.backend.events, job, events, log);
+    source?.published?.push(published);
   }
 
   outbox(source: MessageSource): Pick<JobQueue, 'send'> {

@@ -13,7 +13,7 @@ import {
   validateInputs,
   verifyOutputs,
 } from '../sdk/stage.js';
-import { markEvent, openRun, progressEvent } from './history.js';
+import { eventsOf, markEvent, openRun, progressEvent } from './history.js';
 import { HeartbeatScheduler, LeaseKeeper } from './lease.js';
 import { ProgressThrottle } from './progress.js';
 import {
@@ -91,6 +91,13 @@ export class StageRunner {
   }
 
   async handle(message: ReceivedMessage, source: MessageSource): Promise<Disposition> {
+    const published: Promise<boolean>[] = [];
+    const disposition = await this.#handle(message, { ...source, published });
+    if (published.length === 0) return disposition;
+    return { ...disposition, published: Promise.all(published).then((all) => all.every(Boolean)) };
+  }
+
+  async #handle(message: ReceivedMessage, source: MessageSource): Promise<Disposition> {
     const k = this.#k;
     const parsed = safeParseEnvelope(message.body, k.pipeline.contractLimitBytes);
     if (!parsed.success) return k.deadLetter(message, source, parsed.error);
@@ -137,12 +144,12 @@ export class StageRunner {
     switch (job.status) {
       case 'DONE':
       case 'FAILED':
-        return delete_('duplicate');
+        return this.#settledAlready(job, env.hop, source, log, 'duplicate');
       case 'ABORTED':
-        return delete_('skipped');
+        return this.#settledAlready(job, env.hop, source, log, 'skipped');
       case 'PAUSED':
       case 'HELD':
-        return delete_('parked');
+        return this.#settledAlready(job, env.hop, source, log, 'parked');
       case 'RUNNING': {
         // Another delivery holds a live lease: this copy is a duplicate, and that worker's own
         // message comes back if it dies — so delete this one rather than burn its receives.
@@ -153,9 +160,12 @@ export class StageRunner {
       case 'RETRY_WAITING': {
         const hold = await k.options.holds?.match(env.tenant_id, env.tags);
         if (hold !== undefined) {
-          const parked = await this.#park(env, job, hold, log);
+          const parked = await this.#park(env, job, hold, source, log);
           if (parked !== undefined) return parked;
         }
+        // A stage is claimed (RUNNING, its start stored and published) once it outlives its first
+        // heartbeat — or at once while someone watches the tenant, so a live view shows it running.
+        const watched = await k.events.watched(env.tenant_id);
         return this.#execute({
           env,
           message,
@@ -165,6 +175,7 @@ export class StageRunner {
           log,
           claim: undefined,
           stopped: undefined,
+          claimAfterMs: watched ? 0 : undefined,
         });
       }
     }
@@ -196,7 +207,7 @@ export class StageRunner {
   async #behind(env: JobEnvelope, job: JobRecord, source: MessageSource, log: Logger): Promise<Disposition> {
     const k = this.#k;
     if (job.hop !== env.hop + 1 || (job.status !== 'QUEUED' && job.status !== 'RETRY_WAITING')) {
-      return delete_('duplicate');
+      return this.#settledAlready(job, env.hop, source, log, 'duplicate');
     }
     const grace = Math.min(k.stage.visibilityTimeoutMs, FORWARD_GRACE_MS);
     const age = k.clock.now() - Date.parse(job.updated_at);
@@ -209,7 +220,29 @@ export class StageRunner {
       },
     ]);
     log.info('re-sent a forward that may have been lost', { to_stage: job.stage, to_hop: job.hop });
-    return delete_('healed');
+    return this.#settledAlready(job, env.hop, source, log, 'healed');
+  }
+
+  /**
+   * The message's step is already done (a redelivery after a crash, a publish that failed, or a
+   * plain duplicate): its events are published again — the same ids, so consumers keep one — and
+   * the message goes once they are on the bus. This is what makes the bus at-least-once.
+   */
+  #settledAlready(
+    job: JobRecord,
+    hop: number,
+    source: MessageSource,
+    log: Logger,
+    outcome: 'duplicate' | 'skipped' | 'parked' | 'healed',
+  ): Disposition {
+    const k = this.#k;
+    k.publish(
+      job,
+      eventsOf(job, k.shape).filter((event) => event.hop === hop),
+      log,
+      source,
+    );
+    return delete_(outcome);
   }
 
   /** A previous delivery's worker stopped renewing its lease: it crashed, timed out or was killed. */
@@ -245,7 +278,9 @@ export class StageRunner {
     };
     if (job.abort_requested !== undefined || job.pause_requested === true) {
       const reason = job.abort_requested !== undefined ? 'aborted' : 'paused';
-      return (await this.#outcomes.settleControl(env, job, reason, previous, log)) ?? delete_('duplicate');
+      return (
+        (await this.#outcomes.settleControl(env, job, reason, previous, log, source)) ?? delete_('duplicate')
+      );
     }
     const retryCount = job.retry_count + 1;
     if (retryCount > k.stage.retry.maxRetries) {
@@ -274,7 +309,12 @@ export class StageRunner {
     if (!result.ok) return release(DUE_SLACK_MS, 'busy');
     log.warn('took over a crashed attempt', { previous_owner: job.lease?.owner, retry_count: retryCount });
     await k.queue.changeVisibility(source.queue, message.receiptHandle, k.stage.leaseMs);
-    k.publish(result.job, [...k.runEvents(result.job, crashed), ...k.runEvents(result.job, run)], log);
+    k.publish(
+      result.job,
+      [...k.runEvents(result.job, crashed), ...k.runEvents(result.job, run)],
+      log,
+      source,
+    );
     return this.#execute({
       env,
       message,
@@ -291,7 +331,13 @@ export class StageRunner {
    * Parks the job on a hold — only if the hold is still active, in the same write — so a hold
    * cleared meanwhile never leaves a job parked by it. Undefined when the job should run after all.
    */
-  async #park(env: JobEnvelope, job: JobRecord, hold: Hold, log: Logger): Promise<Disposition | undefined> {
+  async #park(
+    env: JobEnvelope,
+    job: JobRecord,
+    hold: Hold,
+    source: MessageSource,
+    log: Logger,
+  ): Promise<Disposition | undefined> {
     const k = this.#k;
     const now = k.clock.now();
     const mark = {
@@ -323,7 +369,7 @@ export class StageRunner {
       return undefined;
     }
     if (!result.ok) return release(DUE_SLACK_MS, 'busy');
-    k.publish(result.job, [markEvent(result.job, mark)], log);
+    k.publish(result.job, [markEvent(result.job, mark)], log, source);
     return delete_('held');
   }
 
@@ -361,9 +407,9 @@ export class StageRunner {
       exec: x,
       leaseMs: stage.leaseMs,
       heartbeatMs: stage.heartbeatMs,
-      claimAfterMs: stage.heartbeatMs,
+      claimAfterMs: x.claimAfterMs ?? stage.heartbeatMs,
       progress: () => progress?.latest(),
-      onClaimed: (job, run) => k.publish(job, k.runEvents(job, run), log),
+      onClaimed: (job, run) => k.publish(job, k.runEvents(job, run), log, x.source),
       onStop: (reason: ControlReason) => cancel(new CancelledError(reason, controlMessage(reason))),
       scheduler: this.#heartbeats,
     });

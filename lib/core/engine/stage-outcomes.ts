@@ -87,13 +87,13 @@ export class StageOutcomes {
           finished_at: iso(now),
           expires_at: k.expiry(now),
         },
-        unset: ['lease', 'progress', 'error', 'pause_requested', 'retry_at'],
+        unset: ['lease', 'progress', 'error', 'pause_requested', 'abort_requested', 'retry_at'],
         ...k.withRun(x, run),
       };
     }
     const result = await k.store.transition(env.tenant_id, env.job_id, change);
     if (!result.ok) return this.#completionRefused(x, result.current, change, run, next?.name);
-    k.publish(result.job, k.runEvents(result.job, run), log);
+    k.publish(result.job, k.runEvents(result.job, run), log, x.source);
     if (next === undefined || body === undefined) return delete_('done');
     await k.send(x.source, k.queueOf(next.name, env.priority), [{ body }]);
     return delete_('forwarded');
@@ -119,8 +119,14 @@ export class StageOutcomes {
     if (aborted) {
       if (!mine) return delete_('skipped');
       return (
-        (await this.settleControl(env, job, 'aborted', k.withRun(x, { ...run, outcome: 'aborted' }), log)) ??
-        delete_('duplicate')
+        (await this.settleControl(
+          env,
+          job,
+          'aborted',
+          k.withRun(x, { ...run, outcome: 'aborted' }),
+          log,
+          x.source,
+        )) ?? delete_('duplicate')
       );
     }
     const paused =
@@ -146,7 +152,7 @@ export class StageOutcomes {
       append: [...(x.claim === undefined ? [run] : []), mark],
     });
     if (!parked.ok) return delete_('duplicate');
-    k.publish(parked.job, [...k.runEvents(parked.job, run), markEvent(parked.job, mark)], log);
+    k.publish(parked.job, [...k.runEvents(parked.job, run), markEvent(parked.job, mark)], log, x.source);
     return delete_('paused');
   }
 
@@ -167,7 +173,8 @@ export class StageOutcomes {
           if (job === undefined || !k.holdsLease(job, env)) return delete_('duplicate');
           const run = k.endedRun(x, error.reason, error.toJSON());
           return (
-            (await this.settleControl(env, job, error.reason, k.withRun(x, run), log)) ?? delete_('duplicate')
+            (await this.settleControl(env, job, error.reason, k.withRun(x, run), log, x.source)) ??
+            delete_('duplicate')
           );
         }
       }
@@ -206,7 +213,7 @@ export class StageOutcomes {
       ...k.withRun(x, run),
     });
     if (!result.ok) return this.#afterRefusedFailure(x, result.current, run);
-    k.publish(result.job, k.runEvents(result.job, run), log);
+    k.publish(result.job, k.runEvents(result.job, run), log, x.source);
     await k.send(x.source, k.queueOf(env.stage, env.priority), [
       { body, delayMs: Math.min(delay, MAX_DELAY_MS) },
     ]);
@@ -279,7 +286,7 @@ export class StageOutcomes {
     log: Logger,
   ): Promise<Disposition> {
     const k = this.#k;
-    k.publish(job, k.runEvents(job, run), log);
+    k.publish(job, k.runEvents(job, run), log, source);
     const error = run.error;
     if (error?.retryable === true) {
       const reason = `Retries exhausted after ${run.attempt} attempt${run.attempt > 1 ? 's' : ''}: ${error.message}`;
@@ -324,8 +331,14 @@ export class StageOutcomes {
     const reason = job.abort_requested !== undefined ? 'aborted' : job.pause_requested ? 'paused' : undefined;
     if (reason === undefined) return release(DUE_SLACK_MS, 'busy');
     return (
-      (await this.settleControl(x.env, job, reason, k.withRun(x, { ...run, outcome: reason }), x.log)) ??
-      delete_('duplicate')
+      (await this.settleControl(
+        x.env,
+        job,
+        reason,
+        k.withRun(x, { ...run, outcome: reason }),
+        x.log,
+        x.source,
+      )) ?? delete_('duplicate')
     );
   }
 
@@ -336,6 +349,7 @@ export class StageOutcomes {
     reason: 'aborted' | 'paused',
     history: Pick<JobChange, 'append' | 'replace'>,
     log: Logger,
+    source?: MessageSource,
   ): Promise<Disposition | undefined> {
     const k = this.#k;
     const now = k.clock.now();
@@ -377,7 +391,7 @@ export class StageOutcomes {
       ...change,
     });
     if (!result.ok) return undefined;
-    if (ended !== undefined) k.publish(result.job, k.runEvents(result.job, ended), log);
+    if (ended !== undefined) k.publish(result.job, k.runEvents(result.job, ended), log, source);
     log.info(`job ${reason}`, { during_stage: env.stage });
     return delete_(reason);
   }

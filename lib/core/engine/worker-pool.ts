@@ -11,6 +11,9 @@ import { StageRunner } from './runner.js';
 import { type Disposition, newWorkerId, type Outcome } from './runner-kit.js';
 import type { Topology } from './topology.js';
 
+/** How long a message whose events failed to publish waits before it is delivered again. */
+const UNPUBLISHED_RETRY_MS = 2_000;
+
 export interface WorkerPoolOptions {
   readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs' | 'records'>;
   readonly topology: Topology;
@@ -313,10 +316,13 @@ export class WorkerPool {
       this.#o.onOutcome?.(c.runner.stage.name, 'error');
       return { settled: undefined };
     }
-    if (disposition.action === 'delete') this.#acks.add(queue, message.receiptHandle);
+    // A message whose events did not reach the bus stays: its redelivery publishes them again.
+    const unpublished = disposition.published !== undefined && !(await disposition.published);
+    if (disposition.action === 'delete' && !unpublished) this.#acks.add(queue, message.receiptHandle);
     else {
+      const delayMs = disposition.action === 'release' ? disposition.delayMs : UNPUBLISHED_RETRY_MS;
       await this.#o.backend.queue
-        .changeVisibility(queue, message.receiptHandle, disposition.delayMs)
+        .changeVisibility(queue, message.receiptHandle, delayMs)
         .catch((error: unknown) => this.#log.warn('releasing a message failed', { error, queue }));
     }
     this.#o.onOutcome?.(c.runner.stage.name, disposition.outcome);

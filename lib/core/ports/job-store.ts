@@ -39,8 +39,10 @@ export interface JobStore {
     holdId: string,
     now: number,
   ): Promise<TransitionResult | 'hold-inactive'>;
-  /** The tenant's jobs, newest first, filtered by the query. */
+  /** The tenant's jobs, newest first (oldest first with `enteredBefore`), filtered by the query. */
   listJobs(query: JobQuery): Promise<Page<JobRecord>>;
+  /** Every tenant that has ever created a job (for the reconciler's sweep), in no set order. */
+  listTenants(query?: { readonly limit?: number; readonly cursor?: string }): Promise<Page<string>>;
   /** How many jobs of the tenant are in each status; finished ones only if they finished since `since`. */
   countJobs(query: {
     readonly tenant_id: string;

@@ -387,6 +387,11 @@ export interface JobQuery {
   readonly idPrefix?: string;
   /** Only jobs parked by this hold (with status HELD). */
   readonly heldBy?: string;
+  /**
+   * With `status`: only jobs that entered that status before this time (ISO-8601), oldest first —
+   * what the reconciler reads. A job keeps the time it entered a status while it stays in it.
+   */
+  readonly enteredBefore?: string;
   readonly limit?: number;
   readonly cursor?: string;
 }

@@ -44,18 +44,7 @@ export function efdd(
   options: EfddOptions = {},
 ): Mode[] {
   const macThreshold = options.macThreshold ?? DEFAULT_BELL_MAC_THRESHOLD;
-  const upper = options.upperAmplitude ?? 0.9;
-  const lower = options.lowerAmplitude ?? 0.3;
-  if (!(lower > 0 && upper > lower && upper <= 1)) {
-    throw new InvalidOptionError(
-      'lowerAmplitude',
-      `need 0 < lowerAmplitude < upperAmplitude ≤ 1, got ${lower}, ${upper}`,
-    );
-  }
-  const n = spectrum.csd.nperseg;
-  const inverse = new InverseRealSpectrum(n);
-  const rhoW = options.correctWindow === false ? undefined : windowCorrelation(spectrum.csd.window);
-  const dt = 1 / spectrum.csd.fs;
+  const fitter = new BellFitter(spectrum, options);
   return peaks.map((peak) => {
     const shape = shapeAt(spectrum, peak.shapeLine ?? peak.line, peak.singularValue - 1);
     const base: Mode = {
@@ -70,19 +59,7 @@ export function efdd(
     if (bell.to - bell.from < 2) {
       return { ...base, error: 'SDOF bell narrower than three lines: the mode is not resolved' };
     }
-    const r = inverse.transform(bell.values);
-    const r0 = r[0] as number;
-    if (!(r0 > 0)) return { ...base, error: 'empty SDOF bell' };
-    let limit = Math.floor(n / 2);
-    for (let t = 0; t <= limit; t++) {
-      const w = rhoW === undefined ? 1 : (rhoW[t] as number);
-      if (w < MIN_WINDOW_CORRELATION) {
-        limit = t - 1;
-        break;
-      }
-      r[t] = (r[t] as number) / (r0 * w);
-    }
-    const fit = decayFit(r, limit, dt, upper, lower);
+    const fit = fitter.fit(bell.values);
     if (typeof fit === 'string') return { ...base, error: fit };
     // The correlation's frequency must be the peak's: a bell holding two modes (whose shapes the
     // sensors cannot tell apart) gives a beat between them, and a decay that is not damping.
@@ -96,9 +73,54 @@ export function efdd(
   });
 }
 
-interface DecayFit {
+export interface DecayFit {
   readonly frequency: number;
   readonly damping: number;
+}
+
+/**
+ * The time-domain half of EFDD for one spectrum: a bell (one-sided density over the lines) →
+ * correlation function by inverse FFT, normalised by r(0) and corrected for the window → decay
+ * fit. Kept apart so the uncertainty (uncertainty.ts) refits replicate bells the same way.
+ */
+export class BellFitter {
+  private readonly inverse: InverseRealSpectrum;
+  private readonly rhoW: Float64Array | undefined;
+  private readonly dt: number;
+  private readonly upper: number;
+  private readonly lower: number;
+
+  constructor(spectrum: FddSpectrum, options: EfddOptions = {}) {
+    this.upper = options.upperAmplitude ?? 0.9;
+    this.lower = options.lowerAmplitude ?? 0.3;
+    if (!(this.lower > 0 && this.upper > this.lower && this.upper <= 1)) {
+      throw new InvalidOptionError(
+        'lowerAmplitude',
+        `need 0 < lowerAmplitude < upperAmplitude ≤ 1, got ${this.lower}, ${this.upper}`,
+      );
+    }
+    this.inverse = new InverseRealSpectrum(spectrum.csd.nperseg);
+    this.rhoW = options.correctWindow === false ? undefined : windowCorrelation(spectrum.csd.window);
+    this.dt = 1 / spectrum.csd.fs;
+  }
+
+  /** Frequency and damping from a bell, or why there are none. */
+  fit(bell: Float64Array): DecayFit | string {
+    const n = this.inverse.n;
+    const r = this.inverse.transform(bell);
+    const r0 = r[0] as number;
+    if (!(r0 > 0)) return 'empty SDOF bell';
+    let limit = Math.floor(n / 2);
+    for (let t = 0; t <= limit; t++) {
+      const w = this.rhoW === undefined ? 1 : (this.rhoW[t] as number);
+      if (w < MIN_WINDOW_CORRELATION) {
+        limit = t - 1;
+        break;
+      }
+      r[t] = (r[t] as number) / (r0 * w);
+    }
+    return decayFit(r, limit, this.dt, this.upper, this.lower);
+  }
 }
 
 /** Zero crossings and extrema of r[0..limit] (normalised, r[0] = 1) → frequency and damping. */

@@ -1,3 +1,4 @@
+export { ComplexLu } from './complex-lu.js';
 export { expm } from './expm.js';
 export { orthonormalize } from './gram-schmidt.js';
 export { HermitianEigenSolver } from './hermitian-eig.js';

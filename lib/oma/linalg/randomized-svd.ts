@@ -21,6 +21,8 @@ export interface TruncatedSvd {
   readonly sigma: Float64Array;
   /** Left singular vectors as a column-major rows×k panel (`u[j*rows + i]`). */
   readonly u: Float64Array;
+  /** Right singular vectors as a column-major cols×k panel, when asked for (`rightVectors`). */
+  readonly v?: Float64Array;
   /** False when the Jacobi SVD of the small factor hit its sweep limit (absent: converged). */
   readonly converged?: boolean;
 }
@@ -30,6 +32,8 @@ export interface RandomizedSvdOptions {
   readonly oversampling?: number;
   /** Power (subspace) iterations. @default 3 */
   readonly powerIterations?: number;
+  /** Also return the right singular vectors (cols·width·k more flops). @default false */
+  readonly rightVectors?: boolean;
   /** Seed of the Gaussian test panel. @default 1 */
   readonly seed?: number;
   /**
@@ -172,15 +176,23 @@ export async function randomizedSvd(
   const vt = new Float64Array(width * width);
   const converged = jacobiSvd(rc, width, width, sigma, vt);
   // Left singular vectors of T: U = Q Ṽ (Ṽ = right singular vectors of R).
-  const u = new Float64Array(rows * k);
+  const u = combine(y, rows, vt, width, k);
+  // Right singular vectors: V = Q₂ Ũ, Ũ the left singular vectors of R (now in rc).
+  const v = options.rightVectors === true ? combine(omega, cols, rc, width, k) : undefined;
+  return { k, sigma: sigma.slice(0, k), u, ...(v === undefined ? {} : { v }), converged };
+}
+
+/** The first k columns of Q·W for a column-major rows×width Q and width×width W. */
+function combine(q: Float64Array, rows: number, w: Float64Array, width: number, k: number): Float64Array {
+  const out = new Float64Array(rows * k);
   for (let j = 0; j < k; j++) {
-    const uj = j * rows;
+    const oj = j * rows;
     for (let i = 0; i < width; i++) {
-      const w = vt[j * width + i] as number;
-      if (w === 0) continue;
-      const yi = i * rows;
-      for (let s = 0; s < rows; s++) u[uj + s] = (u[uj + s] as number) + w * (y[yi + s] as number);
+      const c = w[j * width + i] as number;
+      if (c === 0) continue;
+      const qi = i * rows;
+      for (let s = 0; s < rows; s++) out[oj + s] = (out[oj + s] as number) + c * (q[qi + s] as number);
     }
   }
-  return { k, sigma: sigma.slice(0, k), u, converged };
+  return out;
 }

@@ -1,5 +1,5 @@
 export { type Json, resultToJson, toJsonValue } from './json.js';
-export { mac, macMatrix, type ShapeVector } from './mac.js';
+export { mac, macArrays, macMatrix, type ShapeVector } from './mac.js';
 export {
   meanPhaseDeviation,
   modalPhaseCollinearity,
@@ -8,9 +8,13 @@ export {
   type ShapeNormalisation,
 } from './modal.js';
 export type {
+  ModalUncertainty,
   Mode,
+  MultiSetupInfo,
   OmaMethod,
   OmaResult,
+  OrderSpread,
+  SetupEstimate,
   SingularValueSpectrum,
   StabilizationDiagram,
   StabilizationPole,

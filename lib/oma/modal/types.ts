@@ -10,10 +10,13 @@ export interface Mode {
   readonly damping: number;
   /** Real mode shape over the channels, unit max-abs with the largest component +1. */
   readonly shape: Float64Array;
-  /** SSI: standard deviation of the frequencies of the stable poles in the mode's cluster. */
-  readonly frequencyStd?: number;
-  /** SSI: standard deviation of the clustered damping ratios. */
-  readonly dampingStd?: number;
+  /**
+   * SSI: how steady the mode's poles are across model orders (standard deviations over its
+   * stabilization cluster). A diagnostic of the diagram, not the uncertainty of the estimate.
+   */
+  readonly orderSpread?: OrderSpread;
+  /** Statistical uncertainty of the estimate (SSI: perturbation; FDD/EFDD: segments). */
+  readonly uncertainty?: ModalUncertainty;
   /** SSI: model order of the representative pole. */
   readonly order?: number;
   /** SSI: number of stable poles in the cluster. */
@@ -26,6 +29,64 @@ export interface Mode {
   readonly singularValue?: number;
   /** EFDD: why damping could not be estimated for this mode (damping is then NaN). */
   readonly error?: string;
+  /** Multi-setup (PoSER): the mode as each setup identified it (JSON `setups`). */
+  readonly setups?: readonly SetupEstimate[];
+}
+
+/** One setup's estimate of a merged mode (multi-setup PoSER). */
+export interface SetupEstimate {
+  readonly setup: string;
+  readonly frequency: number;
+  readonly damping: number;
+  /** MAC between this setup's reference components and the merged ones. */
+  readonly referenceMac: number;
+  /** The factor this setup's shape was scaled by to fit the references. */
+  readonly scale: number;
+}
+
+/** How a multi-setup result was assembled (JSON `multi_setup`). */
+export interface MultiSetupInfo {
+  /** 'poser': identified per setup, shapes rescaled on the references; 'preger': one SSI on merged data. */
+  readonly merge: 'poser' | 'preger';
+  /** The merged shapes' degrees of freedom: the references, then each setup's other channels. */
+  readonly dofs: readonly string[];
+  readonly setups: readonly {
+    readonly name: string;
+    /** The rate the setup was analysed at, and the rate it came at (they differ when resampled). */
+    readonly fs: number;
+    readonly fsInput: number;
+    readonly samples: number;
+    readonly references: readonly string[];
+    readonly rovers: readonly string[];
+  }[];
+}
+
+/** Spread of a stabilization cluster over the model orders (JSON `order_spread`). */
+export interface OrderSpread {
+  /** Standard deviation of the cluster's frequencies, Hz. */
+  readonly frequency: number;
+  /** Standard deviation of the cluster's damping ratios. */
+  readonly damping: number;
+}
+
+/**
+ * Standard deviations of a mode's estimates from the statistics of the record (JSON `uncertainty`,
+ * snake_case): what a repetition of the measurement would scatter by, to first order. See
+ * docs/oma.md, "Uncertainty", for how each method obtains them and what they leave out.
+ */
+export interface ModalUncertainty {
+  /** σ of the natural frequency, Hz. */
+  readonly frequencyStd: number;
+  /** σ of the damping ratio (fraction of critical); NaN when the method gave no damping. */
+  readonly dampingStd: number;
+  /** σ of each component of the unit-max real shape (0 at the normalising component). */
+  readonly shapeStd?: Float64Array;
+  /** Range of MAC(estimate, truth) expected at ±2σ of the shape. */
+  readonly macInterval?: readonly [number, number];
+  /** 'perturbation': first-order propagation (SSI); 'segments': jackknife over segments (FDD/EFDD). */
+  readonly method: 'perturbation' | 'segments';
+  /** Blocks or segments the covariance was estimated from. */
+  readonly blocks?: number;
 }
 
 /** One pole of the stabilization diagram. */
@@ -73,4 +134,6 @@ export interface OmaResult {
   /** The parameters actually used (defaults resolved), for the record. */
   readonly parameters: Readonly<Record<string, number | string | boolean | readonly number[]>>;
   readonly warnings: readonly string[];
+  /** Multi-setup analyses: the setups and the merged degrees of freedom (shapes follow `dofs`). */
+  readonly multiSetup?: MultiSetupInfo;
 }

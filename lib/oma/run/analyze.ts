@@ -5,6 +5,7 @@ import { fddModes } from '../fdd/fdd.js';
 import { lowestSpectralPeak } from '../fdd/lowest-peak.js';
 import { type PeakOptions, pickPeaks } from '../fdd/peaks.js';
 import { fddSpectrum } from '../fdd/spectrum.js';
+import { DEFAULT_JACKKNIFE_GROUPS, fddUncertainty, MIN_JACKKNIFE_GROUPS } from '../fdd/uncertainty.js';
 import type { Channel } from '../io/csv.js';
 import { macMatrix } from '../modal/mac.js';
 import type { Mode, OmaMethod, OmaResult } from '../modal/types.js';
@@ -12,6 +13,7 @@ import { DEFAULT_OVERLAP, defaultNperseg } from '../signal/defaults.js';
 import type { DetrendMode } from '../signal/detrend.js';
 import { type ClusteringOptions, clusterPolesAsync } from '../ssi/clustering.js';
 import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from '../ssi/defaults.js';
+import { ssiEstimates } from '../ssi/estimates.js';
 import { ssiCov } from '../ssi/ssi.js';
 import { type HardCriteria, type StabilityCriteria, stabilizationDiagram } from '../ssi/stabilization.js';
 import {
@@ -21,6 +23,8 @@ import {
   defaultDecimation,
   defaultFmax,
   defaultOrderMax,
+  defaultUncertaintyBlocks,
+  MIN_UNCERTAINTY_BLOCKS,
 } from './defaults.js';
 import { type ButterworthFilterOptions, preprocessRecord } from './preprocess.js';
 
@@ -58,6 +62,10 @@ export interface AnalyzeOptions {
   readonly hardCriteria?: HardCriteria;
   readonly stability?: StabilityCriteria;
   readonly clustering?: ClusteringOptions;
+  /** Statistical uncertainty of each mode (docs/oma.md, "Uncertainty"). @default true */
+  readonly uncertainty?: boolean;
+  /** Blocks (SSI) the record is cut into to estimate the covariances. @default see defaultUncertaintyBlocks */
+  readonly uncertaintyBlocks?: number;
 }
 
 export async function analyzeRecord(
@@ -150,6 +158,7 @@ export async function analyzeRecord(
       orderStep: options.orderStep ?? DEFAULT_ORDER_STEP,
     });
     const dampingMax = options.hardCriteria?.dampingMax ?? DEFAULT_DAMPING_MAX;
+    const blocks = uncertaintyBlocks(options, n, br, warnings);
     t0 = performance.now();
     const ident = await ssiCov(
       pre.channels,
@@ -163,8 +172,9 @@ export async function analyzeRecord(
         fmin: options.fmin ?? 0,
         fmax,
         dampingMax,
+        ...(blocks === undefined ? {} : { uncertaintyBlocks: blocks }),
       },
-      analysis.child(0.1, 1),
+      analysis.child(0.1, 0.9),
     );
     Object.assign(timings, ident.timings);
     warnings.push(...(ident.warnings ?? []));
@@ -179,9 +189,21 @@ export async function analyzeRecord(
       warnings.push(
         'SSI with a single channel has no mode shapes to separate modes from noise; check the modes against FDD or add sensors',
       );
-    const clustered = await clusterPolesAsync(diagram, ident.orders.length, clustering, analysis);
+    const clustered = await clusterPolesAsync(
+      diagram,
+      ident.orders.length,
+      clustering,
+      analysis.child(0.9, 0.95),
+    );
     timings.clustering = seconds(t0);
-    modes = clustered.modes;
+    t0 = performance.now();
+    const estimates = await ssiEstimates(ident, diagram, clustered, afs, analysis.child(0.95, 1));
+    modes = estimates.modes;
+    warnings.push(...estimates.warnings);
+    if (ident.model !== undefined) {
+      timings.uncertainty = seconds(t0);
+      parameters.uncertaintyBlocks = (ident.model.correlations.blockStarts?.length ?? 1) - 1;
+    }
     const poles = diagram.map(({ source: _source, ...pole }, i) => ({
       ...pole,
       mode: clustered.assignment[i] ?? -1,
@@ -227,6 +249,29 @@ export async function analyzeRecord(
     } else {
       modes = fddModes(spectrum, peaks);
     }
+    if (options.uncertainty !== false && modes.length > 0) {
+      t0 = performance.now();
+      const segments = { method, ...(options.overlap === undefined ? {} : { overlap: options.overlap }) };
+      const found = await fddUncertainty(
+        pre.channels,
+        spectrum,
+        peaks,
+        modes,
+        options.efdd === undefined ? segments : { ...segments, efdd: options.efdd },
+        analysis.child(0.95, 1),
+      );
+      modes = modes.map((m, i) => {
+        const u = found[i];
+        return u === undefined ? m : { ...m, uncertainty: u };
+      });
+      timings.uncertainty = seconds(t0);
+      const groups = Math.min(spectrum.csd.segments, DEFAULT_JACKKNIFE_GROUPS);
+      if (groups < MIN_JACKKNIFE_GROUPS)
+        warnings.push(
+          `no uncertainty: the spectrum averages ${spectrum.csd.segments} segments, and at least ${MIN_JACKKNIFE_GROUPS} are needed for a standard deviation worth reporting — a longer record, or a smaller nperseg`,
+        );
+      else parameters.uncertaintyBlocks = groups;
+    }
     warnings.push(...closePairWarnings(modes));
     result = { singularValues: { frequencies: spectrum.frequencies, values: spectrum.values } };
     if (modes.length === 0) warnings.push('no spectral peak passed the peak-picking tests in the band');
@@ -264,6 +309,22 @@ function closePairWarnings(modes: readonly Mode[]): string[] {
     }
   }
   return out;
+}
+
+/** SSI's covariance blocks, or undefined (no uncertainty: off, or the record is too short). */
+function uncertaintyBlocks(
+  options: AnalyzeOptions,
+  n: number,
+  br: number,
+  warnings: string[],
+): number | undefined {
+  if (options.uncertainty === false) return undefined;
+  const blocks = options.uncertaintyBlocks ?? defaultUncertaintyBlocks(n, br);
+  if (blocks >= MIN_UNCERTAINTY_BLOCKS) return blocks;
+  warnings.push(
+    `no uncertainty: ${n} samples make ${blocks} blocks of ${20 * br} samples (ten lag spans of br = ${br}); at least ${MIN_UNCERTAINTY_BLOCKS} are needed for a standard deviation worth reporting — a longer record, or a smaller br`,
+  );
+  return undefined;
 }
 
 function seconds(t0: number): number {

@@ -54,3 +54,18 @@ export function checkBand(fmin: number | undefined, fmax: number, nyquist: numbe
     throw new InvalidOptionError('fmin', `fmin must be in [0, fmax) = [0, ${fmax}) Hz, got ${fmin}`);
   }
 }
+
+/**
+ * Blocks the record is cut into for the covariance of SSI's correlations (Reynders et al. 2008,
+ * §4; docs/oma.md, "Uncertainty"): as many as make blocks of at least ten lag spans (20·br
+ * samples) — each block's sums reach 2·br samples into the next, so shorter blocks are not
+ * independent — and at most 30, which estimates σ to ±13 % (1/√(2(n_b − 1))) at a cost of a few
+ * per cent of the identification.
+ */
+export function defaultUncertaintyBlocks(samples: number, br: number): number {
+  return Math.min(MAX_UNCERTAINTY_BLOCKS, Math.floor(samples / (20 * br)));
+}
+
+export const MAX_UNCERTAINTY_BLOCKS = 30;
+/** Fewer blocks leave σ itself uncertain by more than ±27 %: no uncertainty is reported. */
+export const MIN_UNCERTAINTY_BLOCKS = 8;

@@ -10,6 +10,7 @@ export {
   defaultOrderMax,
   MAX_TOEPLITZ_ROWS,
 } from './defaults.js';
+export { analyzeSetups, type MultiSetupOptions, type SetupRecord } from './multisetup.js';
 export {
   type ButterworthFilterOptions,
   type PreprocessedRecord,

@@ -19,6 +19,12 @@ import { nextPowerOfTwo, RealFft } from './fft.js';
 export interface CorrelationOptions {
   /** Reference channel indices (columns of R). @default all channels */
   readonly references?: readonly number[];
+  /**
+   * Also keep the sums of this many consecutive, non-overlapping blocks of the record (whole FFT
+   * blocks each, so at most ⌈N/B⌉): the samples of the correlations' covariance that SSI's
+   * uncertainty propagation needs (Reynders, Pintelon & De Roeck 2008, §4). @default 1 (none kept)
+   */
+  readonly blocks?: number;
 }
 
 export interface OutputCorrelations {
@@ -27,6 +33,13 @@ export interface OutputCorrelations {
   readonly maxLag: number;
   /** R_k[i][j] at data[(k·l + i)·r + j]. */
   readonly data: Float64Array;
+  /**
+   * With `blocks` > 1: block g's raw sums Σ_{t in g, t+k<N} y_i[t+k] y_j[t] at
+   * blockSums[((g·(maxLag+1) + k)·l + i)·r + j], so that R_k = Σ_g sums / (N − k).
+   */
+  readonly blockSums?: Float64Array;
+  /** With `blocks` > 1: the first sample of each block, and N at the end (length blocks + 1). */
+  readonly blockStarts?: Int32Array;
 }
 
 export async function outputCorrelations(
@@ -48,7 +61,10 @@ export async function outputCorrelations(
     throw new InsufficientDataError(`${n} samples are too few for correlations up to lag ${maxLag}`);
   const r = refs.length;
   const checkpoint = toCheckpoint(control);
-  const m = Math.max(256, nextPowerOfTwo(8 * (maxLag + 1)));
+  const wanted = Math.max(1, Math.floor(options.blocks ?? 1));
+  let m = Math.max(256, nextPowerOfTwo(8 * (maxLag + 1)));
+  // Shorter FFT blocks when the covariance blocks asked for would be shorter than one of them.
+  while (m > 2 * (maxLag + 1) && Math.ceil(n / (m - maxLag)) < wanted) m /= 2;
   const block = m - maxLag;
   const bins = m / 2 + 1;
   const fft = new RealFft(m);
@@ -62,6 +78,14 @@ export async function outputCorrelations(
   const outRe = new Float64Array(bins);
   const outIm = new Float64Array(bins);
   const blocks = Math.ceil(n / block);
+  // Covariance blocks: groups of consecutive FFT blocks, inverted to lags at each group's end.
+  const groups = Math.min(blocks, wanted);
+  const groupEnd = (g: number): number => Math.floor(((g + 1) * blocks) / groups);
+  const stride = (maxLag + 1) * l * r;
+  const sums = new Float64Array(stride);
+  const blockSums = groups > 1 ? new Float64Array(groups * stride) : undefined;
+  const blockStarts = new Int32Array(groups + 1);
+  let group = 0;
 
   const transform = (
     x: Float64Array | Float32Array,
@@ -103,17 +127,39 @@ export async function outputCorrelations(
         }
       }
     }
-  }
-  const data = new Float64Array((maxLag + 1) * l * r);
-  for (let i = 0; i < l; i++) {
-    for (let j = 0; j < r; j++) {
-      const a = (i * r + j) * bins;
-      outRe.set(accRe.subarray(a, a + bins));
-      outIm.set(accIm.subarray(a, a + bins));
-      fft.inverse(outRe, outIm, buffer);
-      for (let k = 0; k <= maxLag; k++) data[(k * l + i) * r + j] = (buffer[k] as number) / (n - k);
+    if (b + 1 === groupEnd(group)) {
+      // The group's lags; the sums of all groups are the record's.
+      const at = group * stride;
+      for (let i = 0; i < l; i++) {
+        for (let j = 0; j < r; j++) {
+          const a = (i * r + j) * bins;
+          outRe.set(accRe.subarray(a, a + bins));
+          outIm.set(accIm.subarray(a, a + bins));
+          fft.inverse(outRe, outIm, buffer);
+          for (let k = 0; k <= maxLag; k++) {
+            const v = buffer[k] as number;
+            const idx = (k * l + i) * r + j;
+            sums[idx] = (sums[idx] as number) + v;
+            if (blockSums !== undefined) blockSums[at + idx] = v;
+          }
+        }
+      }
+      accRe.fill(0);
+      accIm.fill(0);
+      group++;
+      blockStarts[group] = Math.min(n, (b + 1) * block);
     }
   }
+  const data = new Float64Array(stride);
+  for (let k = 0; k <= maxLag; k++) {
+    for (let c = 0; c < l * r; c++) data[k * l * r + c] = (sums[k * l * r + c] as number) / (n - k);
+  }
   checkpoint.report(1, 'output correlations done');
-  return { channels: l, references: refs, maxLag, data };
+  return {
+    channels: l,
+    references: refs,
+    maxLag,
+    data,
+    ...(blockSums === undefined ? {} : { blockSums, blockStarts }),
+  };
 }

@@ -52,7 +52,7 @@ export function makeWindow(kind: 'hann' | 'rectangular', n: number): Float64Arra
 }
 
 /** A real transform of any length: radix-2 when possible, Bluestein otherwise. */
-class AnyRealFft {
+export class AnyRealFft {
   private readonly pow2: RealFft | undefined;
   private readonly blue: BluesteinFft | undefined;
   private readonly bi: Float64Array;

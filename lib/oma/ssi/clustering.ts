@@ -27,8 +27,10 @@ import type { DiagramPole } from './stabilization.js';
  *    at the sensors (spatial aliasing; the 24-storey frame's 10.78 and 12.63 Hz modes with 6
  *    sensors, 17 % apart, damping ratio 0.88–1.07 over 9 records), and a rule on shape and a
  *    ±30 % span alone deleted the weaker of them;
- *  - the mode's frequency and damping are the means over the cluster with their standard
- *    deviations; its shape is that of the pole nearest the median frequency.
+ *  - the mode's frequency and damping are the means over the cluster, with their standard
+ *    deviations as `orderSpread` (how steady the poles are over the orders — not the statistical
+ *    uncertainty, which uncertainty.ts computes); its shape is that of the pole nearest the
+ *    median frequency. (SSI reports each mode at one pole of its cluster: estimates.ts.)
  */
 export interface ClusteringOptions {
   /** @default 0.04 */
@@ -133,8 +135,7 @@ function* clusterSteps(
       frequency: mean(freqs),
       damping: mean(damps),
       shape: realShape(shape),
-      frequencyStd: std(freqs),
-      dampingStd: std(damps),
+      orderSpread: { frequency: std(freqs), damping: std(damps) },
       order: rep.p.order,
       poles: members.length,
       mpc: modalPhaseCollinearity(shape),

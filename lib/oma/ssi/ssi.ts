@@ -5,7 +5,7 @@ import { jacobiSvd } from '../linalg/jacobi-svd.js';
 import { randomizedSvd, type TruncatedSvd } from '../linalg/randomized-svd.js';
 import { RealEigenSolver } from '../linalg/real-eig.js';
 import { meanPhaseDeviation, modalPhaseCollinearity } from '../modal/modal.js';
-import { outputCorrelations } from '../signal/correlation.js';
+import { type OutputCorrelations, outputCorrelations } from '../signal/correlation.js';
 import { DEFAULT_DAMPING_MAX, DEFAULT_ORDER_MIN, DEFAULT_ORDER_STEP } from './defaults.js';
 import { blockToeplitz } from './toeplitz.js';
 
@@ -41,6 +41,23 @@ export interface SsiOptions {
   readonly svd?: 'randomized' | 'exact';
   /** Power iterations of the randomized SVD. @default 3 */
   readonly powerIterations?: number;
+  /**
+   * Keep what the uncertainty propagation needs (`model`: the right singular vectors, the shift
+   * structure, the correlations of this many blocks of the record; uncertainty.ts). @default none
+   */
+  readonly uncertaintyBlocks?: number;
+}
+
+/** The identified model's internals, kept for the uncertainty propagation (uncertainty.ts). */
+export interface SsiModel {
+  /** The truncated SVD of the block Toeplitz matrix, with its right singular vectors. */
+  readonly svd: TruncatedSvd & { readonly v: Float64Array };
+  readonly rows: number;
+  readonly cols: number;
+  readonly br: number;
+  readonly shift: ShiftModel;
+  /** With the blocks' sums (blockSums, blockStarts). */
+  readonly correlations: OutputCorrelations;
 }
 
 /** A conjugate pole pair (the member with positive imaginary part) at one model order. */
@@ -66,6 +83,8 @@ export interface SsiIdentification {
   readonly timings: { correlations: number; toeplitzSvd: number; poles: number };
   /** Numerical failures (an SVD or eigenvalue iteration that did not converge); absent if none. */
   readonly warnings?: string[];
+  /** With `uncertaintyBlocks`: the model's internals for the uncertainty propagation. */
+  readonly model?: SsiModel;
 }
 
 export async function ssiCov(
@@ -98,7 +117,13 @@ export async function ssiCov(
   const checkpoint = toCheckpoint(control);
 
   let t0 = performance.now();
-  const corr = await outputCorrelations(channels, 2 * br, { references: refs }, checkpoint.child(0, 0.45));
+  const keep = options.uncertaintyBlocks !== undefined;
+  const corr = await outputCorrelations(
+    channels,
+    2 * br,
+    { references: refs, ...(keep ? { blocks: options.uncertaintyBlocks } : {}) },
+    checkpoint.child(0, 0.45),
+  );
   const tCorr = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
@@ -111,6 +136,7 @@ export async function ssiCov(
       ? exactSvd(toeplitz.data, toeplitz.rows, toeplitz.cols, nMax)
       : await randomizedSvd(toeplitz.data, toeplitz.rows, toeplitz.cols, nMax, {
           powerIterations: options.powerIterations ?? 3,
+          rightVectors: keep,
           onStep: () => svdPhase.tick(undefined, 'block Toeplitz SVD'),
         });
   const tSvd = (performance.now() - t0) / 1000;
@@ -139,12 +165,25 @@ export async function ssiCov(
     warnings.push(
       `the eigenvalues of A did not converge at model order${failed.length > 1 ? 's' : ''} ${failed.join(', ')}; those orders have no poles in the diagram`,
     );
+  const v = svd.v;
   return {
     orders,
     poles,
     singularValues: svd.sigma,
     timings: { correlations: tCorr, toeplitzSvd: tSvd, poles: tPoles },
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(keep && v !== undefined
+      ? {
+          model: {
+            svd: { ...svd, v },
+            rows: toeplitz.rows,
+            cols: toeplitz.cols,
+            br,
+            shift: model,
+            correlations: corr,
+          },
+        }
+      : {}),
   };
 }
 
@@ -156,10 +195,10 @@ function exactSvd(t: Float64Array, rows: number, cols: number, k: number): Trunc
   const v = new Float64Array(cols * cols);
   const converged = jacobiSvd(a, rows, cols, sigma, v);
   const kk = Math.min(k, cols);
-  return { k: kk, sigma: sigma.slice(0, kk), u: a.slice(0, rows * kk), converged };
+  return { k: kk, sigma: sigma.slice(0, kk), u: a.slice(0, rows * kk), v: v.slice(0, cols * kk), converged };
 }
 
-interface ShiftModel {
+export interface ShiftModel {
   /** C for n_max: row-major l × n_max (the first block row of O). */
   readonly c: Float64Array;
   /** Upper-triangular R (n_max × n_max, row-major) of O_up = Q R. */
@@ -171,7 +210,7 @@ interface ShiftModel {
   readonly rank: number;
 }
 
-function shiftStructure(svd: TruncatedSvd, rows: number, l: number, nMax: number): ShiftModel {
+export function shiftStructure(svd: TruncatedSvd, rows: number, l: number, nMax: number): ShiftModel {
   const mRows = rows - l;
   const up = new Float64Array(nMax * mRows);
   const down = new Float64Array(nMax * mRows);
@@ -201,10 +240,25 @@ function shiftStructure(svd: TruncatedSvd, rows: number, l: number, nMax: number
 }
 
 /**
+ * The state matrix of the order-n model, A = R_n⁻¹ M_n (row-major n×n into `a`), by back
+ * substitution column by column.
+ */
+export function stateMatrix(model: ShiftModel, order: number, a: Float64Array): void {
+  const { r, m, nMax } = model;
+  for (let col = 0; col < order; col++) {
+    for (let i = order - 1; i >= 0; i--) {
+      let s = m[i * nMax + col] as number;
+      for (let k = i + 1; k < order; k++) s -= (r[i * nMax + k] as number) * (a[k * order + col] as number);
+      a[i * order + col] = s / (r[i * nMax + i] as number);
+    }
+  }
+}
+
+/**
  * Poles of the order-n model (none above the usable rank); undefined when the eigenvalue
  * iteration did not converge. `a` is a workspace of at least n_max² entries.
  */
-function polesOfOrder(
+export function polesOfOrder(
   model: ShiftModel,
   order: number,
   fs: number,
@@ -214,15 +268,8 @@ function polesOfOrder(
   a: Float64Array,
 ): SsiPole[] | undefined {
   if (order > model.rank) return [];
-  const { r, m, nMax, c } = model;
-  // A = R_n⁻¹ M_n by back substitution, column by column (row-major n×n in the workspace).
-  for (let col = 0; col < order; col++) {
-    for (let i = order - 1; i >= 0; i--) {
-      let s = m[i * nMax + col] as number;
-      for (let k = i + 1; k < order; k++) s -= (r[i * nMax + k] as number) * (a[k * order + col] as number);
-      a[i * order + col] = s / (r[i * nMax + i] as number);
-    }
-  }
+  const { nMax, c } = model;
+  stateMatrix(model, order, a);
   if (!solver.decompose(a, order)) return undefined;
   const fmin = options.fmin ?? 0;
   const fmax = options.fmax ?? fs / 2;

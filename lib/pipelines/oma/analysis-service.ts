@@ -16,13 +16,16 @@ import {
 } from '../../core/ports/index.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { csvKey, OMA_PIPELINE } from './keys.js';
+import { checkSetups, resolveSetups } from './multi-setup.js';
 import {
   AnalysisIdSchema,
   type AnalysisRecord,
   CreateAnalysisSchema,
   type DatasetSummary,
   isInFlight,
+  MultiSetupParametersSchema,
   parametersSchema,
+  type SetupDataset,
   StructureIdSchema,
   type StructureRecord,
 } from './schemas.js';
@@ -54,6 +57,8 @@ interface RunPlan {
   readonly csv_key?: string;
   readonly dataset_key?: string;
   readonly dataset?: DatasetSummary;
+  /** MULTI_SETUP: each setup's dataset. */
+  readonly setups?: SetupDataset[];
 }
 
 const conflict = (message: string): StagecoachError => new StagecoachError('CONFLICT', message, false);
@@ -98,6 +103,8 @@ export class AnalysisService {
         code: 'BAD_REQUEST',
       });
     }
+    if (type === 'MULTI_SETUP')
+      await checkSetups(this.#store, caller.tenantId, sid, MultiSetupParametersSchema.parse(parameters.data));
     const analysisId = request.data.analysis_id ?? randomUUID();
     const at = now();
     const record: AnalysisRecord = {
@@ -150,6 +157,12 @@ export class AnalysisService {
   /** A presigned PUT for the analysis's measurement CSV (not while a run may be reading it). */
   async uploadUrl(caller: Caller, structureId: string, analysisId: string): Promise<UploadUrl> {
     const { value } = await this.#require(caller, structureId, analysisId);
+    if (value.type === 'MULTI_SETUP') {
+      throw new ValidationError(
+        `Analysis '${analysisId}' is a MULTI_SETUP analysis, which has no CSV of its own: upload each setup's CSV to its PREPROCESSING analysis.`,
+        { code: 'BAD_REQUEST' },
+      );
+    }
     if (isInFlight(value.status)) {
       throw conflict(`Analysis '${analysisId}' is ${value.status}; upload its CSV when the run has ended.`);
     }
@@ -303,8 +316,16 @@ export class AnalysisService {
     );
   }
 
-  /** PREPROCESSING: preprocess only. FDD/SSI: preprocess their own CSV, else reuse the structure's dataset. */
+  /**
+   * PREPROCESSING: preprocess only. FDD/SSI: preprocess their own CSV, else reuse the structure's
+   * dataset. MULTI_SETUP: analyze its setups' current datasets.
+   */
   async #plan(tenant: string, record: AnalysisRecord): Promise<RunPlan> {
+    if (record.type === 'MULTI_SETUP') {
+      const parameters = MultiSetupParametersSchema.parse(record.parameters);
+      const setups = await resolveSetups(this.#store, tenant, record.structure_id, parameters);
+      return { entry_stage: 'analyze', exit_stage: 'publish', setups };
+    }
     const csv = await this.#blobsOf(tenant).head(record.csv_key);
     if (record.type === 'PREPROCESSING') {
       return { entry_stage: 'preprocess', exit_stage: 'preprocess', csv_key: record.csv_key };
@@ -336,6 +357,7 @@ export class AnalysisService {
           ...(caller.userId === undefined ? {} : { user_id: caller.userId }),
           ...(plan.csv_key === undefined ? {} : { csv_key: plan.csv_key }),
           ...(plan.dataset_key === undefined ? {} : { dataset_key: plan.dataset_key }),
+          ...(plan.setups === undefined ? {} : { setups: plan.setups }),
         },
         tags: { structure_id: record.structure_id, analysis_id: record.analysis_id, type: record.type },
       },

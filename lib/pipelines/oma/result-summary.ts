@@ -8,12 +8,27 @@ import type { ResultSummary } from './schemas.js';
  */
 const num = z.number().nullable();
 
+/** A mode's statistical uncertainty (engine `uncertainty`, snake_case in JSON). */
+export const ResultUncertaintySchema = z.object({
+  frequency_std: num,
+  damping_std: num,
+  shape_std: z.array(num).optional(),
+  mac_interval: z.tuple([num, num]).optional(),
+  method: z.enum(['perturbation', 'segments']),
+  blocks: z.number().optional(),
+});
+
 export const ResultModeSchema = z.object({
   frequency: z.number(),
   damping: num,
   shape: z.array(num),
-  frequencyStd: num.optional(),
-  dampingStd: num.optional(),
+  /** SSI: spread of the stabilization cluster over the model orders (not an uncertainty). */
+  order_spread: z.object({ frequency: num, damping: num }).optional(),
+  uncertainty: ResultUncertaintySchema.optional(),
+  /** MULTI_SETUP (PoSER): each setup's estimate of the mode. */
+  setups: z
+    .array(z.object({ setup: z.string(), frequency: num, damping: num, reference_mac: num, scale: num }))
+    .optional(),
   order: num.optional(),
   poles: num.optional(),
   mpc: num.optional(),
@@ -34,6 +49,8 @@ export const ResultFileSchema = z.object({
   warnings: z.array(z.string()).default([]),
   timings: z.record(z.string(), num).default({}),
   parameters: z.record(z.string(), z.unknown()).default({}),
+  /** MULTI_SETUP: the setups and the merged DOFs (`channels` are the DOFs). */
+  multi_setup: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResultFile = z.output<typeof ResultFileSchema>;
 
@@ -49,8 +66,9 @@ export function summarize(result: ResultFile): ResultSummary {
     modes: result.modes.map((m) => ({
       frequency: m.frequency,
       damping: m.damping,
-      ...(m.frequencyStd === undefined ? {} : { frequency_std: m.frequencyStd }),
-      ...(m.dampingStd === undefined ? {} : { damping_std: m.dampingStd }),
+      ...(m.uncertainty === undefined
+        ? {}
+        : { frequency_std: m.uncertainty.frequency_std, damping_std: m.uncertainty.damping_std }),
       ...(m.mpc === undefined ? {} : { mpc: m.mpc }),
     })),
     warnings: result.warnings.slice(0, MAX_WARNINGS).map((w) => w.slice(0, 300)),
@@ -80,18 +98,27 @@ export function resultsRecord(
     modes: result.modes.map((m) => ({
       frequency: m.frequency,
       damping: m.damping,
-      frequency_std: m.frequencyStd ?? null,
-      damping_std: m.dampingStd ?? null,
+      order_spread: m.order_spread ?? null,
+      // σ per shape component only where the shapes themselves are in the record.
+      uncertainty:
+        m.uncertainty === undefined ? null : shapes ? m.uncertainty : withoutShapeStd(m.uncertainty),
       mpc: m.mpc ?? null,
       mpd: m.mpd ?? null,
       order: m.order ?? null,
       ...(shapes ? { shape: m.shape } : {}),
+      ...(m.setups === undefined ? {} : { setups: m.setups }),
       ...(m.error === undefined ? {} : { error: m.error }),
     })),
+    ...(result.multi_setup === undefined ? {} : { multi_setup: result.multi_setup }),
     mac_matrix: result.macMatrix,
     shapes_in: shapes ? 'record' : 'result_key',
     result_key: resultKey,
     timings: result.timings,
     created_at: createdAt,
   };
+}
+
+function withoutShapeStd<T extends { shape_std?: unknown }>(u: T): Omit<T, 'shape_std'> {
+  const { shape_std: _dropped, ...rest } = u;
+  return rest;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * and stored record is parsed with these schemas where it enters.
  */
 
-export const ANALYSIS_TYPES = ['PREPROCESSING', 'FDD', 'SSI'] as const;
+export const ANALYSIS_TYPES = ['PREPROCESSING', 'FDD', 'SSI', 'MULTI_SETUP'] as const;
 export type AnalysisType = (typeof ANALYSIS_TYPES)[number];
 
 export const ANALYSIS_STATUSES = ['READY', 'QUEUED', 'RUNNING', 'DONE', 'ERROR', 'ABORTED'] as const;
@@ -106,6 +106,8 @@ export const FddParametersSchema = z
       .max(1 << 20)
       .optional(),
     overlap: z.number().min(0).max(0.9).default(0.5),
+    /** Standard deviations of every mode (jackknife over the Welch segments; docs/oma.md). */
+    uncertainty: z.boolean().default(true),
   })
   .strict()
   .refine(bandCheck.check, bandCheck.message);
@@ -120,6 +122,8 @@ export const SsiParametersSchema = z
     /** @default 100, capped by the Toeplitz size; at most 200 so each SVD product stays short (abort latency). */
     order_max: z.int().min(2).max(200).optional(),
     order_step: z.int().min(1).max(100).default(2),
+    /** Standard deviations of every mode (first-order perturbation; docs/oma.md). */
+    uncertainty: z.boolean().default(true),
   })
   .strict()
   .refine(bandCheck.check, bandCheck.message)
@@ -128,16 +132,85 @@ export const SsiParametersSchema = z
     path: ['order_min'],
   });
 
+/** One setup of a MULTI_SETUP analysis: a DONE PREPROCESSING analysis and its reference channels. */
+export const SetupParameterSchema = z
+  .object({
+    analysis_id: AnalysisIdSchema,
+    /** Names or 0-based indices of the channels that stayed in place, in the same order in every setup. */
+    reference_channels: z
+      .array(z.union([z.string().min(1).max(200), z.int().min(0).max(100_000)]))
+      .min(1, 'reference_channels must name at least one channel that every setup shares')
+      .max(64),
+    /** A label for messages and results. @default the analysis id */
+    name: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+/**
+ * MULTI_SETUP: several PREPROCESSING analyses (datasets) of the structure merged into modes over
+ * every measured DOF (docs/oma.md, "Multi-setup").
+ */
+export const MultiSetupParametersSchema = z
+  .object({
+    setups: z.array(SetupParameterSchema).min(2, 'a MULTI_SETUP analysis needs at least 2 setups').max(20),
+    method: z.enum(['ssi', 'efdd', 'fdd']).default('ssi'),
+    /** 'poser': identify per setup, rescale on the references; 'preger': one SSI on merged data. */
+    merge: z.enum(['poser', 'preger']).default('poser'),
+    /** Integer factor, or 'auto' relative to each dataset's rate and fmax (usually 1). */
+    decimate: z.union([z.literal('auto'), z.int().min(1).max(1000)]).default('auto'),
+    /** The datasets were detrended by their PREPROCESSING analyses. */
+    detrend: z.enum(['linear', 'mean', 'none']).default('none'),
+    fmin: z.number().min(0).optional(),
+    fmax: Hz.optional(),
+    br: z.int().min(2).max(2_000).optional(),
+    order_min: z.int().min(1).max(200).optional(),
+    order_max: z.int().min(2).max(200).optional(),
+    order_step: z.int().min(1).max(100).default(2),
+    nperseg: z
+      .int()
+      .min(16)
+      .max(1 << 20)
+      .optional(),
+    overlap: z.number().min(0).max(0.9).default(0.5),
+    uncertainty: z.boolean().default(true),
+  })
+  .strict()
+  .refine(bandCheck.check, bandCheck.message)
+  .refine((p) => new Set(p.setups.map((s) => s.analysis_id)).size === p.setups.length, {
+    message: 'each setup must be a different analysis',
+    path: ['setups'],
+  })
+  .refine((p) => new Set(p.setups.map((s) => s.name ?? s.analysis_id)).size === p.setups.length, {
+    message: 'setup names must differ',
+    path: ['setups'],
+  })
+  .refine((p) => new Set(p.setups.map((s) => s.reference_channels.length)).size === 1, {
+    message:
+      'every setup must declare the same number of reference_channels (the same sensors, in the same order)',
+    path: ['setups'],
+  })
+  .refine((p) => p.merge === 'poser' || p.method === 'ssi', {
+    message: "merge 'preger' merges SSI's correlations: use it with method 'ssi'",
+    path: ['merge'],
+  });
+
 export type PreprocessingParameters = z.output<typeof PreprocessingParametersSchema>;
 export type FddParameters = z.output<typeof FddParametersSchema>;
 export type SsiParameters = z.output<typeof SsiParametersSchema>;
-export type AnalysisParameters = PreprocessingParameters | FddParameters | SsiParameters;
+export type MultiSetupParameters = z.output<typeof MultiSetupParametersSchema>;
+export type AnalysisParameters =
+  | PreprocessingParameters
+  | FddParameters
+  | SsiParameters
+  | MultiSetupParameters;
 
 export type ParametersOf<T extends AnalysisType> = T extends 'PREPROCESSING'
   ? PreprocessingParameters
   : T extends 'FDD'
     ? FddParameters
-    : SsiParameters;
+    : T extends 'SSI'
+      ? SsiParameters
+      : MultiSetupParameters;
 
 export function parametersSchema(type: AnalysisType): z.ZodType<AnalysisParameters> {
   switch (type) {
@@ -147,6 +220,8 @@ export function parametersSchema(type: AnalysisType): z.ZodType<AnalysisParamete
       return namingUnknown(FddParametersSchema);
     case 'SSI':
       return namingUnknown(SsiParametersSchema);
+    case 'MULTI_SETUP':
+      return namingUnknown(MultiSetupParametersSchema);
   }
 }
 
@@ -207,12 +282,15 @@ export const DatasetSummarySchema = z.object({
   channels: z.number(),
   duration_s: z.number(),
   warnings: z.array(z.string()).default([]),
+  /** The channels' names (MULTI_SETUP analyses check their reference channels against them). */
+  channel_names: z.array(z.string()).optional(),
 });
 export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
 
 export const ModeSummarySchema = z.object({
   frequency: z.number(),
   damping: z.number().nullable(),
+  /** The statistical standard deviations (the mode's `uncertainty`), when the method gave them. */
   frequency_std: z.number().nullable().optional(),
   damping_std: z.number().nullable().optional(),
   mpc: z.number().nullable().optional(),
@@ -287,6 +365,15 @@ export const RunParamsSchema = z.object({
   dataset: DatasetSummarySchema.optional(),
 });
 export type RunParams = z.output<typeof RunParamsSchema>;
+
+/** A MULTI_SETUP run's setups as its job carries them: each setup's dataset, resolved at run time. */
+export const SetupDatasetSchema = z.object({
+  name: z.string(),
+  analysis_id: AnalysisIdSchema,
+  dataset_key: z.string().min(1),
+  reference_channels: z.array(z.union([z.string(), z.int().min(0)])).min(1),
+});
+export type SetupDataset = z.output<typeof SetupDatasetSchema>;
 
 /** What a finished job's params add: the stages' outputs the listener copies into the records. */
 export const FinishedRunParamsSchema = RunParamsSchema.extend({

@@ -17,6 +17,8 @@ import { analysisInputs, existingKey, parametersInput } from './stage-inputs.js'
 /** Fewer samples than this (read, or left after decimation) cannot give a spectrum or an SSI model. */
 export const MIN_SAMPLES = 256;
 const MAX_WARNINGS = 5;
+/** Channel names go into the summary (MULTI_SETUP checks references by name) up to this many. */
+const MAX_CHANNEL_NAMES = 256;
 
 /**
  * PREPROCESSING, and the first stage of an FDD or SSI analysis that brought its own CSV: streams
@@ -99,6 +101,9 @@ export const preprocessStage = defineStage({
         duration_s: samples / pre.fs,
         // Bounded: job params are references and small facts, never payloads.
         warnings: measurement.warnings.slice(0, MAX_WARNINGS).map((w) => w.slice(0, 200)),
+        ...(measurement.names.length <= MAX_CHANNEL_NAMES
+          ? { channel_names: measurement.names.map((n) => n.slice(0, 200)) }
+          : {}),
       };
       return { dataset_key: key, dataset: summary };
     } catch (error) {

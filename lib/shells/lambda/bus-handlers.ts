@@ -54,9 +54,10 @@ export function createDeadLetterHandler(
   return (event, context) => processPartialResponse(event, handleRecord, processor, { context });
 }
 
-/** Scheduled: the deployment's upkeep (releases the jobs of holds that have expired). */
-export function createHoldSweeper(deployment: {
-  maintain(): Promise<number>;
-}): () => Promise<{ released: number }> {
-  return async () => ({ released: await deployment.maintain() });
+/**
+ * Scheduled: the deployment's upkeep — releases the jobs of holds that have expired and reconciles
+ * jobs whose message is gone. Returns what it did.
+ */
+export function createSweeper<R>(deployment: { maintain(): Promise<R> }): () => Promise<R> {
+  return () => deployment.maintain();
 }

@@ -38,6 +38,9 @@ export function createHttpHandler(
       body,
       caller: callerFromClaims(event.requestContext.authorizer?.jwt?.claims, tenantClaim),
       requestId: event.requestContext.requestId,
+      headers: Object.fromEntries(
+        Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+      ),
     });
     return {
       statusCode: response.status,

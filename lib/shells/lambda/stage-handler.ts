@@ -37,11 +37,16 @@ export function createStageHandler(
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
 
-  const handleRecord = async (record: SQSRecord, outbox: SendBarrier): Promise<void> => {
+  const handleRecord = async (
+    record: SQSRecord,
+    outbox: SendBarrier,
+    publishing: Map<string, Promise<boolean>>,
+  ): Promise<void> => {
     const queue = queueNameFromArn(record.eventSourceARN);
     try {
       const disposition = await deps.runner.handle(messageOf(record), { queue, outbox });
       deps.onOutcome?.(disposition.outcome);
+      if (disposition.published !== undefined) publishing.set(record.messageId, disposition.published);
       if (disposition.action === 'release') {
         await deps.queue.changeVisibility(queue, record.receiptHandle, disposition.delayMs);
         throw new ReleasedError(disposition.outcome);
@@ -53,14 +58,16 @@ export function createStageHandler(
 
   return async (event, context) => {
     const outbox = new SendBarrier(deps.queue, event.Records.length);
+    const publishing = new Map<string, Promise<boolean>>();
     const deadline = setTimeout(
       () => deps.runner.interrupt('The Lambda function is about to time out.'),
       Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
     );
+    let response: SQSBatchResponse;
     try {
-      return await processPartialResponse(
+      response = await processPartialResponse(
         event,
-        (record: SQSRecord) => handleRecord(record, outbox),
+        (record: SQSRecord) => handleRecord(record, outbox, publishing),
         processor,
         {
           context,
@@ -73,5 +80,15 @@ export function createStageHandler(
         .flush()
         .catch((error: unknown) => deps.logger.warn('flushing events failed', { error }));
     }
+    // A message whose events did not reach the bus is not deleted: its redelivery finds its step
+    // done and publishes them again.
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const [messageId, published] of publishing) {
+      if (!failed.has(messageId) && !(await published)) {
+        response.batchItemFailures.push({ itemIdentifier: messageId });
+        failed.add(messageId);
+      }
+    }
+    return response;
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ComplexLu } from '../../../lib/oma/linalg/complex-lu.js';
 import { expm, multiply } from '../../../lib/oma/linalg/expm.js';
 import { orthonormalize } from '../../../lib/oma/linalg/gram-schmidt.js';
 import { jacobiSvd } from '../../../lib/oma/linalg/jacobi-svd.js';
@@ -103,14 +104,29 @@ describe('randomizedSvd', () => {
     }
     const k = 40;
     // Act
-    const svd = await randomizedSvd(t, rows, cols, k);
-    // Assess: singular values to relative 1e-10, vectors by |cos| between computed and true.
+    const svd = await randomizedSvd(t, rows, cols, k, { rightVectors: true });
+    // Assess: singular values to relative 1e-10, vectors by |cos| between computed and true, and
+    // the right vectors paired with the left ones: T v_j = σ_j u_j.
     for (let j = 0; j < k; j++) {
       const exact = 10 ** (-j / 8) + 1e-6;
       expectClose(svd.sigma[j] as number, exact, 1e-10 * exact + 1e-13, `σ_${j}`);
       let dot = 0;
       for (let r = 0; r < rows; r++) dot += (svd.u[j * rows + r] as number) * (u[j * rows + r] as number);
       expectClose(Math.abs(dot), 1, 1e-8, `|⟨u_${j}, u_${j} exact⟩|`);
+    }
+    const v = svd.v ?? new Float64Array(0);
+    expect(v.length).toBe(cols * k);
+    expectAtMost(orthogonalityError(v, cols, k), 1e3 * cols * EPS, '‖VᵀV - I‖max');
+    for (let j = 0; j < 10; j++) {
+      const tv = new Float64Array(rows);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++)
+          tv[r] = (tv[r] as number) + (t[r * cols + c] as number) * (v[j * cols + c] as number);
+      const su = Float64Array.from(
+        { length: rows },
+        (_, r) => (svd.sigma[j] as number) * (svd.u[j * rows + r] as number),
+      );
+      expectArrayClose(tv, su, 1e-9, `T v_${j} = σ_${j} u_${j}`);
     }
   });
 });
@@ -130,6 +146,34 @@ describe('luFactor / luSolve', () => {
     // Assess
     expect(f.nonSingular).toBe(true);
     expectArrayClose(b, x, 1e4 * n * EPS, 'solution');
+  });
+});
+
+describe('ComplexLu', () => {
+  it('solves a random complex system to a residual at machine precision', () => {
+    // Prepare
+    const n = 25;
+    const are = randomArray(n * n, 31);
+    const aim = randomArray(n * n, 32);
+    const xre = randomArray(n, 33);
+    const xim = randomArray(n, 34);
+    const bre = new Float64Array(n);
+    const bim = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const ar = are[i * n + j] as number;
+        const ai = aim[i * n + j] as number;
+        bre[i] = (bre[i] as number) + ar * (xre[j] as number) - ai * (xim[j] as number);
+        bim[i] = (bim[i] as number) + ar * (xim[j] as number) + ai * (xre[j] as number);
+      }
+    }
+    // Act
+    const lu = new ComplexLu(are.slice(), aim.slice(), n);
+    lu.solve(bre, bim);
+    // Assess
+    expect(lu.nonSingular).toBe(true);
+    expectArrayClose(bre, xre, 1e4 * n * EPS, 'real part of the solution');
+    expectArrayClose(bim, xim, 1e4 * n * EPS, 'imaginary part of the solution');
   });
 });
 

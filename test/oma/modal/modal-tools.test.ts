@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resultToJson } from '../../../lib/oma/modal/json.js';
 import { mac, macMatrix } from '../../../lib/oma/modal/mac.js';
 import { meanPhaseDeviation, modalPhaseCollinearity, realShape } from '../../../lib/oma/modal/modal.js';
 import { EPS, expectArrayClose, expectAtMost, expectClose } from '../support/assert-close.js';
@@ -59,5 +60,56 @@ describe('MPC and MPD', () => {
       1e-12,
       'real, unit-max shape',
     );
+  });
+});
+
+describe('result JSON', () => {
+  it("writes a mode's uncertainty and order spread in snake_case, NaN as null, older keys unchanged", () => {
+    // Prepare
+    const result = {
+      method: 'ssi' as const,
+      fs: 100,
+      modes: [
+        {
+          frequency: 3,
+          damping: 0.01,
+          shape: v(1, 0.5),
+          orderSpread: { frequency: 0.001, damping: 0.0002 },
+          uncertainty: {
+            frequencyStd: 0.002,
+            dampingStd: Number.NaN,
+            shapeStd: v(0, 0.01),
+            macInterval: [0.99, 1] as const,
+            method: 'perturbation' as const,
+            blocks: 30,
+          },
+        },
+      ],
+      macMatrix: [[1]],
+      timings: { poles: 0.1 },
+      parameters: { orderMax: 40 },
+      warnings: [],
+    };
+    // Act
+    const json = resultToJson(result);
+    // Assess
+    expect(json.macMatrix).toEqual([[1]]);
+    expect(json.parameters).toEqual({ orderMax: 40 });
+    expect(json.modes).toEqual([
+      {
+        frequency: 3,
+        damping: 0.01,
+        shape: [1, 0.5],
+        order_spread: { frequency: 0.001, damping: 0.0002 },
+        uncertainty: {
+          frequency_std: 0.002,
+          damping_std: null,
+          shape_std: [0, 0.01],
+          mac_interval: [0.99, 1],
+          method: 'perturbation',
+          blocks: 30,
+        },
+      },
+    ]);
   });
 });

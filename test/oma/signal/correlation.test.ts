@@ -28,6 +28,40 @@ describe('outputCorrelations (block FFT)', () => {
     expectArrayClose(corr.data, direct, 1e3 * EPS, 'FFT correlations vs direct sums');
   });
 
+  it('keeps the sums of consecutive blocks: each the direct sum over its samples, all adding up to R', async () => {
+    // Prepare
+    const n = 9001;
+    const channels = [randomArray(n, 7), randomArray(n, 8)];
+    const maxLag = 20;
+    // Act
+    const corr = await outputCorrelations(channels, maxLag, { references: [1], blocks: 5 });
+    // Assess
+    const sums = corr.blockSums ?? new Float64Array(0);
+    const starts = corr.blockStarts ?? new Int32Array(0);
+    expect(starts.length).toBe(6);
+    expect([starts[0], starts[5]]).toEqual([0, n]);
+    const stride = (maxLag + 1) * 2;
+    for (let g = 0; g < 5; g++) {
+      const direct = new Float64Array(stride);
+      for (let k = 0; k <= maxLag; k++) {
+        for (let i = 0; i < 2; i++) {
+          let s = 0;
+          for (let t = starts[g] as number; t < Math.min(starts[g + 1] as number, n - k); t++)
+            s +=
+              ((channels[i] as Float64Array)[t + k] as number) * ((channels[1] as Float64Array)[t] as number);
+          direct[k * 2 + i] = s;
+        }
+      }
+      expectArrayClose(sums.subarray(g * stride, (g + 1) * stride), direct, 1e-10, `block ${g} sums`);
+    }
+    const total = Float64Array.from({ length: stride }, (_, idx) => {
+      let s = 0;
+      for (let g = 0; g < 5; g++) s += sums[g * stride + idx] as number;
+      return s / (n - Math.floor(idx / 2));
+    });
+    expectArrayClose(corr.data, total, 1e3 * EPS, 'R from the block sums');
+  });
+
   it('builds the block Toeplitz matrix T[a][b] = R_{br+a-b}', async () => {
     // Prepare
     const channels = [randomArray(400, 4), randomArray(400, 5)];

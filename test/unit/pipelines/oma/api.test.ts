@@ -96,7 +96,7 @@ describe('OMA analyses API', () => {
     // Assess
     expect(response.status).toBe(400);
     expect(errorOf(response).message).toBe(
-      'Invalid analysis: type: type must be one of PREPROCESSING, FDD, SSI (got "MODAL").',
+      'Invalid analysis: type: type must be one of PREPROCESSING, FDD, SSI, MULTI_SETUP (got "MODAL").',
     );
     expect(badParams.status).toBe(400);
     expect(errorOf(badParams).message).toBe('Invalid FDD parameters: fmin: fmin must be below fmax.');

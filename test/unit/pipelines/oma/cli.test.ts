@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupOption } from '../../../../lib/cli/oma.js';
 import { modesTable, table } from '../../../../lib/cli/oma-format.js';
 import { DevRuntime } from '../../../../lib/dev/runtime.js';
 import { omaService } from '../../../../lib/pipelines/oma/service.js';
@@ -65,7 +66,9 @@ describe('stagecoach oma', () => {
       "error: HTTP 404 NOT_FOUND: Analysis 'nope' of structure 'cli-1' was not found.\n",
     );
     expect(badType.code).toBe(2);
-    expect(badType.stderr).toContain("argument 'modal' is invalid. Expected one of PREPROCESSING, FDD, SSI");
+    expect(badType.stderr).toContain(
+      "argument 'modal' is invalid. Expected one of PREPROCESSING, FDD, SSI, MULTI_SETUP",
+    );
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toBe('error: a token is needed: pass --token or set STAGECOACH_TOKEN\n');
   });
@@ -93,7 +96,15 @@ describe('oma output', () => {
         method: 'ssi',
         fs: 100,
         channels: ['top', 'bottom'],
-        modes: [{ frequency: 3.0012, damping: 0.0101, shape: [1, 0.5], frequencyStd: 0.0004, mpc: 0.999 }],
+        modes: [
+          {
+            frequency: 3.0012,
+            damping: 0.0101,
+            shape: [1, 0.5],
+            uncertainty: { frequency_std: 0.0004, damping_std: null, method: 'perturbation' },
+            mpc: 0.999,
+          },
+        ],
         macMatrix: [[1]],
         warnings: [],
         timings: {},
@@ -103,5 +114,37 @@ describe('oma output', () => {
     expect(text).toContain('SSI at 100.000 Hz: 1 modes');
     expect(text).toMatch(/1 +3\.0012 +0\.0004 +1\.01 +- +0\.999/);
     expect(text).toMatch(/bottom +0\.500/);
+  });
+});
+
+describe('stagecoach oma, MULTI_SETUP', () => {
+  it('reads --setup <analysis>=<refs> into the setups parameter, indices as numbers', () => {
+    const setups = setupOption('s2=0,storey12', setupOption('s1=storey6,storey12'));
+    expect(setups).toEqual([
+      { analysis_id: 's1', reference_channels: ['storey6', 'storey12'] },
+      { analysis_id: 's2', reference_channels: [0, 'storey12'] },
+    ]);
+    expect(() => setupOption('s3')).toThrow(/--setup wants <analysis>=<reference>,<reference>…, got 's3'/);
+  });
+
+  it('shows a merged result: how it was merged, and a dash where a setup did not find a mode', () => {
+    const text = modesTable({
+      structure_id: 's',
+      analysis_id: 'm',
+      type: 'MULTI_SETUP',
+      result: {
+        method: 'ssi',
+        fs: 50,
+        channels: ['r1', 'a/x', 'b/y'],
+        modes: [{ frequency: 2, damping: 0.01, shape: [1, 0.5, null] }],
+        macMatrix: [[1]],
+        warnings: [],
+        timings: {},
+        parameters: {},
+        multi_setup: { merge: 'poser', setups: [{ name: 'a' }, { name: 'b' }] },
+      },
+    });
+    expect(text).toContain('SSI at 50.000 Hz: 1 modes, 2 setups merged by PoSER');
+    expect(text).toMatch(/b\/y +-/);
   });
 });

@@ -5,6 +5,7 @@ import {
   shearFrame,
   simulateResponse,
   type TrueMode,
+  trueModes,
   writeCsv,
 } from '../../../../lib/oma/index.js';
 
@@ -47,6 +48,59 @@ async function generate(fs: number, duration: number, seed: number): Promise<Mea
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
   await writeCsv(sink, record.channels, { fs });
   return { csv: Buffer.concat(chunks), modes: record.modes };
+}
+
+/**
+ * A 12-storey frame (f₁ = 2 Hz; 2.0, 6.0, 9.8, 13.6, 17.1 Hz below 20 Hz) measured in three
+ * setups of 5 minutes at 50 Hz: references at storeys 6 and 12 in every setup, then 4, 4 and 2
+ * roving sensors; each setup with its own seed and excitation level (×1, ×2.5, ×0.6). `modes` are
+ * the true modes over the merged DOFs (references, then each setup's rovers).
+ */
+export interface MultiSetupMeasurement {
+  readonly csvs: readonly Buffer[];
+  readonly references: readonly string[];
+  readonly modes: readonly TrueMode[];
+}
+
+let multiSetup: Promise<MultiSetupMeasurement> | undefined;
+
+export function multiSetupMeasurement(): Promise<MultiSetupMeasurement> {
+  multiSetup ??= generateSetups();
+  return multiSetup;
+}
+
+async function generateSetups(): Promise<MultiSetupMeasurement> {
+  const n = 12;
+  const s = Math.sin(Math.PI / (2 * (2 * n + 1)));
+  const k = ((2 * Math.PI * 2) / (2 * s)) ** 2 * 1000;
+  const { mass, stiffness } = shearFrame(Array(n).fill(1000), Array(n).fill(k));
+  const damping = Array.from({ length: n }, (_, j) => 0.01 + (0.01 * j) / (n - 1));
+  const model = modalModelFromMatrices(mass, stiffness, n, damping);
+  const refs = [5, 11];
+  const rovers = [
+    [0, 1, 2, 3],
+    [4, 6, 7, 8],
+    [9, 10],
+  ];
+  const csvs: Buffer[] = [];
+  for (const [j, rov] of rovers.entries()) {
+    const dofs = [...refs, ...rov];
+    const rec = await simulateResponse(model, {
+      fs: 50,
+      duration: 300,
+      seed: 40 + j,
+      noiseFraction: 0.05,
+      channels: dofs,
+      forceStd: [1, 2.5, 0.6][j] ?? 1,
+    });
+    const chunks: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await writeCsv(sink, rec.channels, { fs: 50, names: dofs.map((d) => `storey${d + 1}`) });
+    csvs.push(Buffer.concat(chunks));
+  }
+  const modes = trueModes(model, [...refs, ...rovers.flat()]).filter((m) => m.frequency < 20);
+  return { csvs, references: ['storey6', 'storey12'], modes };
 }
 
 /** A CSV of `rows` samples of white noise on three channels with a time column. */

@@ -20,8 +20,15 @@ describe('OMA parameters', () => {
     const ssi = SsiParametersSchema.parse({ fs: 200 });
     // Assess
     expect(pre).toEqual({ decimate: 'auto', detrend: 'linear' });
-    expect(fdd).toEqual({ decimate: 'auto', detrend: 'linear', fmax: 20, method: 'efdd', overlap: 0.5 });
-    expect(ssi).toEqual({ decimate: 'auto', detrend: 'linear', fs: 200, order_step: 2 });
+    expect(fdd).toEqual({
+      decimate: 'auto',
+      detrend: 'linear',
+      fmax: 20,
+      method: 'efdd',
+      overlap: 0.5,
+      uncertainty: true,
+    });
+    expect(ssi).toEqual({ decimate: 'auto', detrend: 'linear', fs: 200, order_step: 2, uncertainty: true });
   });
 
   it('reject unknown keys, bad values and inconsistent bands, naming the field', () => {
@@ -60,8 +67,10 @@ describe('OMA analysis requests', () => {
   it('name the allowed types when the type is unknown or missing', () => {
     const unknown = CreateAnalysisSchema.safeParse({ type: 'MODAL' });
     const missing = CreateAnalysisSchema.safeParse({});
-    expect(messages(unknown)).toEqual(['type must be one of PREPROCESSING, FDD, SSI (got "MODAL")']);
-    expect(messages(missing)).toEqual(['type is required: one of PREPROCESSING, FDD, SSI']);
+    expect(messages(unknown)).toEqual([
+      'type must be one of PREPROCESSING, FDD, SSI, MULTI_SETUP (got "MODAL")',
+    ]);
+    expect(messages(missing)).toEqual(['type is required: one of PREPROCESSING, FDD, SSI, MULTI_SETUP']);
   });
 
   it('accept structure ids that are one storage-key segment, and nothing else', () => {
@@ -96,6 +105,7 @@ describe('OMA engine options', () => {
       br: 40,
       orderMax: 60,
       orderStep: 2,
+      uncertainty: true,
     });
     expect(own.decimate).toBe(1);
   });

@@ -10,16 +10,17 @@ describe('parametersSchema', () => {
     const fine = parametersSchema('SSI').safeParse({ fmax: 20 });
     // Assess
     expect(typo.success ? '' : formatIssues(typo.error)).toBe(
-      'fmx: unknown parameter (valid: fs, decimate, detrend, fmax, fmin, br, order_min, order_max, order_step)',
+      'fmx: unknown parameter (valid: fs, decimate, detrend, fmax, fmin, br, order_min, order_max, order_step, uncertainty)',
     );
     expect(both.success ? '' : formatIssues(both.error)).toMatch(
-      /^bogus: unknown parameter \(valid: fs, decimate, detrend, fmax, fmin, method, nperseg, overlap\); fmax: /,
+      /^bogus: unknown parameter \(valid: fs, decimate, detrend, fmax, fmin, method, nperseg, overlap, uncertainty\); fmax: /,
     );
     expect(fine.success && fine.data).toEqual({
       decimate: 'auto',
       detrend: 'linear',
       fmax: 20,
       order_step: 2,
+      uncertainty: true,
     });
   });
 });

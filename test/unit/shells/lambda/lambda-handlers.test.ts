@@ -13,7 +13,7 @@ import { definePipeline, defineStage } from '../../../../lib/core/sdk/index.js';
 import {
   createDeadLetterHandler,
   createFanoutHandler,
-  createHoldSweeper,
+  createSweeper,
 } from '../../../../lib/shells/lambda/bus-handlers.js';
 import { callerFromClaims, createHttpHandler } from '../../../../lib/shells/lambda/http-handler.js';
 import { createStageHandler } from '../../../../lib/shells/lambda/stage-handler.js';
@@ -236,7 +236,9 @@ describe('bus handlers', () => {
     const timed = new JobService({ backend, topology, clock });
     await timed.setHold(caller, { selector: { a: 'b' }, ttl_s: 1 });
     clock.advance(1_001);
-    expect(await createHoldSweeper({ maintain: () => timed.releaseExpiredHolds() })()).toEqual({
+    expect(
+      await createSweeper({ maintain: async () => ({ released: await timed.releaseExpiredHolds() }) })(),
+    ).toEqual({
       released: 0,
     });
     expect(await jobs.listHolds(caller)).toEqual([]);
