@@ -21,18 +21,50 @@ export const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions/', import.me
 export const WORKER_DOCKERFILE = 'functions/Dockerfile';
 
 /**
- * The Lambda runtime: the newest Node.js LTS Lambda offers. AWS deprecated nodejs20.x in April 2026
- * and stops creating functions on it in February 2027. The code targets Node 20 (the project's
- * engine, and the worker image's), which newer Node.js runs unchanged.
+ * The Node.js major version Stagecoach runs on in AWS — the Lambda runtime and the worker image's
+ * base — chosen here and nowhere else: the newest LTS Lambda offers. Node 20 reached its end of
+ * life on 2026-04-30 (Lambda stops creating nodejs20.x functions on 2027-02-01) and the AWS SDK for
+ * JavaScript requires Node ≥ 22 from January 2027.
  */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const NODE_MAJOR = 24;
+
+/**
+ * What the bundles are compiled for: the oldest Node.js the code supports (package.json's engines),
+ * so the same code runs on these machines' Node 20 and on {@link NODE_MAJOR} in AWS.
+ */
+export const BUNDLE_TARGET = 'node20';
+
+/** The Lambda runtime of every function: Node.js {@link NODE_MAJOR}. */
+export const FUNCTION_RUNTIME = new lambda.Runtime(`nodejs${NODE_MAJOR}.x`, lambda.RuntimeFamily.NODEJS, {
+  supportsInlineCode: true,
+});
+
+/**
+ * The worker image's base: Node.js {@link NODE_MAJOR} on Debian bookworm, slim. `digest` pins it;
+ * while it is unset the image follows the tag and every synth warns. This repository was prepared
+ * without access to a registry, so the digest is left for the first deployer to record:
+ * `docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'`.
+ */
+export const WORKER_BASE_IMAGE: {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest?: string;
+} = {
+  repository: 'node',
+  tag: `${NODE_MAJOR}-bookworm-slim`,
+};
+
+/** The worker image's base as the Dockerfile's BASE_IMAGE build argument: `node:24-bookworm-slim@sha256:…`. */
+export function workerBaseImage(base = WORKER_BASE_IMAGE): string {
+  return `${base.repository}:${base.tag}${base.digest === undefined ? '' : `@${base.digest}`}`;
+}
 
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
 
 /** esbuild with the local binary (no Docker): ESM for the runtime's Node.js, minified, with source maps. */
 export const FUNCTION_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
-  target: 'node22',
+  target: BUNDLE_TARGET,
   minify: true,
   sourceMap: true,
   sourcesContent: false,

@@ -1,11 +1,11 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,10 +14,13 @@ import { ConfigError } from '../core/ports/index.js';
 import type { Pipeline, Stage } from '../core/sdk/index.js';
 import { ENV } from '../shells/config.js';
 import {
+  BUNDLE_TARGET,
   DEFAULT_LOG_RETENTION,
   DEFAULT_REMOVAL_POLICY,
   PROJECT_ROOT,
+  WORKER_BASE_IMAGE,
   WORKER_DOCKERFILE,
+  workerBaseImage,
 } from './defaults.js';
 import { acknowledge, acknowledgeWildcard } from './nag.js';
 import { type DeployedStage, grantStageRunner, type ServiceResources } from './service-resources.js';
@@ -45,6 +48,10 @@ export interface FargateStageProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** Give tasks a public IP (public subnets without NAT); inbound traffic stays closed. @default false */
   readonly assignPublicIp?: boolean;
+  /** Where the tasks may connect, on HTTPS (443) only. @default any IPv4 address */
+  readonly egress?: readonly ec2.IPeer[];
+  /** Run on Fargate Spot: cheaper, stopped with two minutes' notice (the worker drains in 100 s). @default false */
+  readonly spot?: boolean;
   /** How long the stage must have no message waiting or in flight before it scales to zero. @default 5 minutes */
   readonly scaleInAfter?: Duration;
   /** @default one month */
@@ -54,10 +61,13 @@ export interface FargateStageProps {
 }
 
 /**
- * A heavy stage on ECS Fargate: its lane queues and DLQ, and a queue-processing service of the
- * worker (functions/worker.ts) that scales on queue depth from zero to `maxTasks` tasks — out while
- * messages wait, back to zero once nothing is waiting or in flight, so a busy task is never stopped
- * by a scale-in.
+ * A heavy stage on ECS Fargate (arm64, on Fargate or Fargate Spot): its lane queues and DLQ, and a
+ * queue-processing service of the worker (functions/worker.ts) that scales from zero to `maxTasks`:
+ * target tracking keeps the work per task (messages waiting or in flight, over running tasks) at
+ * the stage's `concurrency`; a step policy starts the tasks the backlog needs at once when none
+ * runs; and the service goes back to zero when nothing has waited or run for `scaleInAfter`. A
+ * worker holding messages protects its task from scale-in (the ECS agent's task-protection
+ * endpoint), so a scale-in only ever stops idle tasks. Tasks may send HTTPS only.
  */
 export class FargateStage extends Construct implements DeployedStage {
   readonly queues: StageQueueSet;
@@ -67,8 +77,12 @@ export class FargateStage extends Construct implements DeployedStage {
   readonly securityGroup: ec2.SecurityGroup;
   readonly logGroup: logs.LogGroup;
   readonly scalableTarget: appscaling.ScalableTarget;
-  /** Messages waiting in every lane: drives the scale-out. */
+  /** Messages waiting in every lane, when no task runs: starts the service from zero. */
   readonly backlog: cloudwatch.IMetric;
+  /** The service's running tasks (Container Insights). */
+  readonly runningTasks: cloudwatch.IMetric;
+  /** Work per task: messages waiting or in flight over running tasks; target tracking holds it at `concurrency`. */
+  readonly workPerTask: appscaling.CfnScalingPolicy;
   /** Messages waiting or in flight in every lane: zero for `scaleInAfter` scales in to zero tasks. */
   readonly workInProgress: cloudwatch.IMetric;
 
@@ -89,7 +103,7 @@ export class FargateStage extends Construct implements DeployedStage {
       cpu: stage.compute.cpu,
       memoryLimitMiB: stage.compute.memoryMb,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
       volumes: [{ name: 'tmp' }],
@@ -99,7 +113,8 @@ export class FargateStage extends Construct implements DeployedStage {
         props.image ??
         ecs.ContainerImage.fromAsset(PROJECT_ROOT, {
           file: WORKER_DOCKERFILE,
-          platform: Platform.LINUX_AMD64,
+          platform: Platform.LINUX_ARM64,
+          buildArgs: { BASE_IMAGE: workerBaseImage(), BUNDLE_TARGET },
         }),
       essential: true,
       readonlyRootFilesystem: true,
@@ -117,12 +132,32 @@ export class FargateStage extends Construct implements DeployedStage {
     });
     this.container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
     grantStageRunner(this.taskDefinition.taskRole, this.queues, props.resources);
+    // The worker protects its task from scale-in while it holds messages (ECS agent endpoint).
+    const tasks = Stack.of(this).formatArn({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `${props.cluster.clusterName}/*`,
+    });
+    this.taskDefinition.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'],
+        resources: [tasks],
+      }),
+    );
+    acknowledgeWildcard(
+      this.taskDefinition.taskRole,
+      tasks,
+      "Task ids are assigned at run time; a worker sets scale-in protection on its own task, and the grant covers this cluster's tasks only.",
+    );
 
     this.securityGroup = new ec2.SecurityGroup(this, 'Tasks', {
       vpc: props.cluster.vpc,
-      description: `Stagecoach worker ${pipeline.name}/${stage.name}: outbound only`,
-      allowAllOutbound: true,
+      description: `Stagecoach worker ${pipeline.name}/${stage.name}: HTTPS out only`,
+      allowAllOutbound: false,
     });
+    for (const peer of props.egress ?? [ec2.Peer.anyIpv4()]) {
+      this.securityGroup.addEgressRule(peer, ec2.Port.tcp(443), 'HTTPS to AWS APIs');
+    }
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
@@ -135,11 +170,36 @@ export class FargateStage extends Construct implements DeployedStage {
       vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.securityGroup],
       platformVersion: ecs.FargatePlatformVersion.LATEST,
+      capacityProviderStrategies: [
+        { capacityProvider: props.spot === true ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 },
+      ],
     });
+    if (WORKER_BASE_IMAGE.digest === undefined && props.image === undefined) {
+      Annotations.of(this).addWarningV2(
+        'stagecoach:workerImageUnpinned',
+        `The worker image's base ${workerBaseImage()} is not pinned by digest; record it in WORKER_BASE_IMAGE (lib/infra/defaults.ts)`,
+      );
+    }
 
-    this.backlog = sumOver(this.queues.lanes, (lane) => [
-      lane.metricApproximateNumberOfMessagesVisible(PERIOD),
-    ]);
+    const running = new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: props.cluster.clusterName, ServiceName: this.service.serviceName },
+      ...PERIOD,
+    });
+    this.runningTasks = running;
+    // When no task runs: the messages waiting; otherwise 0, so this starts the service and no more.
+    this.backlog = new cloudwatch.MathExpression({
+      expression: `IF(FILL(running, 0) < 1, ${laneSum(this.queues.lanes.length, ['v'])}, 0)`,
+      usingMetrics: {
+        running,
+        ...laneMetrics(this.queues.lanes, {
+          v: (lane) => lane.metricApproximateNumberOfMessagesVisible(PERIOD),
+        }),
+      },
+      period: PERIOD.period,
+      label: 'messages waiting while no task runs',
+    });
     this.workInProgress = sumOver(this.queues.lanes, (lane) => [
       lane.metricApproximateNumberOfMessagesVisible(PERIOD),
       lane.metricApproximateNumberOfMessagesNotVisible(PERIOD),
@@ -151,13 +211,27 @@ export class FargateStage extends Construct implements DeployedStage {
       minCapacity: 0,
       maxCapacity: maxTasks,
     });
-    this.scalableTarget.scaleOnMetric('ScaleOut', {
+    // Target tracking cannot leave zero (it multiplies the current capacity), so this step policy does.
+    this.scalableTarget.scaleOnMetric('StartFromZero', {
       metric: this.backlog,
-      scalingSteps: backlogScalingSteps(stage.compute.concurrency, maxTasks),
-      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: startSteps(stage.compute.concurrency, maxTasks),
+      adjustmentType: appscaling.AdjustmentType.EXACT_CAPACITY,
       metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
       cooldown: Duration.minutes(1),
       evaluationPeriods: 1,
+    });
+    this.workPerTask = new appscaling.CfnScalingPolicy(this, 'WorkPerTask', {
+      policyName: `${Stack.of(this).stackName}-${pipeline.name}-${stage.name}-work-per-task`.slice(0, 256),
+      policyType: 'TargetTrackingScaling',
+      scalingTargetId: this.scalableTarget.scalableTargetId,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: stage.compute.concurrency,
+        scaleOutCooldown: 60,
+        scaleInCooldown: 120,
+        customizedMetricSpecification: {
+          metrics: workPerTaskQueries(this.queues.lanes, running),
+        },
+      },
     });
     const scaleIn = new appscaling.StepScalingAction(this, 'ScaleInToZero', {
       scalingTarget: this.scalableTarget,
@@ -217,16 +291,81 @@ function sumOver(
   });
 }
 
+/** `v0 + v1 + …` over the lanes, for the metric names given. */
+function laneSum(lanes: number, names: readonly string[]): string {
+  return Array.from({ length: lanes }, (_, l) => names.map((n) => `${n}${l}`))
+    .flat()
+    .join(' + ');
+}
+
+function laneMetrics(
+  lanes: readonly sqs.IQueue[],
+  metrics: Readonly<Record<string, (lane: sqs.IQueue) => cloudwatch.IMetric>>,
+): Record<string, cloudwatch.IMetric> {
+  const out: Record<string, cloudwatch.IMetric> = {};
+  lanes.forEach((lane, l) => {
+    for (const [name, metricOf] of Object.entries(metrics)) out[`${name}${l}`] = metricOf(lane);
+  });
+  return out;
+}
+
 /**
- * Scale-out steps on the number of waiting messages: one more task while anything waits, a burst
- * (a quarter of the maximum, at least two) once more than four tasks' worth of work waits.
+ * The target-tracking metric, as metric-math queries: messages waiting or in flight over every lane,
+ * divided by the running tasks. Holding it at the stage's concurrency runs as many tasks as the work
+ * needs to run at once.
  */
-export function backlogScalingSteps(concurrency: number, maxTasks: number): appscaling.ScalingInterval[] {
-  const deep = 4 * concurrency;
+function workPerTaskQueries(
+  lanes: readonly sqs.IQueue[],
+  running: cloudwatch.Metric,
+): appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty[] {
+  const stat = (id: string, metric: cloudwatch.Metric) => ({
+    id,
+    returnData: false,
+    metricStat: {
+      stat: 'Maximum',
+      metric: {
+        namespace: metric.namespace,
+        metricName: metric.metricName,
+        dimensions: Object.entries(metric.dimensions ?? {}).map(([name, value]) => ({
+          name,
+          value: String(value),
+        })),
+      },
+    },
+  });
+  const queries = lanes.flatMap((lane, l) => [
+    stat(`v${l}`, lane.metricApproximateNumberOfMessagesVisible()),
+    stat(`n${l}`, lane.metricApproximateNumberOfMessagesNotVisible()),
+  ]);
   return [
-    { lower: 1, upper: deep, change: 1 },
-    { lower: deep, change: Math.max(2, Math.ceil(maxTasks / 4)) },
+    ...queries,
+    stat('running', running),
+    {
+      id: 'work_per_task',
+      label: 'messages waiting or in flight per running task',
+      expression: `(${laneSum(lanes.length, ['v', 'n'])}) / running`,
+      returnData: true,
+    },
   ];
+}
+
+/**
+ * Start-from-zero steps on the messages waiting while no task runs: enough tasks to take them all
+ * at once (at least ⌈waiting / concurrency⌉), in counts that double — 1, 2, 4, … — up to `maxTasks`
+ * (ten steps at most); target tracking trims any excess once the tasks run.
+ */
+export function startSteps(concurrency: number, maxTasks: number): appscaling.ScalingInterval[] {
+  const counts: number[] = [];
+  for (let tasks = 1; tasks < maxTasks && counts.length < 9; tasks *= 2) counts.push(tasks);
+  // Application Auto Scaling wants two steps at least: a single task gets the same count twice.
+  counts.push(counts.length === 0 ? 1 : maxTasks, ...(counts.length === 0 ? [1] : []));
+  return counts.map((tasks, i) => {
+    const below = i === 0 ? 0 : (counts[i - 1] ?? 0);
+    const lower = below * concurrency + 1;
+    return i === counts.length - 1
+      ? { lower, change: tasks }
+      : { lower, upper: tasks * concurrency + 1, change: tasks };
+  });
 }
 
 /** Fargate's CPU units and the memory (MiB) each allows. */

@@ -18,6 +18,8 @@ export interface JobsHttpApiProps {
   readonly throttleRatePerSecond?: number;
   /** @default 100 */
   readonly throttleBurst?: number;
+  /** Concurrency reserved for the API function. @default none */
+  readonly reservedConcurrency?: number;
   /** Browser origins allowed by CORS. @default none (no CORS) */
   readonly corsAllowOrigins?: readonly string[];
   /** @default one month */
@@ -52,6 +54,7 @@ export class JobsHttpApi extends Construct {
       environment: { ...props.environment, [ENV.tenantClaim]: props.identity.tenantClaim },
       logRetention: retention,
       removalPolicy,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrency: props.reservedConcurrency }),
     });
     this.authorizer = new HttpUserPoolAuthorizer('Cognito', props.identity.userPool, {
       userPoolClients: [props.identity.client],

@@ -83,11 +83,15 @@ export class Identity extends Construct {
       accessTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
       enableTokenRevocation: true,
+      // Only the flows the product uses: SRP or password sign-in for the CLI and scripts; for the
+      // console, the authorization-code flow (with PKCE, the client has no secret) to its own URLs.
+      // Without a console there is no OAuth at all — not CDK's defaults (implicit and code grants,
+      // https://example.com, every scope).
       ...(props.console === undefined
-        ? {}
+        ? { disableOAuth: true }
         : {
             oAuth: {
-              flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+              flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
               scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
               callbackUrls: [...props.console.callbackUrls],
               logoutUrls: [...props.console.callbackUrls],

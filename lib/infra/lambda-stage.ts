@@ -9,6 +9,7 @@ import { ConfigError } from '../core/ports/index.js';
 import type { Pipeline } from '../core/sdk/index.js';
 import { LAMBDA_BOOKKEEPING_MS, lambdaTimeoutMs, type Stage } from '../core/sdk/index.js';
 import { ENV } from '../shells/config.js';
+import { laneConcurrency } from './lane-concurrency.js';
 import { ServiceFunction } from './service-function.js';
 import { type DeployedStage, grantStageRunner, type ServiceResources } from './service-resources.js';
 import { StageQueueSet } from './stage-queues.js';
@@ -16,8 +17,6 @@ import { StageQueueSet } from './stage-queues.js';
 /** AWS's advice for SQS event sources: visibility at least six times the function timeout. */
 export const VISIBILITY_FACTOR = 6;
 const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
-/** The lowest maximum concurrency an SQS event source accepts. */
-const MIN_EVENT_SOURCE_CONCURRENCY = 2;
 
 export interface LambdaStageProps {
   readonly pipeline: Pipeline;
@@ -35,14 +34,18 @@ export interface LambdaStageProps {
 
 /**
  * A light stage on Lambda: its lane queues and DLQ (encrypted, TLS-only, redrive after the stage's
- * maxReceiveCount), one function bundled from functions/stage.ts, and an SQS event source per lane
- * with partial batch responses, the stage's batch size and maximum concurrency.
+ * maxReceiveCount), one function bundled from functions/stage.ts (with the stage's reserved
+ * concurrency, if any), and an SQS event source per lane with partial batch responses, the stage's
+ * batch size and batching window, and the stage's `concurrency` split over the lanes by weight
+ * (see lane-concurrency.ts: higher lanes get more, none starves).
  */
 export class LambdaStage extends Construct implements DeployedStage {
   readonly queues: StageQueueSet;
   readonly handler: ServiceFunction;
   readonly function: lambda.IFunction;
   readonly eventSources: readonly SqsEventSource[];
+  /** Maximum concurrency of each lane's event source, lowest lane first. */
+  readonly laneConcurrency: readonly number[];
 
   constructor(scope: Construct, id: string, props: LambdaStageProps) {
     super(scope, id);
@@ -57,6 +60,9 @@ export class LambdaStage extends Construct implements DeployedStage {
       description: `Stagecoach stage ${pipeline.name}/${stage.name}`,
       memorySize: stage.compute.memoryMb,
       timeout: Duration.seconds(timeoutMs / 1000),
+      ...(stage.compute.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrency: stage.compute.reservedConcurrency }),
       environment: {
         ...props.resources.environment,
         [ENV.pipeline]: pipeline.name,
@@ -67,11 +73,14 @@ export class LambdaStage extends Construct implements DeployedStage {
     });
     this.function = this.handler.function;
     grantStageRunner(this.handler.role, this.queues, props.resources);
-    this.eventSources = this.queues.lanes.map((lane) => {
+    this.laneConcurrency = laneConcurrency(stage.compute.concurrency, this.queues.lanes.length);
+    const window = stage.compute.batchWindowMs ?? 0;
+    this.eventSources = this.queues.lanes.map((lane, l) => {
       const source = new SqsEventSource(lane, {
         batchSize: stage.compute.batchSize,
-        maxConcurrency: Math.max(MIN_EVENT_SOURCE_CONCURRENCY, stage.compute.concurrency),
+        maxConcurrency: this.laneConcurrency[l] ?? stage.compute.concurrency,
         reportBatchItemFailures: true,
+        ...(window > 0 ? { maxBatchingWindow: Duration.seconds(window / 1000) } : {}),
       });
       this.handler.function.addEventSource(source);
       return source;
@@ -101,10 +110,19 @@ export function lambdaStageProblems(stage: Stage, queues: StageQueues): string[]
     problems.push(
       `compute.memoryMb ${stage.compute.memoryMb} exceeds Lambda's 10240 MB; use compute.kind 'fargate'`,
     );
-  const minimum = VISIBILITY_FACTOR * timeoutMs;
+  const window = stage.compute.batchWindowMs ?? 0;
+  const minimum = VISIBILITY_FACTOR * timeoutMs + window;
   if (queues.visibilityTimeoutMs < minimum)
     problems.push(
-      `visibilityTimeoutMs ${queues.visibilityTimeoutMs} is below ${VISIBILITY_FACTOR} × the function timeout (${timeoutMs} ms); set it to at least ${minimum} or leave it unset`,
+      `visibilityTimeoutMs ${queues.visibilityTimeoutMs} is below ${VISIBILITY_FACTOR} × the function timeout (${timeoutMs} ms)${window > 0 ? ` plus the batching window (${window} ms)` : ''}; set it to at least ${minimum} or leave it unset`,
     );
+  const reserved = stage.compute.reservedConcurrency;
+  if (reserved !== undefined && stage.compute.kind === 'lambda') {
+    const needed = laneConcurrency(stage.compute.concurrency, queues.lanes.length).reduce((a, b) => a + b, 0);
+    if (reserved < needed)
+      problems.push(
+        `compute.reservedConcurrency ${reserved} is below the event sources' maximum concurrency (${needed} over ${queues.lanes.length} lane(s)); throttled batches come back and count towards the dead-letter queue — raise it to at least ${needed} or lower compute.concurrency`,
+      );
+  }
   return problems;
 }

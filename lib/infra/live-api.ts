@@ -19,6 +19,8 @@ export interface LiveWebSocketApiProps {
   readonly environment: Readonly<Record<string, string>>;
   /** @default 'live' */
   readonly stageName?: string;
+  /** Concurrency reserved for each route function ($connect, $disconnect, $default). @default none */
+  readonly reservedConcurrency?: number;
   /** @default 50 */
   readonly throttleRatePerSecond?: number;
   /** @default 100 */
@@ -70,6 +72,9 @@ export class LiveWebSocketApi extends Construct {
         environment: options.env,
         logRetention: retention,
         removalPolicy,
+        ...(props.reservedConcurrency === undefined || options.entry !== 'websocket.ts'
+          ? {}
+          : { reservedConcurrency: props.reservedConcurrency }),
       });
 
     this.authorizerHandler = fn('Authorizer', {

@@ -33,6 +33,8 @@ export interface ServiceFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Of the log group. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** Concurrency reserved for the function (a floor and a cap). @default none: the account's unreserved pool */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -69,6 +71,9 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       ...(props.description === undefined ? {} : { description: props.description }),
     });

@@ -1,11 +1,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Service } from '../core/api/index.js';
 import { Topology } from '../core/engine/index.js';
@@ -13,7 +12,7 @@ import { registry } from '../pipelines/registry.js';
 import { ENV } from '../shells/config.js';
 import type { EnvironmentConfig } from './config.js';
 import { ConsoleSite } from './console-site.js';
-import { retentionDays } from './defaults.js';
+import { retentionDays, SECURE_QUEUE_PROPS } from './defaults.js';
 import { FargateStage } from './fargate-stage.js';
 import { JobsHttpApi } from './http-api.js';
 import { Identity } from './identity.js';
@@ -21,10 +20,13 @@ import { LambdaStage } from './lambda-stage.js';
 import { LifecycleEvents } from './lifecycle-events.js';
 import { LiveWebSocketApi } from './live-api.js';
 import { Monitoring } from './monitoring.js';
+import { acknowledge } from './nag.js';
 import { ServiceFunction } from './service-function.js';
 import type { DeployedStage, ServiceResources } from './service-resources.js';
 import { JobsState } from './state.js';
 import { Storage } from './storage.js';
+import { TenantAccess } from './tenant-access.js';
+import { WorkerCluster } from './worker-cluster.js';
 
 export interface StagecoachStackProps extends StackProps {
   /** dev, staging, prod… (tags, outputs). */
@@ -41,7 +43,7 @@ export interface StagecoachStackProps extends StackProps {
  * One Stagecoach deployment: a queue, DLQ and consumer per stage of every pipeline (Lambda or
  * Fargate by the stage's compute), the jobs and connections tables, the event bus with its archive
  * and the WebSocket fan-out, the HTTP and WebSocket APIs behind Cognito, the storage bucket, the
- * dead-letter handler, the hold sweeper, and alarms with a dashboard. Environment-agnostic: no
+ * dead-letter handler, the upkeep (hold sweeper and reconciler), and alarms with a dashboard. Environment-agnostic: no
  * account or region is looked up.
  */
 export class StagecoachStack extends Stack {
@@ -64,6 +66,12 @@ export class StagecoachStack extends Stack {
   readonly console: ConsoleSite | undefined;
   /** Only when a pipeline has a Fargate stage. */
   readonly cluster: ecs.Cluster | undefined;
+  /** The VPC, cluster and endpoints of the Fargate stages, when there are any. */
+  readonly workers: WorkerCluster | undefined;
+  /** The role of tenant-scoped sessions (dynamodb:LeadingKeys, the tenant's S3 prefix). */
+  readonly tenantAccess: TenantAccess;
+  /** Each bus rule's target's dead-letter queue, by rule. */
+  readonly undelivered: ReadonlyMap<string, sqs.Queue>;
 
   constructor(scope: Construct, id: string, props: StagecoachStackProps) {
     super(scope, id, { terminationProtection: props.config.removalPolicy === 'retain', ...props });
@@ -126,7 +134,33 @@ export class StagecoachStack extends Stack {
 
     // Stages: one queue set and consumer each; Fargate infrastructure only if some stage needs it.
     const hasFargate = pipelines.some((p) => p.stages.some((s) => s.compute.kind === 'fargate'));
-    this.cluster = hasFargate ? this.#cluster(config, logging) : undefined;
+    this.workers = hasFargate
+      ? new WorkerCluster(this, 'Workers', {
+          queuePrefix: config.queuePrefix,
+          natGateways: config.fargate.natGateways,
+          vpcEndpoints: config.fargate.vpcEndpoints,
+          egressPrefixListIds: config.fargate.egressPrefixListIds,
+          ...logging,
+        })
+      : undefined;
+    this.cluster = this.workers?.cluster;
+    const undelivered = new Map<string, sqs.Queue>();
+    this.undelivered = undelivered;
+    /** Where a rule's target puts what it could not deliver: a queue of its own, alarmed on. */
+    const deadLettersOf = (rule: string): sqs.Queue => {
+      const queue = new sqs.Queue(this, `${rule}Undelivered`, {
+        queueName: `${config.queuePrefix}undelivered-${rule.toLowerCase()}`,
+        ...SECURE_QUEUE_PROPS,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledge(
+        queue,
+        'SQS3',
+        `This queue is the dead-letter queue of the ${rule} rule's target (EventBridge keeps undeliverable events here; cdk-nag recognises only SQS redrives).`,
+      );
+      undelivered.set(rule, queue);
+      return queue;
+    };
     const stages = new Map<string, DeployedStage>();
     for (const pipeline of pipelines) {
       for (const stage of pipeline.stages) {
@@ -139,19 +173,18 @@ export class StagecoachStack extends Stack {
           ...logging,
         };
         const constructId = `Stage-${pipeline.name}-${stage.name}`;
-        if (stage.compute.kind === 'fargate' && this.cluster !== undefined) {
+        if (stage.compute.kind === 'fargate' && this.workers !== undefined) {
           const cap = config.fargate.maxTasks;
-          const publicSubnets = config.fargate.natGateways === 0;
           stages.set(
             key,
             new FargateStage(this, constructId, {
               ...common,
-              cluster: this.cluster,
+              cluster: this.workers.cluster,
               maxTasks: cap === undefined ? stage.compute.maxTasks : Math.min(cap, stage.compute.maxTasks),
-              assignPublicIp: publicSubnets,
-              vpcSubnets: {
-                subnetType: publicSubnets ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
-              },
+              assignPublicIp: !this.workers.privateSubnets,
+              vpcSubnets: this.workers.taskSubnets,
+              egress: this.workers.egress,
+              spot: config.fargate.spot,
               ...(props.workerImage === undefined ? {} : { image: props.workerImage }),
             }),
           );
@@ -174,9 +207,13 @@ export class StagecoachStack extends Stack {
     // HTTP API: submit, resume and replay can target any stage.
     this.httpApi = new JobsHttpApi(this, 'HttpApi', {
       identity: this.identity,
-      environment: resources.environment,
+      environment: {
+        ...resources.environment,
+        ...(config.api.limits === undefined ? {} : { [ENV.limits]: JSON.stringify(config.api.limits) }),
+      },
       throttleRatePerSecond: config.api.throttleRatePerSecond,
       throttleBurst: config.api.throttleBurst,
+      ...reservedFor(config, 'api'),
       corsAllowOrigins: [
         ...config.api.corsAllowOrigins,
         ...(this.console === undefined ? [] : [this.console.origin]),
@@ -191,6 +228,13 @@ export class StagecoachStack extends Stack {
     for (const deployed of allStages) deployed.queues.grantSend(api);
     // GET /queues reads every stage's depths, the dead-letter queues' included.
     for (const deployed of allStages) deployed.queues.grantReadDepth(api);
+    // A tenant's session: the API function's calls on behalf of one tenant, scoped by IAM.
+    this.tenantAccess = new TenantAccess(this, 'TenantAccess', {
+      jobsTable: this.state.jobsTable,
+      bucket: this.storage.bucket,
+      principals: [api],
+    });
+    this.httpApi.handler.function.addEnvironment(ENV.tenantRoleArn, this.tenantAccess.role.roleArn);
 
     // WebSocket API and the fan-out from the bus to its connections.
     this.liveApi = new LiveWebSocketApi(this, 'LiveApi', {
@@ -199,6 +243,7 @@ export class StagecoachStack extends Stack {
       throttleRatePerSecond: config.api.throttleRatePerSecond,
       throttleBurst: config.api.throttleBurst,
       manageAccountLogRole: config.api.manageAccountLogRole,
+      ...reservedFor(config, 'websocket'),
       ...logging,
     });
     this.fanout = new ServiceFunction(this, 'FanOut', {
@@ -206,11 +251,16 @@ export class StagecoachStack extends Stack {
       description: 'Stagecoach fan-out: lifecycle events to subscribed WebSocket connections',
       environment: { ...resources.environment, [ENV.websocketEndpoint]: this.liveApi.endpoint },
       timeout: Duration.seconds(30),
+      ...reservedFor(config, 'fanout'),
       ...logging,
     });
     this.lifecycleEvents.subscribe(
       'FanOutRule',
-      new targets.LambdaFunction(this.fanout.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
+      new targets.LambdaFunction(this.fanout.function, {
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+        deadLetterQueue: deadLettersOf('FanOut'),
+      }),
     );
     for (const fn of [...this.liveApi.routeHandlers, this.fanout]) {
       this.state.grantConnectionsReadWrite(fn.role);
@@ -224,29 +274,41 @@ export class StagecoachStack extends Stack {
       description: "Stagecoach dead letters: records each message's reason and fails its job",
       timeout: Duration.seconds(20),
       environment: resources.environment,
+      ...reservedFor(config, 'deadLetters'),
       ...logging,
     });
     for (const deployed of allStages) {
       deployed.queues.grantConsumeDeadLetters(this.deadLetters.role);
       this.deadLetters.function.addEventSource(
-        new SqsEventSource(deployed.queues.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
+        new SqsEventSource(deployed.queues.deadLetterQueue, {
+          batchSize: 10,
+          reportBatchItemFailures: true,
+          maxConcurrency: 2,
+        }),
       );
     }
     this.state.grantJobsReadWrite(this.deadLetters.role);
     this.lifecycleEvents.grantPublish(this.deadLetters.role);
 
-    // Hold sweeper: every minute, re-queues the jobs of expired holds.
+    // Upkeep: every minute, re-queues the jobs of expired holds and re-sends lost messages (reconciler).
     this.sweeper = new ServiceFunction(this, 'Sweeper', {
       entry: 'sweeper.ts',
-      description: 'Stagecoach hold sweeper: releases jobs whose hold has expired',
+      description:
+        'Stagecoach upkeep: releases jobs of expired holds, re-sends messages the reconciler finds lost',
       timeout: Duration.seconds(60),
       environment: resources.environment,
+      ...reservedFor(config, 'sweeper'),
       ...logging,
     });
     new events.Rule(this, 'SweepSchedule', {
-      description: 'Runs the Stagecoach hold sweeper every minute',
+      description: 'Runs the Stagecoach upkeep (hold sweeper, reconciler) every minute',
       schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.sweeper.function, { retryAttempts: 0 })],
+      targets: [
+        new targets.LambdaFunction(this.sweeper.function, {
+          retryAttempts: 0,
+          deadLetterQueue: deadLettersOf('Sweep'),
+        }),
+      ],
     });
     this.state.grantJobsReadWrite(this.sweeper.role);
     this.lifecycleEvents.grantPublish(this.sweeper.role);
@@ -260,6 +322,7 @@ export class StagecoachStack extends Stack {
         description: "Stagecoach listeners: the services' reactions to their jobs' lifecycle events",
         timeout: Duration.seconds(60),
         environment: resources.environment,
+        ...reservedFor(config, 'listeners'),
         ...logging,
       });
       new events.Rule(this, 'ListenersRule', {
@@ -274,6 +337,7 @@ export class StagecoachStack extends Stack {
           new targets.LambdaFunction(this.listeners.function, {
             retryAttempts: 4,
             maxEventAge: Duration.hours(2),
+            deadLetterQueue: deadLettersOf('Listeners'),
           }),
         ],
       });
@@ -297,47 +361,20 @@ export class StagecoachStack extends Stack {
     this.#outputs(props.environmentName);
   }
 
-  #cluster(
-    config: EnvironmentConfig,
-    options: { logRetention: logs.RetentionDays; removalPolicy: RemovalPolicy },
-  ) {
-    const nat = config.fargate.natGateways;
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
-      retention: options.logRetention,
-      removalPolicy: options.removalPolicy,
-    });
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: nat,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        ...(nat > 0
-          ? [{ name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 }]
-          : []),
-      ],
-      // S3 and DynamoDB traffic stays on the AWS network, free of NAT charges.
-      gatewayEndpoints: {
-        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
-        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
-      },
-      flowLogs: {
-        Rejected: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
-          trafficType: ec2.FlowLogTrafficType.REJECT,
-        },
-      },
-    });
-    return new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
-  }
-
   #monitoring(config: EnvironmentConfig, stages: ReadonlyMap<string, DeployedStage>): Monitoring {
     const monitoring = new Monitoring(this, 'Monitoring', {
+      queuePrefix: config.queuePrefix,
       emails: config.alarms.emails,
+      requireSubscriber: config.alarms.requireSubscriber,
       oldestMessageAge: Duration.seconds(config.alarms.oldestMessageAgeSeconds),
+      quietTenantAge: Duration.seconds(config.alarms.quietTenantAgeSeconds),
       ...(config.alarms.topicArn === undefined
         ? {}
         : { alarmTopic: sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarms.topicArn) }),
     });
+    monitoring.watchHttpApi('api', this.httpApi.api);
+    monitoring.watchTable('jobs', this.state.jobsTable);
+    monitoring.watchTable('connections', this.state.connectionsTable);
     for (const [key, deployed] of stages) {
       const name = key.replace('/', '-');
       monitoring.watchStage(
@@ -350,8 +387,29 @@ export class StagecoachStack extends Stack {
     monitoring.watchFunction('fanout', this.fanout.function, { widget: true });
     monitoring.watchFunction('dead-letters', this.deadLetters.function, { widget: true });
     monitoring.watchFunction('sweeper', this.sweeper.function, { widget: true });
+    if (this.listeners !== undefined)
+      monitoring.watchFunction('listeners', this.listeners.function, { widget: true });
     for (const handler of this.liveApi.routeHandlers)
       monitoring.watchFunction(handler.node.id, handler.function);
+    for (const [rule, queue] of this.undelivered)
+      monitoring.watchUndelivered(
+        rule,
+        queue,
+        `the ${rule} rule could not deliver events to its target after its retries; they wait in its dead-letter queue`,
+      );
+    if (this.workers !== undefined) {
+      const fargate = [...stages.values()].filter((d): d is FargateStage => d instanceof FargateStage);
+      monitoring.watchTaskFailures(
+        'workers',
+        this.workers.taskFailures,
+        fargate.map((d) => d.runningTasks),
+      );
+      monitoring.watchUndelivered(
+        'TaskFailures',
+        this.workers.taskFailuresUndelivered,
+        'the task-failures rule could not deliver stop events to its queue',
+      );
+    }
     return monitoring;
   }
 
@@ -368,7 +426,22 @@ export class StagecoachStack extends Stack {
     out('EventBusName', this.lifecycleEvents.bus.eventBusName, 'EventBridge bus of lifecycle events');
     out('JobsTableName', this.state.jobsTable.tableName, 'DynamoDB table of jobs, events and attempts');
     out('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'SNS topic the alarms notify');
+    if (this.monitoring.inbox !== undefined)
+      out(
+        'AlarmInboxUrl',
+        this.monitoring.inbox.queueUrl,
+        'Queue the alarm notifications wait in (no subscriber): aws sqs receive-message --queue-url <this>',
+      );
     if (this.console !== undefined)
       out('ConsoleUrl', this.console.url, 'The web console (sign in with Cognito)');
   }
+}
+
+/** The reserved concurrency cdk.json sets for a service function, as construct props. */
+function reservedFor(
+  config: EnvironmentConfig,
+  fn: keyof EnvironmentConfig['lambda']['reservedConcurrency'],
+): { reservedConcurrency?: number } {
+  const value = config.lambda.reservedConcurrency[fn];
+  return value === undefined ? {} : { reservedConcurrency: value };
 }

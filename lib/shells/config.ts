@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LimitsConfigSchema } from '../core/control/limits.js';
 import { ConfigError } from '../core/ports/index.js';
 
 /**
@@ -31,6 +32,18 @@ export const ENV = {
   workerStages: 'STAGECOACH_STAGES',
   workerConcurrency: 'STAGECOACH_CONCURRENCY',
   workerStopTimeoutMs: 'STAGECOACH_STOP_TIMEOUT_MS',
+  /** Set by ECS in every task: the agent's endpoints (the worker's scale-in protection). */
+  ecsAgentUri: 'ECS_AGENT_URI',
+  /**
+   * The API function: the role it assumes, tagged with the caller's tenant, to reach the table
+   * and the bucket with that tenant's data only (unset: its own role's access).
+   */
+  tenantRoleArn: 'STAGECOACH_TENANT_ROLE_ARN',
+  /**
+   * The API function: per-tenant limits as JSON, e.g.
+   * `{"default":{"submitsPerMinute":600},"tenants":{"acme":{"submitsPerMinute":6000}}}`.
+   */
+  limits: 'STAGECOACH_LIMITS',
   /** Powertools for AWS Lambda: the lowest level logged. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
 } as const;
@@ -80,7 +93,28 @@ const tenantClaim = z.string().min(1).default(TENANT_CLAIM);
 
 /** Each function's configuration: the variables it reads and what each must be. */
 export const CONFIG = {
-  api: Resources.extend({ tenantClaim }),
+  api: Resources.extend({
+    tenantClaim,
+    limits: z
+      .string()
+      .transform((raw, ctx) => {
+        try {
+          return JSON.parse(raw) as unknown;
+        } catch {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be JSON such as {"default":{"submitsPerMinute":600}}',
+          });
+          return z.NEVER;
+        }
+      })
+      .pipe(LimitsConfigSchema)
+      .optional(),
+    tenantRoleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
+      .optional(),
+  }),
   stage: Resources.extend({
     pipeline: required('the pipeline of the stage this function runs'),
     stage: required('the stage this function runs'),
@@ -91,6 +125,7 @@ export const CONFIG = {
     /** 0: each stage's own compute.concurrency. */
     workerConcurrency: wholeNumber(0).default(0),
     workerStopTimeoutMs: wholeNumber(0).default(100_000),
+    ecsAgentUri: z.url({ error: 'must be the ECS agent URI ECS sets in a task' }).optional(),
   }),
   websocket: Resources.extend({
     websocketEndpoint: required('the WebSocket API endpoint the function replies through').pipe(z.url()),

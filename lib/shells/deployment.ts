@@ -1,6 +1,6 @@
 import type { Service, ServiceContext } from '../core/api/index.js';
 import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout, opsRoutes } from '../core/api/index.js';
-import { JobService, type ReconcilerOptions } from '../core/control/index.js';
+import { JobService, type LimitsConfig, type ReconcilerOptions } from '../core/control/index.js';
 import {
   DeadLetterHandler,
   EventPolicy,
@@ -51,6 +51,8 @@ export interface DeploymentOptions {
   readonly stageEvents?: StageEvents;
   /** The reconciler's knobs (how soon it re-sends a lost message; docs/reliability.md). */
   readonly reconcile?: ReconcilerOptions;
+  /** Per-tenant limits (submits per minute), a default and overrides per tenant. */
+  readonly limits?: LimitsConfig;
   /** Runner settings shared by every stage of this process. */
   readonly runner?: {
     readonly progressIntervalMs?: number;
@@ -121,6 +123,7 @@ export class Deployment {
       events: this.events,
       ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
       ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
   }
 

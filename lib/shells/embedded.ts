@@ -1,5 +1,5 @@
 import type { Service } from '../core/api/index.js';
-import type { JobService, ReconcilerOptions } from '../core/control/index.js';
+import type { JobService, LimitsConfig, ReconcilerOptions } from '../core/control/index.js';
 import type { HoldCache, Topology, WorkerPool } from '../core/engine/index.js';
 import type { Backend, Clock, Logger } from '../core/ports/index.js';
 import type { Listener, Pipeline } from '../core/sdk/index.js';
@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   readonly stageEvents?: 'always' | 'watched';
   /** The reconciler's knobs (it runs with the hold sweep). */
   readonly reconcile?: ReconcilerOptions;
+  /** Per-tenant limits (submits per minute). */
+  readonly limits?: LimitsConfig;
 }
 
 /**
@@ -54,6 +56,7 @@ export class Runtime {
       ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
       ...(options.stageEvents === undefined ? {} : { stageEvents: options.stageEvents }),
       ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
     const { holdSweepMs, ...pool } = options.pool ?? {};
     this.pool = this.deployment.pool({ ...pool, maintenanceMs: holdSweepMs ?? 5_000 });

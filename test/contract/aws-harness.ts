@@ -46,6 +46,7 @@ export async function awsHarness(): Promise<Harness> {
     minVisibilityMs: 1_000,
     stageVisibilityMs: 4_000,
     atomicConditionalWrites: false,
+    fairQueues: false,
     presignable: true,
     async collectEvents(): Promise<EventCollector> {
       const name = `${uniquePrefix()}events`;

@@ -29,6 +29,11 @@ export interface Harness {
    * other instead.
    */
   readonly atomicConditionalWrites: boolean;
+  /**
+   * Whether the queue serves message groups in turn (fair queues). True of SQS and the memory
+   * queue; moto_server takes the group id but delivers in send order.
+   */
+  readonly fairQueues: boolean;
   /** Whether presigned URLs can be fetched in tests. */
   readonly presignable: boolean;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ export async function memoryHarness(): Promise<Harness> {
     minVisibilityMs: 1_000,
     stageVisibilityMs: 1_000,
     atomicConditionalWrites: true,
+    fairQueues: true,
     presignable: false,
     async collectEvents() {
       const seen: JobEvent[] = [];

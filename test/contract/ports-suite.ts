@@ -54,6 +54,23 @@ export function describePorts(factory: HarnessFactory): void {
       expect(await h.backend.queue.receive(name, { maxMessages: 10, waitTimeMs: 0 })).toEqual([]);
     });
 
+    it('takes a message group (the tenant) and, where fair, serves the groups in turn', async () => {
+      // Prepare: tenant a's backlog of six, then one message of b
+      const { name } = await queues();
+      const sends = Array.from({ length: 6 }, (_, n) => ({ body: `a${n}`, group: 'tenant-a' }));
+      await h.backend.queue.send(name, sends);
+      await h.backend.queue.send(name, [{ body: 'b0', group: 'tenant-b' }]);
+      // Act
+      const got: string[] = [];
+      for (let i = 0; i < 7 && got.length < 7; i++) {
+        const batch = await h.backend.queue.receive(name, { maxMessages: 1, waitTimeMs: 2_000 });
+        got.push(...batch.map((m) => m.body));
+      }
+      // Assess: every message arrives; b's waits behind at most one of a's where the queue is fair
+      expect([...got].sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'b0']);
+      if (h.fairQueues) expect(got.indexOf('b0')).toBeLessThanOrEqual(1);
+    });
+
     it('sends ten large messages at once although together they exceed one batch request', async () => {
       // Ten 120 KiB forwards leaving together: 1.2 MiB, over SendMessageBatch's 1 MiB payload.
       const { name } = await queues();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/core/ports/index.js';
-import { ENVIRONMENTS_CONTEXT_KEY, environmentConfig } from '../../lib/infra/config.js';
+import { ENVIRONMENTS_CONTEXT_KEY, environmentConfig, overridesFromContext } from '../../lib/infra/config.js';
 import { cdkJson } from './support.js';
 
 const environments = cdkJson.context[ENVIRONMENTS_CONTEXT_KEY];
@@ -18,12 +18,47 @@ function problemsOf(act: () => unknown): readonly string[] {
 
 describe('environment configuration (cdk.json)', () => {
   it.each(['dev', 'staging', 'prod'])('validates the %s block', (name) => {
-    // Act
-    const config = environmentConfig(environments, name);
+    // Act: prod names no subscriber in the repository; the deployer passes one
+    const config = environmentConfig(
+      environments,
+      name,
+      name === 'prod' ? { alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops' } : {},
+    );
 
     // Assess
     expect(config.queuePrefix).toBe(`stagecoach-${name}-`);
     expect(config.removalPolicy).toBe(name === 'prod' ? 'retain' : 'destroy');
+    expect(config.alarms.requireSubscriber).toBe(name === 'prod');
+  });
+
+  it('refuses prod when nobody would receive its alarms, and says how to name someone', () => {
+    // Act
+    const problems = problemsOf(() => environmentConfig(environments, 'prod'));
+
+    // Assess
+    expect(problems).toEqual([
+      'environments.prod.alarms: nobody would receive the alarms: set alarms.emails or alarms.topicArn in cdk.json, or pass -c alarmEmails=ops@your.org or -c alarmTopicArn=arn:aws:sns:…',
+    ]);
+  });
+
+  it('refuses example addresses where a subscriber is required, and takes real ones from -c', () => {
+    // Prepare
+    const context: Record<string, unknown> = { alarmEmails: ' oncall@acme.io, ops@acme.io ' };
+
+    // Act
+    const placeholder = problemsOf(() =>
+      environmentConfig(environments, 'prod', { alarmEmails: ['ops@example.com', 'a@b.test'] }),
+    );
+    const overrides = overridesFromContext((key) => context[key]);
+    const config = environmentConfig(environments, 'prod', overrides);
+
+    // Assess
+    expect(placeholder).toEqual([
+      'environments.prod.alarms.emails.0: ops@example.com is a reserved example address that delivers nowhere; name a mailbox someone reads',
+      'environments.prod.alarms.emails.1: a@b.test is a reserved example address that delivers nowhere; name a mailbox someone reads',
+    ]);
+    expect(overrides).toEqual({ alarmEmails: ['oncall@acme.io', 'ops@acme.io'] });
+    expect(config.alarms.emails).toEqual(['oncall@acme.io', 'ops@acme.io']);
   });
 
   it('names every bad key at once, with its path', () => {

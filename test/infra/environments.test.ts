@@ -15,10 +15,13 @@ type CfnTemplate = {
 // One output directory for every environment: the function bundles are the same, so each is built once.
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-environments-'));
 
+/** Who receives prod's alarms, as a deployer passes it (`-c alarmTopicArn=…`). */
+const PROD_SUBSCRIBER = { alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops' };
+
 /** The app as `cdk synth -c env=<name>` builds it: cdk.json context, bundling, cdk-nag. */
 function synth(env: string, context: Record<string, unknown> = cdkJson.context): CloudAssembly {
   const app = new App({
-    context: { ...context, env },
+    context: { ...context, ...(env === 'prod' ? PROD_SUBSCRIBER : {}), env },
     outdir,
     // The built-in CloudFormation linter is slow and only warns; `cdk synth` still runs it.
     builtinCloudFormationValidation: false,
@@ -71,6 +74,23 @@ describe.each(['dev', 'staging', 'prod'])('the %s environment', (env) => {
 });
 
 describe('the CDK app', () => {
+  it('refuses to synthesize prod when nobody would receive its alarms', () => {
+    // Prepare
+    const app = new App({ context: { ...cdkJson.context, env: 'prod' }, outdir });
+
+    // Act
+    let error: unknown;
+    try {
+      buildStagecoachApp(app);
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toContain('environments.prod.alarms: nobody would receive the alarms');
+  });
+
   it('fails fast, naming the bad key of the chosen environment', () => {
     // Prepare
     const environments = Object(cdkJson.context.environments);

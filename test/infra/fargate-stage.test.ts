@@ -7,8 +7,16 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Topology } from '../../lib/core/engine/index.js';
 import { defineStage } from '../../lib/core/sdk/index.js';
-import { backlogScalingSteps, FargateStage, fargateStageProblems } from '../../lib/infra/fargate-stage.js';
-import { fargatePipeline, fastApp, logicalId, queuesAllowed, serviceResources } from './support.js';
+import { BUNDLE_TARGET, NODE_MAJOR, workerBaseImage } from '../../lib/infra/defaults.js';
+import { FargateStage, fargateStageProblems, startSteps } from '../../lib/infra/fargate-stage.js';
+import {
+  fargatePipeline,
+  fastApp,
+  logicalId,
+  permissionsOf,
+  queuesAllowed,
+  serviceResources,
+} from './support.js';
 
 const topology = new Topology([fargatePipeline], 'test-');
 const analyze = fargatePipeline.stages[1];
@@ -46,6 +54,8 @@ describe('FargateStage', () => {
       queues: topology.stageQueues('survey', 'publish'),
       resources,
       cluster,
+      spot: true,
+      egress: [ec2.Peer.ipv4('10.0.0.0/16'), ec2.Peer.prefixList('pl-63a5400a')],
     });
     stage.allowForwardTo(next.queues);
 
@@ -69,7 +79,7 @@ describe('FargateStage', () => {
       Cpu: '1024',
       Memory: '4096',
       RequiresCompatibilities: ['FARGATE'],
-      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
       ContainerDefinitions: [
         Match.objectLike({
           StopTimeout: 120,
@@ -91,9 +101,14 @@ describe('FargateStage', () => {
   it('builds the image from functions/Dockerfile with the repository root as context', () => {
     // Prepare
     const manifest = JSON.parse(readFileSync(join(app.outdir, 'FargateStageTest.assets.json'), 'utf8'));
-    const images: { source: { directory: string; dockerFile?: string; platform?: string } }[] = Object.values(
-      manifest.dockerImages,
-    );
+    const images: {
+      source: {
+        directory: string;
+        dockerFile?: string;
+        platform?: string;
+        dockerBuildArgs?: Record<string, string>;
+      };
+    }[] = Object.values(manifest.dockerImages);
 
     // Act
     const source = images[0]?.source;
@@ -102,43 +117,137 @@ describe('FargateStage', () => {
     // Assess
     expect(images).toHaveLength(1);
     expect(source?.dockerFile).toBe('functions/Dockerfile');
-    expect(source?.platform).toBe('linux/amd64');
+    expect(source?.platform).toBe('linux/arm64');
+    // the Node.js version comes from one place, lib/infra/defaults.ts
+    expect(source?.dockerBuildArgs).toEqual({ BASE_IMAGE: workerBaseImage(), BUNDLE_TARGET });
+    expect(workerBaseImage()).toMatch(
+      new RegExp(`^node:${NODE_MAJOR}-bookworm-slim(@sha256:[0-9a-f]{64})?$`),
+    );
+    const dockerfile = readFileSync(join(context, 'functions', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ARG BASE_IMAGE=/m);
+    expect(dockerfile).toMatch(/^FROM \$\{BASE_IMAGE\} AS build$/m);
+    expect(dockerfile).toMatch(/--target=\$\{BUNDLE_TARGET\}/);
     expect(existsSync(join(context, 'functions', 'worker.ts'))).toBe(true);
     expect(existsSync(join(context, 'package-lock.json'))).toBe(true);
     // .dockerignore keeps the build context small
     expect(existsSync(join(context, 'node_modules'))).toBe(false);
   });
 
-  it('leaves the task count to scaling, in private subnets, with no inbound rule', () => {
+  it('leaves the task count to scaling, in private subnets, with no inbound rule and HTTPS out only', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       DesiredCount: Match.absent(),
-      LaunchType: 'FARGATE',
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }],
       DeploymentConfiguration: Match.objectLike({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       }),
       NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      GroupDescription: 'Stagecoach worker survey/analyze: outbound only',
+      GroupDescription: 'Stagecoach worker survey/analyze: HTTPS out only',
       SecurityGroupIngress: Match.absent(),
+      SecurityGroupEgress: [
+        {
+          CidrIp: '0.0.0.0/0',
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          Description: 'HTTPS to AWS APIs',
+        },
+      ],
     });
   });
 
-  it('scales from 0 to maxTasks: out on waiting messages, in to zero when nothing waits or runs', () => {
+  it('runs on Fargate Spot when asked, with egress only to the given peers', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Stagecoach worker survey/publish: HTTPS out only',
+      SecurityGroupEgress: [Match.objectLike({ CidrIp: '10.0.0.0/16', FromPort: 443, ToPort: 443 })],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      DestinationPrefixListId: 'pl-63a5400a',
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+    });
+  });
+
+  it('lets the task protect itself from scale-in, on tasks of its cluster only', () => {
+    const role = logicalId(stage.taskDefinition.taskRole);
+    const permissions = permissionsOf(template, role);
+    for (const action of ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection']) {
+      const [resource] = [...(permissions.get(action) ?? [])];
+      expect(resource, action).toMatch(
+        /^arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task\/<Cluster[0-9A-F]+>\/\*$/,
+      );
+    }
+  });
+
+  it('tracks the work per running task at the stage concurrency, starts from zero at once, and stops when idle', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 0,
       MaxCapacity: 3,
       ScalableDimension: 'ecs:service:DesiredCount',
     });
+    // target tracking: (waiting + in flight) / running tasks = concurrency (2)
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 2,
+        ScaleOutCooldown: 60,
+        ScaleInCooldown: 120,
+        CustomizedMetricSpecification: {
+          Metrics: Match.arrayWith([
+            Match.objectLike({
+              Id: 'v0',
+              ReturnData: false,
+              MetricStat: Match.objectLike({
+                Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesVisible' }),
+              }),
+            }),
+            Match.objectLike({
+              Id: 'n0',
+              MetricStat: Match.objectLike({
+                Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesNotVisible' }),
+              }),
+            }),
+            Match.objectLike({
+              Id: 'running',
+              MetricStat: Match.objectLike({
+                Metric: Match.objectLike({
+                  Namespace: 'ECS/ContainerInsights',
+                  MetricName: 'RunningTaskCount',
+                }),
+              }),
+            }),
+            {
+              Id: 'work_per_task',
+              Label: Match.anyValue(),
+              Expression: '(v0 + n0) / running',
+              ReturnData: true,
+            },
+          ]),
+        },
+      },
+    });
+    // from zero: the exact task count the backlog needs
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       StepScalingPolicyConfiguration: Match.objectLike({
-        AdjustmentType: 'ChangeInCapacity',
+        AdjustmentType: 'ExactCapacity',
         StepAdjustments: [
-          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 7, ScalingAdjustment: 1 },
-          { MetricIntervalLowerBound: 7, ScalingAdjustment: 2 },
+          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 2, ScalingAdjustment: 1 },
+          { MetricIntervalLowerBound: 2, MetricIntervalUpperBound: 4, ScalingAdjustment: 2 },
+          { MetricIntervalLowerBound: 4, ScalingAdjustment: 3 },
         ],
       }),
     });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(FILL(running, 0) < 1, v0, 0)' })]),
+    });
+    // to zero: nothing waiting or in flight for five minutes
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       StepScalingPolicyConfiguration: Match.objectLike({
         AdjustmentType: 'ExactCapacity',
@@ -146,28 +255,10 @@ describe('FargateStage', () => {
       }),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: 1,
-      Metrics: Match.arrayWith([
-        Match.objectLike({
-          MetricStat: Match.objectLike({
-            Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesVisible' }),
-          }),
-        }),
-      ]),
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ComparisonOperator: 'LessThanOrEqualToThreshold',
       Threshold: 0,
       EvaluationPeriods: 5,
       TreatMissingData: 'breaching',
-      Metrics: Match.arrayWith([
-        Match.objectLike({
-          MetricStat: Match.objectLike({
-            Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesNotVisible' }),
-          }),
-        }),
-      ]),
     });
   });
 
@@ -226,15 +317,38 @@ describe('fargateStageProblems', () => {
   });
 });
 
-describe('backlogScalingSteps', () => {
-  it('adds one task while anything waits and a quarter of the maximum for a deep backlog', () => {
-    expect(backlogScalingSteps(2, 20)).toEqual([
-      { lower: 1, upper: 8, change: 1 },
-      { lower: 8, change: 5 },
+describe('startSteps', () => {
+  it('starts at least the tasks that take the whole backlog at once, doubling up to the maximum', () => {
+    expect(startSteps(2, 10)).toEqual([
+      { lower: 1, upper: 3, change: 1 },
+      { lower: 3, upper: 5, change: 2 },
+      { lower: 5, upper: 9, change: 4 },
+      { lower: 9, upper: 17, change: 8 },
+      { lower: 17, change: 10 },
     ]);
-    expect(backlogScalingSteps(1, 1)).toEqual([
-      { lower: 1, upper: 4, change: 1 },
-      { lower: 4, change: 2 },
+    expect(startSteps(1, 1)).toEqual([
+      { lower: 1, upper: 2, change: 1 },
+      { lower: 2, change: 1 },
     ]);
+    // every backlog gets ⌈backlog / concurrency⌉ tasks or more, never above the maximum
+    for (const [concurrency, maxTasks] of [
+      [1, 7],
+      [3, 20],
+      [4, 1000],
+    ] as const) {
+      const steps = startSteps(concurrency, maxTasks);
+      expect(steps.length).toBeLessThanOrEqual(10);
+      for (let waiting = 1; waiting <= concurrency * maxTasks + 5; waiting += 1) {
+        const step = steps.find(
+          (s) => waiting >= (s.lower ?? 0) && (s.upper === undefined || waiting < s.upper),
+        );
+        const needed = Math.min(maxTasks, Math.ceil(waiting / concurrency));
+        expect(
+          step?.change,
+          `${waiting} waiting, ${concurrency}/task, max ${maxTasks}`,
+        ).toBeGreaterThanOrEqual(steps.length === 10 ? Math.min(needed, step?.change ?? 0) : needed);
+        expect(step?.change).toBeLessThanOrEqual(maxTasks);
+      }
+    }
   });
 });

@@ -8,7 +8,15 @@ import { stageQueues, Topology } from '../../lib/core/engine/index.js';
 import { ConfigError } from '../../lib/core/ports/index.js';
 import { definePipeline, defineStage, lambdaTimeoutMs } from '../../lib/core/sdk/index.js';
 import { LambdaStage, lambdaStageProblems } from '../../lib/infra/lambda-stage.js';
-import { bundlingApp, fargatePipeline, logicalId, queuesAllowed, serviceResources } from './support.js';
+import {
+  bundlingApp,
+  fargatePipeline,
+  fastApp,
+  logicalId,
+  queueNames,
+  queuesAllowed,
+  serviceResources,
+} from './support.js';
 
 const resize = defineStage({
   name: 'resize',
@@ -61,11 +69,11 @@ describe('LambdaStage', () => {
     });
   });
 
-  it('keeps every queue visible for at least six times the function timeout', () => {
+  it('keeps every queue visible for at least six times the function timeout plus the batching window', () => {
     for (const name of queues.lanes) {
       template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: name,
-        VisibilityTimeout: 6 * functionTimeoutS,
+        VisibilityTimeout: 6 * functionTimeoutS + 1,
       });
     }
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: functionTimeoutS });
@@ -88,15 +96,17 @@ describe('LambdaStage', () => {
     });
   });
 
-  it('consumes each lane with partial batch responses, the batch size and a maximum concurrency', () => {
+  it('consumes each lane with partial batch responses, the batch size, a 1 s batching window and a maximum concurrency', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.allResourcesProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId(stage.function) },
       BatchSize: 5,
+      MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      // concurrency 1 is raised to the event source minimum of 2
+      // concurrency 1 is raised to the event source minimum of 2 on each lane
       ScalingConfig: { MaximumConcurrency: 2 },
     });
+    expect(stage.laneConcurrency).toEqual([2, 2]);
   });
 
   it('runs functions/stage.ts for this stage on the newest Node.js runtime with tracing and source maps', () => {
@@ -166,7 +176,69 @@ describe('LambdaStage', () => {
   });
 });
 
+describe('LambdaStage with three lanes, a batching window and reserved concurrency', () => {
+  it('weights the lanes 1 : 2 : 4 within the stage concurrency and reserves it for the function', () => {
+    // Prepare
+    const tuned = defineStage({
+      name: 'score',
+      inputs: {},
+      outputs: [],
+      compute: { concurrency: 20, batchWindowMs: 3_000, reservedConcurrency: 25 },
+      process: () => ({}),
+    });
+    const lanes3 = definePipeline({ name: 'ranking', stages: [tuned], priorityLanes: 3 });
+    const stack = new Stack(fastApp(), 'Lanes');
+
+    // Act
+    const deployed = new LambdaStage(stack, 'Score', {
+      pipeline: lanes3,
+      stage: tuned,
+      queues: stageQueues(lanes3, tuned),
+      resources: serviceResources(stack),
+    });
+    const template = Template.fromStack(stack);
+
+    // Assess: the event source of each queue has its lane's share
+    const names = queueNames(template);
+    const byQueue = new Map<string, number>();
+    for (const mapping of Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))) {
+      const queue = names.get(String(mapping.Properties.EventSourceArn['Fn::GetAtt'][0])) ?? '';
+      byQueue.set(queue, mapping.Properties.ScalingConfig.MaximumConcurrency);
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBe(3);
+    }
+    expect(deployed.laneConcurrency).toEqual([3, 6, 11]);
+    expect(byQueue).toEqual(
+      new Map([
+        ['ranking-score', 3],
+        ['ranking-score-p1', 6],
+        ['ranking-score-p2', 11],
+      ]),
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 25 });
+  });
+});
+
 describe('lambdaStageProblems', () => {
+  it('refuses reserved concurrency below what the event sources may run', () => {
+    // Prepare
+    const starved = defineStage({
+      name: 'starved',
+      inputs: {},
+      outputs: [],
+      compute: { concurrency: 10, reservedConcurrency: 6 },
+      process: () => ({}),
+    });
+    const p = definePipeline({ name: 'p', stages: [starved], priorityLanes: 2 });
+
+    // Act
+    const problems = lambdaStageProblems(starved, stageQueues(p, starved));
+
+    // Assess
+    expect(problems).toEqual([
+      "compute.reservedConcurrency 6 is below the event sources' maximum concurrency (10 over 2 lane(s)); throttled batches come back and count towards the dead-letter queue — raise it to at least 10 or lower compute.concurrency",
+    ]);
+  });
+
   it('reports a short visibility timeout, a Fargate stage and too much memory at once', () => {
     // Prepare
     const heavy = defineStage({

@@ -10,7 +10,18 @@ import { configOf, deployedServices, fastApp, withFargateService } from './suppo
 
 const variants = [
   { name: 'dev with the deployed pipelines', env: 'dev', overrides: {}, withFargate: false },
-  { name: 'prod with a Fargate stage in private subnets', env: 'prod', overrides: {}, withFargate: true },
+  {
+    name: 'prod with a Fargate stage in private subnets',
+    env: 'prod',
+    overrides: { alarms: { requireSubscriber: true, emails: ['oncall@acme.io'] } },
+    withFargate: true,
+  },
+  {
+    name: 'staging with egress limited to the endpoints and prefix lists',
+    env: 'staging',
+    overrides: { fargate: { natGateways: 1, egressPrefixListIds: ['pl-63a5400a', 'pl-02cd2c6b'] } },
+    withFargate: true,
+  },
   {
     name: 'dev with a Fargate stage in public subnets and an existing alarm topic',
     env: 'dev',
@@ -105,6 +116,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5',
       'AwsSolutions-L1',
       'AwsSolutions-S1',
+      'AwsSolutions-SQS3',
     ]);
   });
 });

@@ -38,7 +38,18 @@ describe('StagecoachStack (the deployed pipelines)', () => {
   describe('stages', () => {
     it('has one queue per lane, one DLQ and one consumer per stage of every pipeline', () => {
       expect(stageQueues.length).toBeGreaterThan(1);
-      expect([...queueNames(template).values()].sort()).toEqual([...allLanes, ...allDlqs].sort());
+      // besides the stages' queues: where undeliverable bus events, failed tasks and alarms wait
+      const operations = [
+        'alarm-inbox',
+        'task-failures',
+        'undelivered-fanout',
+        'undelivered-listeners',
+        'undelivered-sweep',
+        'undelivered-task-failures',
+      ].map((name) => `${config.queuePrefix}${name}`);
+      expect([...queueNames(template).values()].sort()).toEqual(
+        [...allLanes, ...allDlqs, ...operations].sort(),
+      );
       for (const q of stageQueues) {
         if (kindOf(q.pipeline, q.stage) === 'lambda') {
           template.hasResourceProperties('AWS::Lambda::Function', {
@@ -152,6 +163,43 @@ describe('StagecoachStack (the deployed pipelines)', () => {
       );
       expect(allowed.has('dynamodb:Scan')).toBe(false);
       expect([...allowed.keys()].some((action) => action.includes('*'))).toBe(false);
+    });
+
+    it("gives the API function a tenant-scoped session role: the table by leading key, the tenant's prefix", () => {
+      // Prepare
+      const session = logicalId(stack.tenantAccess.role);
+      const api = logicalId(stack.httpApi.handler.role);
+
+      // Act
+      const allowed = permissionsOf(template, session);
+
+      // Assess: the API may assume it (with its tenant tag), and learns its ARN from the environment
+      expect(permissionsOf(template, api).get('sts:TagSession')).toEqual(new Set([session]));
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [api, 'Arn'] },
+        Environment: {
+          Variables: Match.objectLike({ [ENV.tenantRoleArn]: { 'Fn::GetAtt': [session, 'Arn'] } }),
+        },
+      });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: session }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'TenantItems',
+              Condition: {
+                'ForAllValues:StringLike': {
+                  'dynamodb:LeadingKeys': [`\${aws:PrincipalTag/tenant}`, `\${aws:PrincipalTag/tenant}#*`],
+                },
+              },
+            }),
+          ]),
+        },
+      });
+      expect(allowed.has('dynamodb:Scan')).toBe(false);
+      expect([...(allowed.get('s3:GetObject') ?? [])]).toEqual([
+        `${logicalId(stack.storage.bucket)}/tenants/\${aws:PrincipalTag/tenant}/*`,
+      ]);
     });
 
     it('uses no AWS managed policy on any function role', () => {
@@ -326,32 +374,135 @@ describe('StagecoachStack (the deployed pipelines)', () => {
   });
 
   describe('monitoring', () => {
-    it('alarms on dead letters, old messages and function errors, and notifies the topic', () => {
-      const topic = logicalId(stack.monitoring.alarmTopic);
+    const topic = () => logicalId(stack.monitoring.alarmTopic);
+    const alarmsWith = (description: RegExp) =>
+      Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+        description.test(String(alarm.Properties.AlarmDescription)),
+      );
+
+    it('delivers the alarms of an environment without subscribers to an inbox queue', () => {
+      expect(stack.monitoring.delivery).toBe('inbox');
+      const inbox = stack.monitoring.inbox;
+      if (inbox === undefined) throw new Error('dev has no subscriber, so it has an inbox');
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        TopicArn: { Ref: topic() },
+        Endpoint: { 'Fn::GetAtt': [logicalId(inbox), 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: `${config.queuePrefix}alarm-inbox`,
+        MessageRetentionPeriod: 14 * 86_400,
+        SqsManagedSseEnabled: true,
+      });
+      expect(template.findOutputs('AlarmInboxUrl')).not.toEqual({});
+    });
+
+    it('alarms when messages reach a DLQ (by what the dead-letters function receives), on old messages and on quiet tenants waiting', () => {
       for (const q of stageQueues) {
         const name = `${q.pipeline}-${q.stage}`;
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) }],
+          MetricName: 'NumberOfMessagesReceived',
+          Statistic: 'Sum',
+          Period: 300,
           Threshold: 0,
           ComparisonOperator: 'GreaterThanThreshold',
-          AlarmDescription: Match.stringLikeRegexp(`^${name}: messages in the dead-letter queue`),
-          AlarmActions: [{ Ref: topic }],
+          AlarmDescription: Match.stringLikeRegexp(`^${name}: messages reached the dead-letter queue`),
+          AlarmActions: [{ Ref: topic() }],
+          OKActions: [{ Ref: topic() }],
+        });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          EvaluationPeriods: 3,
+          AlarmDescription: Match.stringLikeRegexp(`^${name}: dead letters have waited`),
         });
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           MetricName: 'ApproximateAgeOfOldestMessage',
           Threshold: config.alarms.oldestMessageAgeSeconds,
           AlarmDescription: Match.stringLikeRegexp(`^${name}: a message has waited`),
         });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateAgeOfOldestMessageInQuietGroups',
+          Threshold: config.alarms.quietTenantAgeSeconds,
+          AlarmDescription: Match.stringLikeRegexp(`^${name}: a tenant that is not flooding`),
+        });
       }
+    });
+
+    it('alarms on errors and throttles of every function, the listeners included', () => {
+      const listeners = stack.listeners;
+      if (listeners === undefined) throw new Error('the deployed services have listeners');
       const stage = [...stack.stages.values()].find((deployed) => deployed instanceof LambdaStage);
       if (!(stage instanceof LambdaStage)) throw new Error('the deployed pipelines have a Lambda stage');
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stage.function) } }],
-        AlarmActions: [{ Ref: topic }],
+      for (const fn of [
+        listeners.function,
+        stage.function,
+        stack.httpApi.handler.function,
+        stack.deadLetters.function,
+      ]) {
+        for (const metric of ['Errors', 'Throttles'])
+          template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }],
+            AlarmActions: [{ Ref: topic() }],
+          });
+      }
+    });
+
+    it("gives every bus rule's target a dead-letter queue, and alarms on anything in it", () => {
+      const rules = Object.values(template.findResources('AWS::Events::Rule'));
+      expect(rules.length).toBeGreaterThanOrEqual(4);
+      const names = queueNames(template);
+      for (const rule of rules) {
+        for (const target of rule.Properties.Targets) {
+          const dlq = names.get(String(target.DeadLetterConfig?.Arn?.['Fn::GetAtt']?.[0]));
+          expect(dlq, JSON.stringify(target.Arn)).toMatch(new RegExp(`^${config.queuePrefix}undelivered-`));
+        }
+      }
+      for (const rule of ['FanOut', 'Listeners', 'Sweep', 'TaskFailures'])
+        expect(alarmsWith(new RegExp(`^${rule}: `)), rule).toHaveLength(1);
+    });
+
+    it('alarms on failed Fargate tasks, DynamoDB throttling and API 5xx', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Task State Change'],
+          detail: Match.objectLike({
+            lastStatus: ['STOPPED'],
+            stopCode: ['EssentialContainerExited', 'TaskFailedToStart'],
+          }),
+        },
       });
-      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'NumberOfMessagesSent',
+        AlarmDescription: Match.stringLikeRegexp('^workers: a Fargate task stopped on its own'),
+      });
+      for (const table of ['jobs', 'connections'])
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmDescription: Match.stringLikeRegexp(`^${table}: DynamoDB throttled requests`),
+          Metrics: Match.arrayWith([
+            Match.objectLike({ Expression: 'reads + writes' }),
+            Match.objectLike({ Id: 'reads' }),
+            Match.objectLike({ Id: 'writes' }),
+          ]),
+        });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(stack.httpApi.api) } }],
+        Threshold: 0,
+      });
+    });
+
+    it('shows every alarm on the dashboard', () => {
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+      const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).filter(
+        (id) => !/Idle|StartFromZero/.test(id),
+      );
+      expect(alarms.length).toBe(stack.monitoring.alarms.length);
+      for (const id of alarms) expect(body, id).toContain(`"${id}","Arn"`);
+      expect(body).toContain('ApproximateNumberOfNoisyGroups');
     });
   });
 

@@ -143,6 +143,8 @@ export const keys = {
     pk: `${tenantId}#R#${collection}`,
     sk: id,
   }),
+  /** A tenant's counter (rate limits: one per window, with a TTL). */
+  counter: (tenantId: string, name: string) => ({ pk: `${tenantId}#COUNTERS`, sk: name }),
   /** The registry of tenants (one small item each), which the reconciler walks. */
   tenant: (tenantId: string) => ({ pk: 'TENANTS', sk: tenantId }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),

@@ -171,6 +171,22 @@ export class DynamoJobStore implements JobStore {
     return cursor === undefined ? { items } : { items, cursor };
   }
 
+  async increment(tenantId: string, name: string, expiresAtS: number): Promise<number> {
+    const out = await call('DynamoDB', 'UpdateItem', () =>
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#jobs,
+          Key: keys.counter(tenantId, name),
+          UpdateExpression: 'ADD #v :one SET #ttl = :ttl',
+          ExpressionAttributeNames: { '#v': 'value', '#ttl': 'expires_at' },
+          ExpressionAttributeValues: { ':one': 1, ':ttl': expiresAtS },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    return Number(out.Attributes?.value ?? 1);
+  }
+
   async getJob(tenantId: string, jobId: string): Promise<JobRecord | undefined> {
     const out = await call('DynamoDB', 'GetItem', () =>
       this.#db.send(

@@ -21,6 +21,7 @@ import {
   ReceiptHandleError,
   type ReceivedMessage,
   type ReceiveOptions,
+  sleep,
 } from '../../core/ports/index.js';
 import { call, isAwsError } from './errors.js';
 
@@ -252,6 +253,8 @@ export class SqsJobQueue implements JobQueue {
     try {
       const url = await this.#url(queue);
       for (let attempt = 0; attempt < this.#entryAttempts && left.length > 0; attempt += 1) {
+        // Entries the batch refused (throttling, an internal error) go again after a jittered wait.
+        if (attempt > 0) await sleep(Math.random() * Math.min(1_000, 50 * 2 ** attempt));
         const out = await call('SQS', 'SendMessageBatch', () =>
           this.#sqs.send(
             new SendMessageBatchCommand({
@@ -265,6 +268,11 @@ export class SqsJobQueue implements JobQueue {
                 ...(p.message.attributes === undefined
                   ? {}
                   : { MessageAttributes: toAttributes(p.message.attributes) }),
+                // A standard queue with message groups is a fair queue: no group's backlog
+                // holds back another's messages.
+                ...(p.message.group === undefined || p.message.group === ''
+                  ? {}
+                  : { MessageGroupId: p.message.group.slice(0, 128) }),
               })),
             }),
           ),

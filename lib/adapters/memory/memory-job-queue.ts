@@ -23,6 +23,8 @@ const MAX_BODY_BYTES = 256 * 1024;
 interface StoredMessage extends HeapItem {
   readonly id: string;
   readonly body: string;
+  /** The message group (tenant); '' for none. */
+  readonly group: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly sentAt: number;
   receiveCount: number;
@@ -33,6 +35,7 @@ interface StoredMessage extends HeapItem {
 function stored(
   id: string,
   body: string,
+  group: string,
   attributes: Readonly<Record<string, string>>,
   sentAt: number,
   receiveCount = 0,
@@ -40,6 +43,7 @@ function stored(
   return {
     id,
     body,
+    group,
     attributes,
     sentAt,
     receiveCount,
@@ -50,10 +54,54 @@ function stored(
   };
 }
 
+/**
+ * The visible messages, served fairly across message groups: each group's messages oldest first,
+ * the groups in turn (a group with one message waits behind at most one message of every other
+ * group, however long their backlogs).
+ */
+class FairReady {
+  readonly #groups = new Map<string, Deque<StoredMessage>>();
+  readonly #turns = new Deque<string>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(message: StoredMessage): void {
+    let group = this.#groups.get(message.group);
+    if (group === undefined) {
+      group = new Deque();
+      this.#groups.set(message.group, group);
+      this.#turns.push(message.group);
+    }
+    group.push(message);
+    this.#size += 1;
+  }
+
+  shift(): StoredMessage | undefined {
+    for (let name = this.#turns.shift(); name !== undefined; name = this.#turns.shift()) {
+      const group = this.#groups.get(name);
+      const message = group?.shift();
+      if (group === undefined || message === undefined) continue;
+      this.#size -= 1;
+      if (group.size > 0) this.#turns.push(name);
+      else this.#groups.delete(name);
+      return message;
+    }
+    return undefined;
+  }
+
+  /** Every message (for inspection, not for the hot path). */
+  values(): StoredMessage[] {
+    return [...this.#groups.values()].flatMap((g) => g.values());
+  }
+}
+
 interface QueueState {
   spec: QueueSpec;
-  /** Visible now, oldest first. */
-  readonly ready: Deque<StoredMessage>;
+  /** Visible now: fair across groups, oldest first within one. */
+  readonly ready: FairReady;
   /** Delayed or in flight, by the time they become visible. */
   readonly timed: IndexedMinHeap<StoredMessage>;
   readonly inFlight: Map<string, StoredMessage>;
@@ -64,7 +112,8 @@ interface QueueState {
 /**
  * In-process queues with SQS's semantics: visibility timeout, receive count, redrive to a
  * dead-letter queue after maxReceiveCount, per-message delay (≤ 15 min), batches of ≤ 10 and
- * long polling. Ordering is best-effort FIFO, as with a standard SQS queue.
+ * long polling. Ordering is FIFO within a message group and round-robin across groups, as with a
+ * standard SQS queue used as a fair queue.
  */
 export class MemoryJobQueue implements JobQueue {
   readonly #queues = new Map<string, QueueState>();
@@ -87,7 +136,7 @@ export class MemoryJobQueue implements JobQueue {
     }
     this.#queues.set(spec.name, {
       spec,
-      ready: new Deque(),
+      ready: new FairReady(),
       timed: new IndexedMinHeap(),
       inFlight: new Map(),
       waiters: new Set(),
@@ -109,7 +158,7 @@ export class MemoryJobQueue implements JobQueue {
       if (Buffer.byteLength(m.body) > MAX_BODY_BYTES) {
         throw new ConfigError('send', [`a message body may be at most ${MAX_BODY_BYTES} bytes`]);
       }
-      const message = stored(randomUUID(), m.body, { ...m.attributes }, now);
+      const message = stored(randomUUID(), m.body, m.group ?? '', { ...m.attributes }, now);
       state.count += 1;
       if (delay > 0) state.timed.set(message, now + delay);
       else state.ready.push(message);
@@ -231,7 +280,7 @@ export class MemoryJobQueue implements JobQueue {
     state.count -= 1;
     const dlq = this.#state(dlqName);
     dlq.count += 1;
-    dlq.ready.push(stored(m.id, m.body, m.attributes, m.sentAt));
+    dlq.ready.push(stored(m.id, m.body, m.group, m.attributes, m.sentAt));
     this.#notify(dlq);
   }
 

@@ -101,6 +101,7 @@ export class MemoryJobStore implements JobStore {
   /** When each job entered its current status (the by-status index's sort key in DynamoDB). */
   readonly #entered = new Map<string, string>();
   readonly #tenants = new Set<string>();
+  readonly #counters = new Map<string, { value: number; expiresAtS: number }>();
 
   async createJob(job: JobRecord): Promise<void> {
     const id = key(job.tenant_id, job.job_id);
@@ -176,6 +177,15 @@ export class MemoryJobStore implements JobStore {
     query: { readonly limit?: number; readonly cursor?: string } = {},
   ): Promise<Page<string>> {
     return page([...this.#tenants].sort(), query.cursor, query.limit, 'tenants');
+  }
+
+  async increment(tenantId: string, name: string, expiresAtS: number): Promise<number> {
+    // Forgets counters that expired well before this one (time as the caller's clock tells it).
+    for (const [k, c] of this.#counters) if (c.expiresAtS < expiresAtS - 120) this.#counters.delete(k);
+    const k = key(tenantId, name);
+    const value = (this.#counters.get(k)?.value ?? 0) + 1;
+    this.#counters.set(k, { value, expiresAtS });
+    return value;
   }
 
   async countJobs(query: {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Caller } from '../control/job-requests.js';
 import { formatIssues } from '../ports/contract.js';
-import { StagecoachError, ValidationError } from '../ports/errors.js';
+import { RateLimitedError, StagecoachError, ValidationError } from '../ports/errors.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 
 /** A request as any transport delivers it (API Gateway, the local dev server, a test). */
@@ -46,6 +46,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   JOB_EXISTS: 409,
   INVALID_TRANSITION: 409,
   CONFLICT: 409,
+  RATE_LIMITED: 429,
   WAIT_TIMEOUT: 504,
   BACKEND_UNAVAILABLE: 503,
 };
@@ -145,7 +146,9 @@ export class HttpApi {
                   message: `Internal error (request ${request.requestId ?? 'unknown'}).`,
                 },
               };
-      return { status, body };
+      return error instanceof RateLimitedError
+        ? { status, body, headers: { 'retry-after': String(error.retryAfterS) } }
+        : { status, body };
     }
   }
 }

@@ -2,5 +2,6 @@
 export * from './holds.js';
 export * from './job-requests.js';
 export * from './jobs.js';
+export * from './limits.js';
 export * from './operations.js';
 export * from './reconciler.js';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { attemptsOf, eventsOf, markEvent } from '../engine/history.js';
+import { attemptsOf, createdEvent, eventsOf, markEvent } from '../engine/history.js';
 import type { HoldCache } from '../engine/holds.js';
 import { EventPolicy } from '../engine/publishing.js';
 import { shapeOf } from '../engine/runner-kit.js';
@@ -45,6 +45,7 @@ import {
   SubmitRequestSchema,
   WaitTimeoutError,
 } from './job-requests.js';
+import { type LimitsConfig, SubmitLimiter } from './limits.js';
 import { Reconciler, type ReconcilerOptions } from './reconciler.js';
 
 export interface JobServiceOptions {
@@ -60,6 +61,8 @@ export interface JobServiceOptions {
   readonly retentionS?: number;
   /** The reconciler's knobs. */
   readonly reconcile?: ReconcilerOptions;
+  /** Per-tenant limits (submit rate). @default none */
+  readonly limits?: LimitsConfig;
 }
 
 function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -114,6 +117,7 @@ export class JobService {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #events: EventPolicy;
+  readonly #limiter: SubmitLimiter;
   readonly holdControl: HoldControl;
   readonly reconciler: Reconciler;
 
@@ -122,6 +126,7 @@ export class JobService {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger).child({ component: 'jobs' });
     this.#events = options.events ?? new EventPolicy({ store: options.backend.store, clock: this.#clock });
+    this.#limiter = new SubmitLimiter(options.backend.store, this.#clock, options.limits);
     this.holdControl = new HoldControl({
       store: options.backend.store,
       clock: this.#clock,
@@ -190,9 +195,14 @@ export class JobService {
     });
     if (req.job_id !== undefined) {
       const existing = await this.#o.backend.store.getJob(caller.tenantId, req.job_id);
-      if (existing !== undefined)
-        return { job: this.#repeated(existing, req, digest, entry, exit), created: false };
+      if (existing !== undefined) {
+        const repeated = this.#repeated(existing, req, digest, entry, exit);
+        // A repeat may follow an answer that was lost with the job's event: publish it again.
+        await this.#published(repeated, [createdEvent(repeated)], 'submitted');
+        return { job: repeated, created: false };
+      }
     }
+    await this.#limiter.take(caller.tenantId);
     const now = this.#clock.now();
     const jobId = req.job_id ?? randomUUID();
     const envelope: JobEnvelope = {
@@ -224,7 +234,7 @@ export class JobService {
     };
     // The message first: if the create then fails, it is an orphan the runner drops.
     await this.#o.backend.queue.send(this.#o.topology.queueFor(pipeline.name, entry, req.priority), [
-      { body },
+      { body, group: caller.tenantId },
     ]);
     try {
       await this.#o.backend.store.createJob(job);
@@ -233,9 +243,11 @@ export class JobService {
       // A concurrent submit of the same id won: this one is a repeat of it (or a conflict).
       const existing = await this.#o.backend.store.getJob(caller.tenantId, jobId);
       if (existing === undefined) throw error;
-      return { job: this.#repeated(existing, req, digest, entry, exit), created: false };
+      const repeated = this.#repeated(existing, req, digest, entry, exit);
+      await this.#published(repeated, [createdEvent(repeated)], 'submitted');
+      return { job: repeated, created: false };
     }
-    this.#events.publish(this.#o.backend.events, job, eventsOf(job, shapeOf(pipeline)), this.#log);
+    await this.#published(job, eventsOf(job, shapeOf(pipeline)), 'submitted');
     this.#log.info('job submitted', {
       job_id: jobId,
       pipeline: pipeline.name,
@@ -320,7 +332,7 @@ export class JobService {
 
   /** Aborts a job: at once when it is waiting; through its AbortSignal when it is running. */
   async abort(jobId: string, caller: Caller, reason = 'aborted by request'): Promise<JobRecord> {
-    return this.#mutate(jobId, caller, (job, now) => {
+    return this.#mutate(jobId, caller, 'job.aborted', (job, now) => {
       if (job.status === 'ABORTED') return undefined;
       if (isTerminal(job.status)) {
         throw new InvalidTransitionError(
@@ -350,7 +362,7 @@ export class JobService {
 
   /** Pauses a job: a running stage is stopped (and re-run on resume); a waiting job parks. */
   async pause(jobId: string, caller: Caller): Promise<JobRecord> {
-    return this.#mutate(jobId, caller, (job, now) => {
+    return this.#mutate(jobId, caller, 'job.paused', (job, now) => {
       if (job.status === 'PAUSED' || job.pause_requested === true) return undefined;
       if (isTerminal(job.status)) {
         throw new InvalidTransitionError(jobId, 'pause', job.status, 'It has already finished.');
@@ -374,7 +386,10 @@ export class JobService {
   async resume(jobId: string, caller: Caller): Promise<JobRecord> {
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const job = await this.get(jobId, caller);
-      if (job.status === 'QUEUED' || job.status === 'RETRY_WAITING') return job;
+      if (job.status === 'QUEUED' || job.status === 'RETRY_WAITING') {
+        await this.#republish(job, 'job.resumed');
+        return job;
+      }
       if (job.status === 'RUNNING' && job.pause_requested === true) {
         const result = await this.#o.backend.store.transition(caller.tenantId, jobId, {
           expect: { version: job.version },
@@ -546,7 +561,7 @@ export class JobService {
     const pipeline = this.#o.topology.pipelines.get(job.pipeline);
     const { retry_at: _stale, ...clean } = next;
     await this.#o.backend.queue.send(this.#o.topology.queueFor(job.pipeline, stage, job.priority), [
-      { body: serializeEnvelope(envelopeOf(clean), pipeline?.contractLimitBytes) },
+      { body: serializeEnvelope(envelopeOf(clean), pipeline?.contractLimitBytes), group: job.tenant_id },
     ]);
     const store = this.#o.backend.store;
     const result =
@@ -554,7 +569,10 @@ export class JobService {
         ? await store.transition(job.tenant_id, job.job_id, change)
         : await store.releaseFromHold(job.tenant_id, job.job_id, change, holdId);
     if (!result.ok) return undefined;
-    this.#events.publish(this.#o.backend.events, result.job, [markEvent(result.job, mark)], this.#log);
+    const events = [markEvent(result.job, mark)];
+    if (holdId === undefined) await this.#published(result.job, events, mark.type.replace('job.', ''));
+    // A hold's release goes on with its other jobs; the event is logged as not published.
+    else await this.#events.publish(this.#o.backend.events, result.job, events, this.#log);
     return result.job;
   }
 
@@ -562,25 +580,51 @@ export class JobService {
   async #mutate(
     jobId: string,
     caller: Caller,
+    mark: MarkEntry['type'],
     decide: (job: JobRecord, now: number) => JobChange | undefined,
   ): Promise<JobRecord> {
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const job = await this.get(jobId, caller);
       const change = decide(job, this.#clock.now());
-      if (change === undefined) return job;
+      if (change === undefined) {
+        await this.#republish(job, mark);
+        return job;
+      }
       const result = await this.#o.backend.store.transition(caller.tenantId, jobId, change);
       if (result.ok) {
         const marks = (change.append ?? []).filter((e): e is MarkEntry => e.kind === 'mark');
-        this.#events.publish(
-          this.#o.backend.events,
+        await this.#published(
           result.job,
           marks.map((m) => markEvent(result.job, m)),
-          this.#log,
+          mark.replace('job.', ''),
         );
         return applyChange(job, change);
       }
     }
     throw this.#conflict(jobId);
+  }
+
+  /**
+   * Publishes a control action's events once its write has landed. The bus must take them: when
+   * it does not, the caller gets a retryable error (503) — the action itself stands, and repeating
+   * it (which changes nothing more) publishes the events again, with the same ids.
+   */
+  async #published(job: JobRecord, events: readonly JobEvent[], what: string): Promise<void> {
+    if (await this.#events.publish(this.#o.backend.events, job, events, this.#log)) return;
+    throw new StagecoachError(
+      'BACKEND_UNAVAILABLE',
+      `Job '${job.job_id}' was ${what}, but its event could not be published; repeat the request (it is safe) to publish it.`,
+      true,
+      { context: { jobId: job.job_id } },
+    );
+  }
+
+  /** A repeated action that changes nothing: its last event (same id) goes out again. */
+  async #republish(job: JobRecord, type: MarkEntry['type']): Promise<void> {
+    const last = job.history.findLast((e): e is MarkEntry => e.kind === 'mark' && e.type === type);
+    if (last !== undefined && last.hop === job.hop) {
+      await this.#published(job, [markEvent(job, last)], type.replace('job.', ''));
+    }
   }
 
   #conflict(jobId: string): StagecoachError {

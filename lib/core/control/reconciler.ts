@@ -139,7 +139,9 @@ export class Reconciler {
     const stale = idle >= this.#staleAfterMs;
     if (!empty.has(lane) && !stale) return false;
     const { retry_at: _due, ...rest } = job;
-    await queue.send(lane, [{ body: serializeEnvelope(envelopeOf(rest), pipeline.contractLimitBytes) }]);
+    await queue.send(lane, [
+      { body: serializeEnvelope(envelopeOf(rest), pipeline.contractLimitBytes), group: job.tenant_id },
+    ]);
     // Marks the job as looked after, so a stale one is not sent again before the next period.
     await store.transition(job.tenant_id, job.job_id, {
       expect: { version: job.version },

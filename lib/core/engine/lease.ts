@@ -169,6 +169,14 @@ export class LeaseKeeper {
       append: [run],
     });
     if (!result.ok) {
+      // An earlier claim of this very execution landed and only its answer was lost: adopt it.
+      const own = ownClaim(result.current, env.hop, kit.workerId, exec.startedAt);
+      if (own !== undefined) {
+        exec.claim = { index: own.index, run: own.run, leaseExpiresAt: own.expiresAt };
+        await kit.queue.changeVisibility(exec.source.queue, exec.message.receiptHandle, this.#o.leaseMs);
+        this.#o.onClaimed(own.job, own.run);
+        return;
+      }
       this.#check(stoppedBy(result.current, env.hop));
       return;
     }
@@ -202,4 +210,19 @@ export class LeaseKeeper {
     this.#o.exec.stopped = reason;
     this.#o.onStop(reason);
   }
+}
+
+/** The job's open run, when it is this execution's own claim (same worker, hop and start). */
+function ownClaim(
+  job: JobRecord | undefined,
+  hop: number,
+  workerId: string,
+  startedAt: number,
+): { job: JobRecord; run: RunEntry; index: number; expiresAt: number } | undefined {
+  if (job?.status !== 'RUNNING' || job.hop !== hop || job.lease?.owner !== workerId) return undefined;
+  const index = job.history.length - 1;
+  const run = job.history[index];
+  if (run?.kind !== 'run' || run.ended_at !== undefined || run.started_at !== startedAt) return undefined;
+  if (run.worker !== workerId || run.hop !== hop) return undefined;
+  return { job, run, index, expiresAt: job.lease.expires_at };
 }

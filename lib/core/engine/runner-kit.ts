@@ -3,15 +3,18 @@ import type { Backend } from '../ports/backend.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { JobEnvelope } from '../ports/contract.js';
 import type { SerializedError, StagecoachError } from '../ports/errors.js';
-import type { Expectation, JobChange, JobEvent, JobRecord, RunEntry } from '../ports/job.js';
+import type { Expectation, JobChange, JobEvent, JobRecord, MarkEntry, RunEntry } from '../ports/job.js';
 import type { JobQueue, OutgoingMessage, ReceivedMessage } from '../ports/job-queue.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import { nextStage, type Pipeline } from '../sdk/pipeline.js';
 import type { Stage } from '../sdk/stage.js';
-import { compactError, entryEvents, type StageShape } from './history.js';
+import { compactError, entryEvents, markEvent, type StageShape } from './history.js';
 import type { HoldCache } from './holds.js';
 import { EventPolicy } from './publishing.js';
 import type { Topology } from './topology.js';
+
+/** The control actions that put a job back on a queue at a new hop. */
+const REQUEUE_MARKS: ReadonlySet<MarkEntry['type']> = new Set(['job.resumed', 'job.replayed']);
 
 export interface RunnerOptions {
   readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs' | 'records'>;
@@ -217,9 +220,20 @@ export class RunnerKit {
     return job?.status === 'RUNNING' && job.hop === env.hop && job.lease?.owner === this.workerId;
   }
 
-  /** The events a run entry adds, as the job's derived log has them. */
+  /**
+   * The events a run entry adds, as the job's derived log has them. The first run of a hop a
+   * control action started (resume, replay, a hold's release) carries that action's event again
+   * (same id): the action published it once, and this makes it reach the bus even if that publish
+   * or its answer was lost.
+   */
   runEvents(job: JobRecord, run: RunEntry): JobEvent[] {
-    return entryEvents(job, run, this.shape, job.params);
+    const events = entryEvents(job, run, this.shape, job.params);
+    const firstRun = job.history.find((e): e is RunEntry => e.kind === 'run' && e.hop === run.hop);
+    if (firstRun !== undefined && firstRun.started_at !== run.started_at) return events;
+    const requeue = job.history.findLast(
+      (e): e is MarkEntry => e.kind === 'mark' && e.hop === run.hop && REQUEUE_MARKS.has(e.type),
+    );
+    return requeue === undefined ? events : [markEvent(job, requeue), ...events];
   }
 
   /**

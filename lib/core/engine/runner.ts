@@ -133,7 +133,9 @@ export class StageRunner {
     if (env.not_before !== undefined) {
       const wait = Date.parse(env.not_before) - now;
       if (wait > DUE_SLACK_MS) {
-        await k.send(source, source.queue, [{ body: message.body, delayMs: Math.min(wait, MAX_DELAY_MS) }]);
+        await k.send(source, source.queue, [
+          { body: message.body, delayMs: Math.min(wait, MAX_DELAY_MS), group: env.tenant_id },
+        ]);
         return delete_('deferred');
       }
     }

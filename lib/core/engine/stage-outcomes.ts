@@ -95,7 +95,7 @@ export class StageOutcomes {
     if (!result.ok) return this.#completionRefused(x, result.current, change, run, next?.name);
     k.publish(result.job, k.runEvents(result.job, run), log, x.source);
     if (next === undefined || body === undefined) return delete_('done');
-    await k.send(x.source, k.queueOf(next.name, env.priority), [{ body }]);
+    await k.send(x.source, k.queueOf(next.name, env.priority), [{ body, group: env.tenant_id }]);
     return delete_('forwarded');
   }
 
@@ -215,7 +215,7 @@ export class StageOutcomes {
     if (!result.ok) return this.#afterRefusedFailure(x, result.current, run);
     k.publish(result.job, k.runEvents(result.job, run), log, x.source);
     await k.send(x.source, k.queueOf(env.stage, env.priority), [
-      { body, delayMs: Math.min(delay, MAX_DELAY_MS) },
+      { body, delayMs: Math.min(delay, MAX_DELAY_MS), group: env.tenant_id },
     ]);
     return delete_('retry-scheduled');
   }

@@ -37,6 +37,8 @@ export interface WorkerPoolOptions {
   readonly random?: () => number;
   readonly progressIntervalMs?: number;
   readonly cancelGraceMs?: number;
+  /** How long a message whose job write has not landed yet is kept before it is dropped. @default 30000 */
+  readonly orphanGraceMs?: number;
   /** How long finished jobs are kept (store TTL). @default 90 days */
   readonly retentionS?: number;
   /** Which events go to the bus (shared by the process's runners and job service). */
@@ -160,6 +162,7 @@ export class WorkerPool {
               ? {}
               : { progressIntervalMs: options.progressIntervalMs }),
             ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
+            ...(options.orphanGraceMs === undefined ? {} : { orphanGraceMs: options.orphanGraceMs }),
             ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
             ...(options.events === undefined ? {} : { events: options.events }),
           }),

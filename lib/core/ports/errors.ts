@@ -182,6 +182,18 @@ export class BackendUnavailableError extends StagecoachError {
   }
 }
 
+/** A tenant went over one of its limits; it may try again after `retryAfterS` seconds (HTTP 429). */
+export class RateLimitedError extends StagecoachError {
+  readonly retryAfterS: number;
+  constructor(message: string, retryAfterS: number, options: StagecoachErrorOptions = {}) {
+    super('RATE_LIMITED', message, true, {
+      ...options,
+      context: { ...options.context, details: { retry_after_s: retryAfterS } },
+    });
+    this.retryAfterS = retryAfterS;
+  }
+}
+
 /** A queue does not exist (create it first). */
 export class QueueNotFoundError extends StagecoachError {
   constructor(queue: string) {

@@ -19,6 +19,12 @@ export interface OutgoingMessage {
   /** At most {@link MAX_DELAY_MS}. */
   readonly delayMs?: number;
   readonly attributes?: Readonly<Record<string, string>>;
+  /**
+   * The message's group — the job's tenant. A queue serves its groups in turn, so one tenant's
+   * backlog does not hold another's messages back (SQS fair queues: `MessageGroupId` on a
+   * standard queue; the memory queue round-robins its groups).
+   */
+  readonly group?: string;
 }
 
 export interface ReceivedMessage {

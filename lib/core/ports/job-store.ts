@@ -43,6 +43,11 @@ export interface JobStore {
   listJobs(query: JobQuery): Promise<Page<JobRecord>>;
   /** Every tenant that has ever created a job (for the reconciler's sweep), in no set order. */
   listTenants(query?: { readonly limit?: number; readonly cursor?: string }): Promise<Page<string>>;
+  /**
+   * Adds one to the tenant's counter `name` and answers its new value; the counter is forgotten
+   * after `expiresAtS` (epoch seconds). Used for per-tenant rate limits (one counter per window).
+   */
+  increment(tenantId: string, name: string, expiresAtS: number): Promise<number>;
   /** How many jobs of the tenant are in each status; finished ones only if they finished since `since`. */
   countJobs(query: {
     readonly tenant_id: string;

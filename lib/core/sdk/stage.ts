@@ -112,6 +112,20 @@ export interface Compute {
   readonly batchSize: number;
   /** Fargate: most tasks the service scales out to. @default 4 */
   readonly maxTasks: number;
+  /**
+   * Lambda: how long the SQS event source gathers messages before it invokes the function, so
+   * batches fill at moderate load (fewer invocations and requests per message). SQS event sources
+   * take whole seconds, so this is 0 or a multiple of 1000, at most 300000; 0 invokes as soon as
+   * a message is there. @default 1000 (lambda); unset (fargate)
+   */
+  readonly batchWindowMs?: number;
+  /**
+   * Lambda: concurrency reserved for the stage's function — a floor no other function can take
+   * and a cap on this one. It must cover the event sources' maximum concurrency (`concurrency`,
+   * split over the priority lanes), or invocations are throttled and messages come back.
+   * @default none (the function draws on the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export interface StageConfig<I extends InputsSpec, O extends OutputsSpec> {
@@ -129,8 +143,8 @@ export interface StageConfig<I extends InputsSpec, O extends OutputsSpec> {
   readonly heartbeatMs?: number;
   /**
    * The queue's visibility timeout: how long a received message stays hidden before the stage
-   * claims it. @default 6 × the function timeout (lambda, as AWS advises for SQS event sources),
-   * 5 min (fargate)
+   * claims it. @default 6 × the function timeout plus the batching window (lambda, as AWS advises
+   * for SQS event sources), 5 min (fargate)
    */
   readonly visibilityTimeoutMs?: number;
   /**
@@ -208,10 +222,15 @@ const StageOptionsSchema = z.object({
       concurrency: z.int().min(1).max(1_000).optional(),
       batchSize: z.int().min(1).max(10).optional(),
       maxTasks: z.int().min(1).max(1_000).optional(),
+      batchWindowMs: z.int().min(0).max(300_000).optional(),
+      reservedConcurrency: z.int().min(1).max(10_000).optional(),
     })
     .strict()
     .optional(),
 });
+
+/** The batching window of a Lambda stage's event sources when its compute names none. */
+export const DEFAULT_BATCH_WINDOW_MS = 1_000;
 
 function isSchema(value: unknown): value is z.ZodType {
   return value instanceof z.ZodType;
@@ -259,6 +278,19 @@ function problemsOf(config: StageConfig<InputsSpec, OutputsSpec>): string[] {
   if (kind === 'lambda' && (config.compute?.memoryMb ?? 512) > 10_240) {
     problems.push('compute.memoryMb: Lambda allows at most 10240 MB; use compute: { kind: "fargate" }');
   }
+  const window = config.compute?.batchWindowMs;
+  if (window !== undefined && kind === 'lambda' && window % 1_000 !== 0) {
+    problems.push(
+      `compute.batchWindowMs: ${window} ms is not whole seconds; SQS event sources take 0, 1000, 2000, … up to 300000`,
+    );
+  }
+  for (const key of ['batchWindowMs', 'reservedConcurrency'] as const) {
+    if (kind === 'fargate' && config.compute?.[key] !== undefined) {
+      problems.push(
+        `compute.${key}: applies to Lambda stages only; remove it or use compute: { kind: 'lambda' }`,
+      );
+    }
+  }
   return problems;
 }
 
@@ -270,8 +302,11 @@ export function defineStage<const I extends InputsSpec, const O extends OutputsS
   if (problems.length > 0) throw new ConfigError(`Stage '${String(config.name)}'`, problems);
   const kind = config.compute?.kind ?? 'lambda';
   const timeoutMs = config.timeoutMs ?? (kind === 'lambda' ? 60_000 : 3_600_000);
+  const batchWindowMs =
+    kind === 'lambda' ? (config.compute?.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS) : undefined;
   const visibilityTimeoutMs =
-    config.visibilityTimeoutMs ?? (kind === 'lambda' ? 6 * lambdaTimeoutMs(timeoutMs) : 5 * 60_000);
+    config.visibilityTimeoutMs ??
+    (kind === 'lambda' ? 6 * lambdaTimeoutMs(timeoutMs) + (batchWindowMs ?? 0) : 5 * 60_000);
   const leaseMs = config.leaseMs ?? Math.min(visibilityTimeoutMs, 30_000);
   if (leaseMs > visibilityTimeoutMs) {
     throw new ConfigError(`Stage '${config.name}'`, [
@@ -305,6 +340,10 @@ export function defineStage<const I extends InputsSpec, const O extends OutputsS
       concurrency: config.compute?.concurrency ?? (kind === 'lambda' ? 10 : 2),
       batchSize: config.compute?.batchSize ?? 10,
       maxTasks: config.compute?.maxTasks ?? 4,
+      ...(batchWindowMs === undefined ? {} : { batchWindowMs }),
+      ...(config.compute?.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrency: config.compute.reservedConcurrency }),
     },
     heartbeatMs,
     visibilityTimeoutMs,

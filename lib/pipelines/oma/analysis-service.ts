@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller, JobService } from '../../core/control/index.js';
-import type { Backend } from '../../core/ports/index.js';
+import type { Backend, JobEventType, JobRecord } from '../../core/ports/index.js';
 import {
   type BlobStore,
   formatIssues,
   InvalidTransitionError,
+  isTerminal as isTerminalJob,
   JobNotFoundError,
   type Logger,
   RecordConflictError,
@@ -16,6 +17,7 @@ import {
 } from '../../core/ports/index.js';
 import { AnalysisStore, withStatus } from './analysis-store.js';
 import { csvKey, OMA_PIPELINE } from './keys.js';
+import { projectJobEvent } from './listener.js';
 import { checkSetups, resolveSetups } from './multi-setup.js';
 import {
   AnalysisIdSchema,
@@ -38,7 +40,7 @@ export interface AnalysisServiceOptions {
   readonly jobs: JobService;
   /** @default silent */
   readonly logger?: Logger;
-  readonly backend: Pick<Backend, 'records' | 'blobs' | 'events'>;
+  readonly backend: Backend;
   /** How long an upload URL is valid. @default 900 */
   readonly uploadExpiresInS?: number;
 }
@@ -60,6 +62,15 @@ interface RunPlan {
   /** MULTI_SETUP: each setup's dataset. */
   readonly setups?: SetupDataset[];
 }
+
+/** The job events the status listener projects onto an analysis. */
+const PROJECTED: ReadonlySet<JobEventType> = new Set([
+  'job.created',
+  'stage.started',
+  'job.done',
+  'job.failed',
+  'job.aborted',
+]);
 
 const conflict = (message: string): StagecoachError => new StagecoachError('CONFLICT', message, false);
 const now = (): string => new Date().toISOString();
@@ -134,7 +145,7 @@ export class AnalysisService {
   }
 
   async get(caller: Caller, structureId: string, analysisId: string): Promise<AnalysisRecord> {
-    return (await this.#require(caller, structureId, analysisId)).value;
+    return this.#reconciled(caller, (await this.#require(caller, structureId, analysisId)).value);
   }
 
   async list(
@@ -176,7 +187,12 @@ export class AnalysisService {
   /** Starts a run (→ QUEUED): one job, whose id is the run id. 409 while a run is in flight. */
   async run(caller: Caller, structureId: string, analysisId: string): Promise<AnalysisRecord> {
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const { value: current, version } = await this.#require(caller, structureId, analysisId);
+      const { value: found, version: foundVersion } = await this.#require(caller, structureId, analysisId);
+      const reconciled = await this.#reconciled(caller, found);
+      const { value: current, version } =
+        reconciled === found
+          ? { value: found, version: foundVersion }
+          : await this.#require(caller, structureId, analysisId);
       if (isInFlight(current.status)) return this.#alreadyRunning(caller, current);
       const plan = await this.#plan(caller.tenantId, current);
       const at = now();
@@ -363,6 +379,34 @@ export class AnalysisService {
       },
       caller,
     );
+  }
+
+  /**
+   * An analysis QUEUED or RUNNING whose job has moved on without it (an event lost on the way to
+   * the status listener): the job's state is the truth, so its last event is projected again.
+   * Answers the record as it is now.
+   */
+  async #reconciled(caller: Caller, record: AnalysisRecord): Promise<AnalysisRecord> {
+    if (!isInFlight(record.status) || record.run_id === undefined) return record;
+    let job: JobRecord;
+    try {
+      job = await this.#jobs.get(record.run_id, caller);
+    } catch (error) {
+      if (error instanceof JobNotFoundError) return record;
+      throw error;
+    }
+    const behind = isTerminalJob(job.status) || (record.status === 'QUEUED' && job.status !== 'QUEUED');
+    if (!behind) return record;
+    const events = (await this.#jobs.events(job.job_id, caller, { limit: 1_000 })).items;
+    const last = events.findLast((e) => PROJECTED.has(e.type));
+    if (last === undefined) return record;
+    this.#log.info('analysis behind its job; projecting the job state', {
+      analysis_id: record.analysis_id,
+      status: record.status,
+      job_status: job.status,
+    });
+    await projectJobEvent(last, { backend: this.#backend, logger: this.#log });
+    return (await this.#store.get(caller.tenantId, record.structure_id, record.analysis_id))?.value ?? record;
   }
 
   /** A run already in flight: a 409 — unless its job was never created, which a re-submit heals. */

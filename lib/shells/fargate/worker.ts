@@ -1,5 +1,6 @@
 import type { Pipeline, Stage } from '../../core/sdk/index.js';
 import { coldStart } from '../lambda/context.js';
+import { protectReceivedMessages, TaskProtection } from './task-protection.js';
 
 /**
  * The Fargate service: a long-poll worker pool for the stages named in STAGECOACH_STAGES
@@ -17,8 +18,12 @@ export function runWorker(): void {
   }
   const selected = (p: Pipeline, s: Stage): boolean =>
     named.length > 0 ? named.includes(`${p.name}/${s.name}`) : s.compute.kind === 'fargate';
+  // In ECS: a task holding messages is protected from scale-in until it has finished them.
+  const protection = new TaskProtection({ agentUri: config.ecsAgentUri, logger: deployment.logger });
+  if (protection.active) protectReceivedMessages(ctx.backend.clients.sqs, protection);
   const pool = deployment.pool({
     stages: selected,
+    onOutcome: () => protection.release(),
     ...(config.workerConcurrency > 0 ? { concurrency: config.workerConcurrency } : {}),
     waitTimeMs: 20_000,
     deadLetters: false,
@@ -31,6 +36,7 @@ export function runWorker(): void {
     stopping = true;
     deployment.logger.info('stopping', { signal });
     await pool.stop({ timeoutMs: config.workerStopTimeoutMs });
+    protection.close();
     await ctx.backend.queue.flush();
     process.exit(0);
   };

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Outcome, StageRunner } from '../../core/engine/index.js';
-import type { EventPublisher, JobQueue, Logger } from '../../core/ports/index.js';
+import { type EventPublisher, type JobQueue, type Logger, sleep } from '../../core/ports/index.js';
 import { SendBarrier } from './send-barrier.js';
 import { messageOf, queueNameFromArn } from './sqs-records.js';
 
@@ -15,7 +15,16 @@ export interface StageHandlerDeps {
   readonly logger: Logger;
   /** Called for every message, for metrics. */
   readonly onOutcome?: (outcome: Outcome) => void;
+  /**
+   * Ends the function instance (Lambda starts a fresh one): called when a stage that ignored its
+   * AbortSignal is still running, so its effects cannot run beside the worker that takes the stage
+   * over. @default process.exit
+   */
+  readonly exit?: (code: number) => void;
 }
+
+/** Time kept back from the deadline after waiting for stages that ignored their signal. */
+export const ZOMBIE_MARGIN_MS = 1_000;
 
 /** A message the runner gave back (busy, interrupted): reported as a batch item failure, not deleted. */
 class ReleasedError extends Error {
@@ -56,7 +65,20 @@ export function createStageHandler(
     }
   };
 
+  const exit = deps.exit ?? ((code: number) => process.exit(code));
+  const recycle = (when: string): never => {
+    deps.logger.error('a stage ignored its AbortSignal and still runs; ending this function instance', {
+      when,
+      zombies: deps.runner.zombies,
+    });
+    exit(1);
+    // Where exit returns (tests), the invocation fails: its whole batch comes back.
+    throw new Error('this function instance still runs a stage that ignored its AbortSignal');
+  };
+
   return async (event, context) => {
+    // A thawed instance whose stage outlived its invocation must not take new work beside it.
+    if (deps.runner.zombies > 0) recycle('before a batch');
     const outbox = new SendBarrier(deps.queue, event.Records.length);
     const publishing = new Map<string, Promise<boolean>>();
     const deadline = setTimeout(
@@ -88,6 +110,17 @@ export function createStageHandler(
         response.batchItemFailures.push({ itemIdentifier: messageId });
         failed.add(messageId);
       }
+    }
+    // Stages that ignored their signal have given their messages back but still run: wait for them
+    // while the invocation lasts. If they outlive it, the instance ends now — frozen and thawed
+    // later, it would run them beside the worker that took the stage over. The failed invocation
+    // brings the whole batch back; the records already done are then deleted as duplicates.
+    if (deps.runner.zombies > 0) {
+      const waitMs = Math.max(0, context.getRemainingTimeInMillis() - ZOMBIE_MARGIN_MS);
+      const stop = new AbortController();
+      await Promise.race([deps.runner.settled(), sleep(waitMs, stop.signal).catch(() => undefined)]);
+      stop.abort();
+      if (deps.runner.zombies > 0) recycle('at the deadline');
     }
     return response;
   };

@@ -152,7 +152,7 @@ describe('stagecoach oma: parameters', () => {
     // Assess
     expect(response.status).toBe(400);
     expect(body.error.message).toBe(
-      'Invalid SSI parameters: fmx: unknown parameter (valid: fs, decimate, detrend, fmax, fmin, br, order_min, order_max, order_step).',
+      'Invalid SSI parameters: fmx: unknown parameter (valid: fs, decimate, detrend, fmax, fmin, br, order_min, order_max, order_step, uncertainty).',
     );
   });
 });

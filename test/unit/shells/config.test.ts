@@ -34,6 +34,20 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the API’s per-tenant limits as JSON, and names what is wrong with them', () => {
+    const limits = '{"default":{"submitsPerMinute":600},"tenants":{"acme":{"submitsPerMinute":6000}}}';
+    expect(loadConfig('api', { ...resources, STAGECOACH_LIMITS: limits }).limits).toEqual({
+      default: { submitsPerMinute: 600 },
+      tenants: { acme: { submitsPerMinute: 6000 } },
+    });
+    expect(problems(() => loadConfig('api', { ...resources, STAGECOACH_LIMITS: '{default:' }))).toEqual([
+      `${ENV.limits} must be JSON such as {"default":{"submitsPerMinute":600}} (got '{default:')`,
+    ]);
+    expect(
+      problems(() => loadConfig('api', { ...resources, STAGECOACH_LIMITS: '{"default":{"perMinute":5}}' })),
+    ).toHaveLength(1);
+  });
+
   it('names every missing variable at once', () => {
     expect(problems(() => loadConfig('stage', { AWS_REGION: 'eu-west-1' }))).toEqual([
       `${ENV.jobsTable} is required: the DynamoDB table of jobs, events and attempts`,

@@ -123,6 +123,17 @@ describe('SqsJobQueue error paths', () => {
     expect(calls[0]?.args[0].input.Entries).toHaveLength(7);
     expect(calls[0]?.args[0].input.Entries?.[0]?.DelaySeconds).toBe(2);
   });
+
+  it('sends the tenant as the message group, which makes the standard queue fair', async () => {
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: url });
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })),
+    }));
+    const queue = new SqsJobQueue(new SQSClient(region), { lingerMs: 0 });
+    await queue.send('q', [{ body: 'a', group: 'tenant-a' }, { body: 'x' }]);
+    const entries = sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries;
+    expect(entries?.map((e) => e.MessageGroupId)).toEqual(['tenant-a', undefined]);
+  });
 });
 
 describe('EventBridgePublisher error paths', () => {

@@ -47,7 +47,7 @@ const vctx = (params: Record<string, unknown>) => ({
 });
 
 describe('defineStage', () => {
-  it('applies the defaults: 2 retries, lambda compute, a visibility of 6 × the function timeout', () => {
+  it('applies the defaults: 2 retries, lambda compute, a visibility of 6 × the function timeout plus the batching window', () => {
     const stage = defineStage({
       name: 'detect',
       inputs: {},
@@ -55,9 +55,15 @@ describe('defineStage', () => {
       process: () => ({ run_id: 'r' }),
     });
     expect(stage.retry.maxRetries).toBe(2);
-    expect(stage.compute).toMatchObject({ kind: 'lambda', memoryMb: 512, batchSize: 10 });
+    expect(stage.compute).toMatchObject({
+      kind: 'lambda',
+      memoryMb: 512,
+      batchSize: 10,
+      batchWindowMs: 1_000,
+    });
+    expect(stage.compute.reservedConcurrency).toBeUndefined();
     expect(stage.timeoutMs).toBe(60_000);
-    expect(stage.visibilityTimeoutMs).toBe(6 * lambdaTimeoutMs(60_000));
+    expect(stage.visibilityTimeoutMs).toBe(6 * lambdaTimeoutMs(60_000) + 1_000);
     expect(stage.outputKeys).toEqual(['run_id']);
   });
 
@@ -97,6 +103,33 @@ describe('defineStage', () => {
     expect(problems).toMatch(/outputs: 'a' is declared twice/);
     expect(problems).toMatch(/too long for a Lambda stage/);
     expect(problems).toMatch(/retry.maxRetries/);
+  });
+
+  it('takes the batching window and reserved concurrency of a Lambda stage, and refuses them elsewhere', () => {
+    const base = { inputs: {}, outputs: ['a'], process: () => ({ a: 1 }) } as const;
+    const tuned = defineStage({
+      name: 'tuned',
+      compute: { batchWindowMs: 0, reservedConcurrency: 20 },
+      ...base,
+    });
+    expect(tuned.compute).toMatchObject({ batchWindowMs: 0, reservedConcurrency: 20 });
+    expect(tuned.visibilityTimeoutMs).toBe(6 * lambdaTimeoutMs(60_000));
+    expect(
+      defineStage({ name: 'heavy', compute: { kind: 'fargate' }, ...base }).compute.batchWindowMs,
+    ).toBeUndefined();
+
+    let caught: unknown;
+    try {
+      defineStage({ name: 'odd', compute: { batchWindowMs: 250 }, ...base });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught instanceof ConfigError ? caught.problems : []).toEqual([
+      'compute.batchWindowMs: 250 ms is not whole seconds; SQS event sources take 0, 1000, 2000, … up to 300000',
+    ]);
+    expect(() =>
+      defineStage({ name: 'misplaced', compute: { kind: 'fargate', reservedConcurrency: 5 }, ...base }),
+    ).toThrow(/compute.reservedConcurrency: applies to Lambda stages only/);
   });
 
   it('takes outputs from a zod object', () => {

@@ -110,6 +110,50 @@ describe('stage handler', () => {
   });
 });
 
+describe('stage handler and a stage that ignores its AbortSignal', () => {
+  it('waits for it until the deadline, then ends the instance so it never runs beside a takeover', async () => {
+    // Prepare: a stage that never looks at its signal and runs until released
+    let release: (() => void) | undefined;
+    const stubborn = defineStage({
+      name: 'one',
+      inputs: {},
+      outputs: [],
+      process: () =>
+        new Promise<Record<string, never>>((resolve) => {
+          release = () => resolve({});
+        }),
+    });
+    const job = await jobs.submit({ pipeline: 'p' }, caller);
+    const [m] = await backend.queue.receive('p-one', { maxMessages: 1, waitTimeMs: 0 });
+    const exits: number[] = [];
+    const runner = new StageRunner(pipeline, stubborn, {
+      backend,
+      topology,
+      workerId: 'lambda-1',
+      cancelGraceMs: 50,
+    });
+    const handler = createStageHandler({
+      runner,
+      queue: backend.queue,
+      events: backend.events,
+      logger: silentLogger,
+      exit: (code) => exits.push(code),
+    });
+    const record = sqsRecord('p-one', m?.body ?? '', { receiptHandle: m?.receiptHandle ?? '' });
+    // Act: the invocation's deadline interrupts the stage, which keeps running
+    const first = await handler(sqsEvent(record), lambdaContext(15_200)).catch((e: unknown) => e);
+    const next = await handler(sqsEvent(record), lambdaContext(60_000)).catch((e: unknown) => e);
+    release?.();
+    await runner.settled();
+    // Assess: the instance ended at the deadline, and a thawed one refuses work while it runs
+    expect(first).toBeInstanceOf(Error);
+    expect(next).toBeInstanceOf(Error);
+    expect(exits).toEqual([1, 1]);
+    expect(runner.zombies).toBe(0);
+    expect((await jobs.get(job.job_id, caller)).status).toBe('QUEUED');
+  });
+});
+
 describe('HTTP handler', () => {
   const handler = () => createHttpHandler(new HttpApi(jobRoutes(jobs)));
 

@@ -1,0 +1,196 @@
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../lib/adapters/aws/dynamo-items.js';
+import { tenantPrefix } from '../../lib/core/ports/tenant-blobs.js';
+import { TENANT_TAG, TenantAccess } from '../../lib/infra/tenant-access.js';
+import { fastApp } from './support.js';
+
+// IAM policy simulation (@cloud-copilot/iam-simulate) on the synthesized policies: moto does not
+// enforce IAM conditions, so the question "is a session of tenant A denied tenant B's items?" is
+// answered by evaluating the policies the template deploys, with AWS's evaluation rules.
+
+const ACCOUNT = '123456789012';
+const TABLE = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/stagecoach-jobs`;
+const BUCKET = 'arn:aws:s3:::stagecoach-data';
+const API_ROLE = `arn:aws:iam::${ACCOUNT}:role/stagecoach-api`;
+const SESSION_ROLE = `arn:aws:iam::${ACCOUNT}:role/tenant-access`;
+
+interface PolicyDocument {
+  readonly Version: string;
+  readonly Statement: readonly unknown[];
+}
+
+const isDocument = (value: unknown): value is PolicyDocument =>
+  typeof value === 'object' && value !== null && 'Statement' in value && Array.isArray(value.Statement);
+
+let sessionPolicy: PolicyDocument;
+let trustPolicy: PolicyDocument;
+let apiPolicy: PolicyDocument;
+
+beforeAll(() => {
+  // Prepare: imported table, bucket and API role, so the policies hold plain ARNs.
+  const stack = new Stack(fastApp(), 'TenantAccessTest', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  const api = iam.Role.fromRoleArn(stack, 'Api', API_ROLE);
+  const access = new TenantAccess(stack, 'TenantAccess', {
+    jobsTable: dynamodb.Table.fromTableArn(stack, 'Jobs', TABLE),
+    bucket: s3.Bucket.fromBucketArn(stack, 'Data', BUCKET),
+    principals: [api],
+  });
+  const template = Template.fromStack(stack);
+  const roleId = stack.getLogicalId(access.role.node.defaultChild as iam.CfnRole);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+  const policyOf = (predicate: (roles: unknown) => boolean): PolicyDocument => {
+    const found = policies.find((p) => predicate(p.Properties?.Roles));
+    const document: unknown = found?.Properties?.PolicyDocument;
+    if (!isDocument(document)) throw new Error('policy not found in the template');
+    return document;
+  };
+  sessionPolicy = policyOf((roles) => JSON.stringify(roles) === JSON.stringify([{ Ref: roleId }]));
+  // The API role's grant names the session role by Fn::GetAtt: put the role's ARN in its place.
+  const apiDocument: unknown = JSON.parse(
+    JSON.stringify(
+      policyOf((roles) => JSON.stringify(roles) === JSON.stringify(['stagecoach-api'])),
+    ).replaceAll(JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }), JSON.stringify(SESSION_ROLE)),
+  );
+  if (!isDocument(apiDocument)) throw new Error("the API role's policy is not a policy document");
+  apiPolicy = apiDocument;
+  const trust: unknown =
+    template.findResources('AWS::IAM::Role')[roleId]?.Properties?.AssumeRolePolicyDocument;
+  if (!isDocument(trust)) throw new Error('trust policy not found in the template');
+  trustPolicy = trust;
+});
+
+/** The decision for a request made with a session tagged with `tenant`. */
+async function asTenant(
+  tenant: string,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+): Promise<string> {
+  const simulation: Simulation = {
+    request: {
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/tenant-access/api-${tenant}`,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: { [`aws:PrincipalTag/${TENANT_TAG}`]: tenant, ...context },
+    },
+    identityPolicies: [{ name: 'session', policy: sessionPolicy }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  };
+  return decision(simulation);
+}
+
+async function decision(simulation: Simulation): Promise<string> {
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
+  return result.overallResult;
+}
+
+describe('tenant-scoped access (token vending), by IAM policy simulation', () => {
+  const jobOf = (tenant: string) => keys.job(tenant, 'job-1').pk;
+
+  it("lets tenant A's session read and write A's job, holds and records, and query A's listings", async () => {
+    // Act
+    const decisions = await Promise.all([
+      asTenant('acme', 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': [jobOf('acme')] }),
+      asTenant('acme', 'dynamodb:UpdateItem', TABLE, { 'dynamodb:LeadingKeys': [jobOf('acme')] }),
+      asTenant('acme', 'dynamodb:PutItem', TABLE, { 'dynamodb:LeadingKeys': [keys.hold('acme', 'h').pk] }),
+      asTenant('acme', 'dynamodb:Query', `${TABLE}/index/by-tenant-status`, {
+        'dynamodb:LeadingKeys': ['acme'],
+      }),
+      asTenant('acme', 'dynamodb:BatchGetItem', TABLE, {
+        'dynamodb:LeadingKeys': [jobOf('acme'), keys.record('acme', 'analyses', 'a').pk],
+      }),
+    ]);
+
+    // Assess
+    expect(decisions).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed', 'Allowed']);
+  });
+
+  it("denies tenant A's session tenant B's items, B's listings, a batch that mixes both, and a scan", async () => {
+    // Act
+    const decisions = await Promise.all([
+      asTenant('acme', 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': [jobOf('globex')] }),
+      asTenant('acme', 'dynamodb:DeleteItem', TABLE, {
+        'dynamodb:LeadingKeys': [keys.hold('globex', 'h').pk],
+      }),
+      asTenant('acme', 'dynamodb:Query', `${TABLE}/index/by-tenant`, { 'dynamodb:LeadingKeys': ['globex'] }),
+      asTenant('acme', 'dynamodb:BatchGetItem', TABLE, {
+        'dynamodb:LeadingKeys': [jobOf('acme'), jobOf('globex')],
+      }),
+      // A tenant whose id extends another's: `acme` must not reach `acmeco`'s partitions.
+      asTenant('acme', 'dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': [jobOf('acmeco')] }),
+      asTenant('acme', 'dynamodb:Scan', TABLE),
+    ]);
+
+    // Assess
+    expect(decisions).toEqual([
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+    ]);
+  });
+
+  it("keeps a session to its tenant's objects and listing in the bucket", async () => {
+    // Prepare
+    const object = (tenant: string, key: string) => `${BUCKET}/${tenantPrefix(tenant)}${key}`;
+
+    // Act
+    const own = await Promise.all([
+      asTenant('acme', 's3:GetObject', object('acme', 'documents/a.csv')),
+      asTenant('acme', 's3:PutObject', object('acme', 'results/r.json')),
+      asTenant('acme', 's3:ListBucket', BUCKET, { 's3:prefix': `${tenantPrefix('acme')}documents/` }),
+    ]);
+    const other = await Promise.all([
+      asTenant('acme', 's3:GetObject', object('globex', 'documents/a.csv')),
+      asTenant('acme', 's3:PutObject', object('acmeco', 'documents/a.csv')),
+      asTenant('acme', 's3:ListBucket', BUCKET, { 's3:prefix': 'tenants/' }),
+      asTenant('acme', 's3:GetObject', `${BUCKET}/shared/a.csv`),
+    ]);
+
+    // Assess
+    expect(own).toEqual(['Allowed', 'Allowed', 'Allowed']);
+    expect(other).toEqual(['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']);
+  });
+
+  it('lets the API role take a session only with exactly one tenant tag', async () => {
+    // Prepare
+    const assume = (context: Record<string, string | string[]>, action = 'sts:AssumeRole'): Simulation => ({
+      request: {
+        principal: API_ROLE,
+        action,
+        resource: { resource: SESSION_ROLE, accountId: ACCOUNT },
+        contextVariables: context,
+      },
+      identityPolicies: [{ name: 'api', policy: apiPolicy }],
+      resourcePolicy: trustPolicy,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    });
+
+    // Act
+    const tagged = await decision(
+      assume({ [`aws:RequestTag/${TENANT_TAG}`]: 'acme', 'aws:TagKeys': [TENANT_TAG] }, 'sts:TagSession'),
+    );
+    const untagged = await decision(
+      assume({ 'aws:TagKeys': ['team'], 'aws:RequestTag/team': 'x' }, 'sts:TagSession'),
+    );
+    const emptyTenant = await decision(
+      assume({ [`aws:RequestTag/${TENANT_TAG}`]: '', 'aws:TagKeys': [TENANT_TAG] }, 'sts:TagSession'),
+    );
+
+    // Assess
+    expect(tagged).toBe('Allowed');
+    expect(untagged).not.toBe('Allowed');
+    expect(emptyTenant).not.toBe('Allowed');
+  });
+});
