@@ -29,6 +29,7 @@ import {
   type Clock,
   JOB_STATUSES,
   JobExistsError,
+  meetsExpectation,
   noJobs,
   systemClock,
   TERMINAL_STATUSES,
@@ -209,7 +210,41 @@ export class DynamoJobStore implements JobStore {
     };
   }
 
+  /**
+   * One conditional write. A change that expects one of several statuses and sets one of them (a
+   * stage ending unclaimed: QUEUED or RETRY_WAITING before, QUEUED after) is first written
+   * expecting the status it sets, which leaves the by-status index alone; only when the job was in
+   * another of the expected statuses is it written again, expecting that one and moving the job in
+   * the index. The failed first write (1 WRU) happens only after a retry; the usual hop is one
+   * write with no index write. A job that keeps changing under both is written as the change asks.
+   */
   async transition(tenantId: string, jobId: string, change: JobChange): Promise<TransitionResult> {
+    const to = change.set.status;
+    const from = change.expect.status;
+    if (to === undefined || from === undefined || from.length < 2 || !from.includes(to)) {
+      return this.#write(tenantId, jobId, change);
+    }
+    let status = to;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const result = await this.#write(tenantId, jobId, {
+        ...change,
+        expect: { ...change.expect, status: [status] },
+      });
+      // Refused for another reason than the status: the change as asked would be refused too.
+      if (
+        result.ok ||
+        result.current === undefined ||
+        result.current.status === status ||
+        !meetsExpectation(result.current, change.expect)
+      ) {
+        return result;
+      }
+      status = result.current.status;
+    }
+    return this.#write(tenantId, jobId, change);
+  }
+
+  async #write(tenantId: string, jobId: string, change: JobChange): Promise<TransitionResult> {
     try {
       const out = await this.#db.send(
         new UpdateCommand({

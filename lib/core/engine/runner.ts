@@ -1,9 +1,10 @@
+import type { BlobStore } from '../ports/blob-store.js';
 import { type JobEnvelope, safeParseEnvelope, serializeEnvelope } from '../ports/contract.js';
 import { CancelledError, ContractError, type SerializedError, StageTimeoutError } from '../ports/errors.js';
 import { envelopeOf, type Hold, type JobRecord, type RunEntry } from '../ports/job.js';
 import { MAX_DELAY_MS, type ReceivedMessage } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
-import { tenantRecords } from '../ports/record-store.js';
+import { type TenantRecords, tenantRecords } from '../ports/record-store.js';
 import { tenantBlobs } from '../ports/tenant-blobs.js';
 import type { Pipeline } from '../sdk/pipeline.js';
 import {
@@ -35,6 +36,13 @@ import { StageOutcomes } from './stage-outcomes.js';
 const FORWARD_GRACE_MS = 5_000;
 /** A message waiting for its job's control-plane write is looked at again after this, at first. */
 const FIRST_WAIT_MS = 2_000;
+/** Tenants whose storage and records views a runner keeps (they hold nothing but the tenant id). */
+const TENANT_VIEWS = 1_000;
+
+interface TenantViews {
+  readonly storage: BlobStore;
+  readonly records: TenantRecords;
+}
 
 /**
  * Processes one message of one stage: at-least-once delivery in, exactly-once job state, events and
@@ -53,6 +61,8 @@ export class StageRunner {
   readonly #running = new Set<(reason: unknown) => void>();
   /** Stages that ignored their signal past the grace period and are still running. */
   readonly #zombies = new Set<Promise<unknown>>();
+  /** ctx.storage and ctx.records per tenant, built once rather than on every stage run. */
+  readonly #views = new Map<string, TenantViews>();
 
   constructor(pipeline: Pipeline, stage: Stage, options: RunnerOptions) {
     this.#k = new RunnerKit(pipeline, stage, options);
@@ -181,6 +191,22 @@ export class StageRunner {
         });
       }
     }
+  }
+
+  /** The tenant's storage and records views (stateless wrappers, so one per tenant serves every run). */
+  #tenantViews(tenantId: string): TenantViews {
+    let views = this.#views.get(tenantId);
+    if (views === undefined) {
+      const { blobs, records } = this.#k.options.backend;
+      // Frozen: a stage that reassigns a method of its ctx.storage cannot change another run's.
+      views = {
+        storage: Object.freeze(tenantBlobs(blobs, tenantId)),
+        records: Object.freeze(tenantRecords(records, tenantId)),
+      };
+      if (this.#views.size >= TENANT_VIEWS) this.#views.clear();
+      this.#views.set(tenantId, views);
+    }
+    return views;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -435,8 +461,7 @@ export class StageRunner {
       params: env.params,
       signal: controller.signal,
       log: log.child({ attempt }),
-      storage: tenantBlobs(k.options.backend.blobs, env.tenant_id),
-      records: tenantRecords(k.options.backend.records, env.tenant_id),
+      ...this.#tenantViews(env.tenant_id),
       idempotencyKey: `${env.tenant_id}/${env.job_id}/${env.stage}/${env.stage_hop ?? env.hop}`,
       progress: (percent, text) => {
         progress ??= new ProgressThrottle(

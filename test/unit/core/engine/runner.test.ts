@@ -193,3 +193,45 @@ describe('DeadLetterHandler', () => {
     expect((await backend.store.listDeadLetters({ tenant_id: null })).items).toHaveLength(1);
   });
 });
+
+describe('StageRunner tenant views', () => {
+  it("gives each run its tenant's storage, kept per tenant and frozen so no run can change another's", async () => {
+    const tampered: string[] = [];
+    const writer = defineStage({
+      name: 'a',
+      inputs: {},
+      outputs: [],
+      process: async (_inputs, ctx) => {
+        await ctx.storage.put(`out/${ctx.job.job_id}.txt`, ctx.job.tenant_id);
+        try {
+          Object.assign(ctx.storage, { get: () => Promise.resolve(new Uint8Array()) });
+        } catch (error) {
+          tampered.push(error instanceof TypeError ? 'refused' : 'other');
+        }
+        return {};
+      },
+    });
+    const p = definePipeline({ name: 'p', stages: [writer, b] });
+    const run = new StageRunner(p, writer, {
+      backend,
+      topology,
+      workerId: 'w1',
+      clock,
+      orphanGraceMs: 30_000,
+    });
+    const jobs = [
+      await seed({ tenant_id: 't1', job_id: 'j1' }),
+      await seed({ tenant_id: 't1', job_id: 'j2' }),
+      await seed({ tenant_id: 't2', job_id: 'j3' }),
+    ];
+    for (const job of jobs) {
+      expect((await run.handle(received(bodyOf(job)), source)).outcome).toBe('forwarded');
+    }
+    expect(tampered).toEqual(['refused', 'refused', 'refused']);
+    const text = async (key: string) => new TextDecoder().decode(await backend.blobs.get(key));
+    expect(await text('tenants/t1/out/j1.txt')).toBe('t1');
+    expect(await text('tenants/t1/out/j2.txt')).toBe('t1');
+    expect(await text('tenants/t2/out/j3.txt')).toBe('t2');
+    expect((await backend.blobs.list('tenants/t2/')).map((i) => i.key)).toEqual(['tenants/t2/out/j3.txt']);
+  });
+});
