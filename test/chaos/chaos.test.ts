@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { soak } from './soak.js';
 import { sweep } from './sweep.js';
 
 // The fault-injection sweep at a size for every test run: each scenario, every fifth call index,
@@ -14,5 +15,21 @@ describe('fault injection (embedded backend)', () => {
     expect(broken).toEqual([]);
     expect(report.fault_points).toBeGreaterThan(report.scenarios * 3 * 4);
     expect(report.fired).toBeGreaterThan(report.fault_points / 2);
+  });
+
+  it('soaks 500 four-stage jobs through random faults, crashes and duplicates without a loss', async () => {
+    // Act
+    const report = await soak({ jobs: 500, seed: 7, crashRate: 0.002 });
+    // Assess
+    expect(report).toMatchObject({
+      lost: 0,
+      duplicated: 0,
+      stuck: 0,
+      false_dead_letters: 0,
+      events_missing: 0,
+      log_disorder: 0,
+    });
+    expect(report.faults).toBeGreaterThan(20);
+    expect(report.crashes).toBeGreaterThan(0);
   });
 });

@@ -49,11 +49,18 @@ export const atPoint =
   (index) =>
     point !== undefined && index === point.at ? point.kind : undefined;
 
-/** Fails each counted call with probability `rate`, of a kind drawn from `kinds`. */
+/** Fails each counted call with the probability its kind is given (at most one fault a call). */
 export const atRandom =
-  (rate: number, random: () => number, kinds: readonly FaultKind[]): FaultPlan =>
-  () =>
-    random() < rate ? kinds[Math.floor(random() * kinds.length)] : undefined;
+  (rates: Readonly<Partial<Record<FaultKind, number>>>, random: () => number): FaultPlan =>
+  () => {
+    let draw = random();
+    for (const kind of FAULT_KINDS) {
+      const rate = rates[kind] ?? 0;
+      if (draw < rate) return kind;
+      draw -= rate;
+    }
+    return undefined;
+  };
 
 /** Counts the calls of one worker's ports and fails those its plan names. */
 export class FaultInjector {
