@@ -41,7 +41,7 @@ describe('stagecoach dev: logs and banner', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('dev runtime started');
     expect(result.stderr).toMatch(
-      /state +jobs, events, holds and analyses live in this process: stopping it loses them\./,
+      /state +jobs, events, holds and analyses live in this process: stopping it loses them \(--state <file> keeps them\)\./,
     );
     expect(result.stderr).toContain(
       `uploaded files and results are kept in ${join(dir, 'blobs')} and outlive it.`,
