@@ -277,9 +277,9 @@ function describeOmaService(backend: 'memory' | 'moto', timeoutMs: number): void
 }
 
 describe('OMA service end to end, embedded backend', () => {
-  describeOmaService('memory', 60_000);
+  describeOmaService('memory', 120_000);
 });
 
 describe.skipIf(motoEndpoint() === undefined)('OMA service end to end, moto backend', () => {
-  describeOmaService('moto', 120_000);
+  describeOmaService('moto', 240_000);
 });
