@@ -85,4 +85,44 @@ describe('followJob', () => {
     expect(jobs.reads()).toBe(40);
     expect(warnings).toEqual([]);
   });
+
+  it('reads the stored log again when a poll shows the job moved on without a live event', async () => {
+    // Prepare: QUEUED with only job.created stored; then RUNNING, its stage.started stored but never
+    // sent live (the live side is silent); then DONE.
+    let reads = 0;
+    const log = [event('e1', 'job.created')];
+    let logReads = 0;
+    const jobs = {
+      get: async (): Promise<Job> => {
+        reads += 1;
+        if (reads === 1) return job('QUEUED');
+        if (reads === 2) {
+          log.push(event('e2', 'stage.started'));
+          return job('RUNNING');
+        }
+        if (reads === 3) return job('RUNNING');
+        log.push(event('e3', 'job.done'));
+        return job('DONE');
+      },
+      allEvents: async (): Promise<JobEventRecord[]> => {
+        logReads += 1;
+        return [...log];
+      },
+    };
+    const seen: string[] = [];
+    const statusWhenSeen: number[] = [];
+    // Act
+    await followJob(jobs, 'j-1', {
+      pollMs: 1,
+      onEvent: (e) => {
+        seen.push(e.event_id ?? '');
+        statusWhenSeen.push(reads);
+      },
+    });
+    // Assess: stage.started is reported at the poll that saw RUNNING, not only at the end
+    expect(seen).toEqual(['e1', 'e2', 'e3']);
+    expect(statusWhenSeen[1]).toBe(2);
+    // The first read, the change to RUNNING, and the end: not a read per poll.
+    expect(logReads).toBe(3);
+  });
 });
