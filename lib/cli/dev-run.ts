@@ -1,3 +1,4 @@
+import type { LimitsConfig } from '../core/control/limits.js';
 import { JsonLogger, type Logger, type LogLevel } from '../core/ports/logger.js';
 import type { DevBackend } from '../dev/runtime.js';
 import { DEV_RECONCILE_GRACE_MS } from '../dev/state-file.js';
@@ -16,6 +17,8 @@ export interface DevFlags {
   /** Memory backend: the file that keeps jobs, holds, dead letters and analyses across restarts. */
   readonly state?: string;
   readonly services?: string[];
+  /** Per-tenant limits, as JSON or the path of a JSON file. */
+  readonly limits?: string;
   readonly logLevel: LogLevel;
   readonly logFormat?: 'pretty' | 'json';
 }
@@ -59,6 +62,7 @@ export async function dev(flags: DevFlags): Promise<number> {
   } catch (error) {
     throw new UsageError(`stagecoach dev: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const tenantLimits = flags.limits === undefined ? undefined : await readLimits(flags.limits);
   const runtime = await DevRuntime.start({
     backend: flags.backend,
     services,
@@ -67,6 +71,7 @@ export async function dev(flags: DevFlags): Promise<number> {
     prefix: flags.prefix,
     blobDir: flags.data,
     ...(flags.state === undefined ? {} : { stateFile: flags.state }),
+    ...(tenantLimits === undefined ? {} : { tenantLimits }),
     logger,
   }).catch((error: unknown) => {
     // One line that says what to change, not a stack trace.
@@ -93,6 +98,7 @@ export async function dev(flags: DevFlags): Promise<number> {
     `  ${label('pipelines')} ${pipelines.map((p) => `${p.name} (${p.stages.map((s) => s.name).join(' → ')})`).join(', ')}`,
   );
   banner(`  ${label('state')} ${state}`);
+  if (tenantLimits !== undefined) banner(`  ${label('limits')} ${JSON.stringify(tenantLimits)}`);
   for (const line of more) banner(`  ${' '.repeat(10)} ${line}`);
   const env = [
     ...(runtime.url === DEFAULT_URL ? [] : [`STAGECOACH_URL=${runtime.url}`]),
@@ -116,4 +122,34 @@ export async function dev(flags: DevFlags): Promise<number> {
   logger.info('stopping');
   await runtime.stop();
   return 0;
+}
+
+/** `--limits`: JSON itself, or a file that holds it; checked against the limits' schema. */
+async function readLimits(value: string): Promise<LimitsConfig> {
+  const [{ readFile }, { LimitsConfigSchema }] = await Promise.all([
+    import('node:fs/promises'),
+    import('../core/control/limits.js'),
+  ]);
+  let raw = value;
+  if (!value.trimStart().startsWith('{')) {
+    raw = await readFile(value, 'utf8').catch((error: unknown) => {
+      throw new UsageError(
+        `stagecoach dev: --limits ${value}: not JSON and not a readable file (${error instanceof Error ? error.message : String(error)})`,
+      );
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new UsageError(
+      `stagecoach dev: --limits is not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const result = LimitsConfigSchema.safeParse(parsed);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+    throw new UsageError(`stagecoach dev: --limits: ${problems.join('; ')}`);
+  }
+  return result.data;
 }

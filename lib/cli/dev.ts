@@ -38,6 +38,10 @@ export function registerDevCommand(program: Command): void {
       '--state <file>',
       'memory backend: keep jobs, holds, dead letters and analyses in this file across restarts',
     )
+    .option(
+      '--limits <json-or-file>',
+      'per-tenant limits as JSON or a JSON file, e.g. {"default":{"submitsPerMinute":600,"runningPerStage":4}}',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error', 'silent'])

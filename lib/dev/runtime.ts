@@ -10,7 +10,7 @@ import {
 import { createMemoryBackend, LocalUrlSigner, type MemoryBackend } from '../adapters/memory/index.js';
 import type { ApiLimits, LiveFanout, Service } from '../core/api/index.js';
 import { dispatchToListeners } from '../core/api/index.js';
-import type { JobService } from '../core/control/index.js';
+import type { JobService, LimitsConfig } from '../core/control/index.js';
 import type { Topology } from '../core/engine/index.js';
 import type { Backend, LiveChannel } from '../core/ports/index.js';
 import { type Logger, silentLogger } from '../core/ports/index.js';
@@ -55,6 +55,8 @@ export interface DevRuntimeOptions {
    * (in memory only when absent).
    */
   readonly stateFile?: string;
+  /** Per-tenant limits: submits per minute, jobs running each stage at once (as STAGECOACH_LIMITS). */
+  readonly tenantLimits?: LimitsConfig;
   readonly logger?: Logger;
   /** The claim holding the tenant, as in the deployed API. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
@@ -175,6 +177,7 @@ export class DevRuntime {
       // One process sees its queues exactly: a job unmoved for seconds with an empty queue has lost
       // its message (a restart with --state loses every queued one), so it gets it back soon.
       reconcile: { graceMs: DEV_RECONCILE_GRACE_MS },
+      ...(options.tenantLimits === undefined ? {} : { limits: options.tenantLimits }),
     });
     if (restored > 0) logger.info('restored the dev state', { jobs: restored, file: options.stateFile });
     if (aws !== undefined) {
@@ -191,6 +194,7 @@ export class DevRuntime {
             prefix,
             logger,
             holdCacheMs: 1_000,
+            ...(options.tenantLimits === undefined ? {} : { limits: options.tenantLimits }),
           });
 
     const gateway = new LocalGateway({

@@ -138,6 +138,12 @@ export const EnvironmentConfigSchema = z
       })
       .strict()
       .default({ natGateways: 0, spot: false, vpcEndpoints: true, egressPrefixListIds: [] }),
+    /**
+     * Per-tenant limits, a default for every tenant and overrides per tenant id: submits per minute
+     * (the API answers 429 with Retry-After) and jobs running each stage at once (the runners keep
+     * the rest waiting). Every function gets them as STAGECOACH_LIMITS.
+     */
+    limits: LimitsConfigSchema.optional(),
     api: z
       .object({
         throttleRatePerSecond: z.number().positive().max(10_000).default(50),
@@ -149,11 +155,6 @@ export const EnvironmentConfigSchema = z
          * account already has one (it is one setting per account and region).
          */
         manageAccountLogRole: z.boolean().default(true),
-        /**
-         * Per-tenant limits the API enforces (429 with Retry-After): a default for every tenant
-         * and overrides per tenant id. The API function gets them as STAGECOACH_LIMITS.
-         */
-        limits: LimitsConfigSchema.optional(),
       })
       .strict()
       .default({

@@ -7,7 +7,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Service } from '../core/api/index.js';
+import { unknownStagesIn } from '../core/control/limits.js';
 import { Topology } from '../core/engine/index.js';
+import { ConfigError } from '../core/ports/errors.js';
 import { registry } from '../pipelines/registry.js';
 import { ENV } from '../shells/config.js';
 import type { EnvironmentConfig } from './config.js';
@@ -84,6 +86,15 @@ export class StagecoachStack extends Stack {
 
     const services = props.services ?? registry.select(config.services);
     const pipelines = services.flatMap((s) => s.pipelines);
+    const unlimited = unknownStagesIn(
+      config.limits ?? {},
+      new Set(pipelines.flatMap((p) => p.stages.map((s) => `${p.name}/${s.name}`))),
+    );
+    if (unlimited.length > 0) {
+      throw new ConfigError(`Environment '${props.environmentName}'`, [
+        `limits.running names ${unlimited.map((k) => `'${k}'`).join(', ')}, not stages of the services this environment deploys`,
+      ]);
+    }
     this.topology = new Topology(pipelines, config.queuePrefix);
     this.state = new JobsState(this, 'State', {
       removalPolicy,
@@ -129,6 +140,8 @@ export class StagecoachStack extends Stack {
         [ENV.retentionDays]: String(config.retentionDays),
         [ENV.logLevel]: config.logLevel,
         [ENV.services]: services.map((s) => s.name).join(','),
+        // Every function: the API limits submits, the stage runners the jobs running each stage.
+        ...(config.limits === undefined ? {} : { [ENV.limits]: JSON.stringify(config.limits) }),
       },
     };
 
@@ -207,10 +220,7 @@ export class StagecoachStack extends Stack {
     // HTTP API: submit, resume and replay can target any stage.
     this.httpApi = new JobsHttpApi(this, 'HttpApi', {
       identity: this.identity,
-      environment: {
-        ...resources.environment,
-        ...(config.api.limits === undefined ? {} : { [ENV.limits]: JSON.stringify(config.api.limits) }),
-      },
+      environment: resources.environment,
       throttleRatePerSecond: config.api.throttleRatePerSecond,
       throttleBurst: config.api.throttleBurst,
       ...reservedFor(config, 'api'),

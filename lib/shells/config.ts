@@ -40,8 +40,8 @@ export const ENV = {
    */
   tenantRoleArn: 'STAGECOACH_TENANT_ROLE_ARN',
   /**
-   * The API function: per-tenant limits as JSON, e.g.
-   * `{"default":{"submitsPerMinute":600},"tenants":{"acme":{"submitsPerMinute":6000}}}`.
+   * Every function: per-tenant limits as JSON, e.g. `{"default":{"submitsPerMinute":600,
+   * "runningPerStage":20},"tenants":{"acme":{"submitsPerMinute":6000,"running":{"oma/FDD":4}}}}`.
    */
   limits: 'STAGECOACH_LIMITS',
   /** Powertools for AWS Lambda: the lowest level logged. */
@@ -87,6 +87,22 @@ const Resources = z.object({
   retentionDays: wholeNumber(1).max(3650).default(90),
   /** Unset: every registered service. */
   services: list,
+  /** Per-tenant limits: submits per minute (the API), jobs running each stage at once (runners). */
+  limits: z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be JSON such as {"default":{"submitsPerMinute":600,"runningPerStage":20}}',
+        });
+        return z.NEVER;
+      }
+    })
+    .pipe(LimitsConfigSchema)
+    .optional(),
 });
 
 const tenantClaim = z.string().min(1).default(TENANT_CLAIM);
@@ -95,21 +111,6 @@ const tenantClaim = z.string().min(1).default(TENANT_CLAIM);
 export const CONFIG = {
   api: Resources.extend({
     tenantClaim,
-    limits: z
-      .string()
-      .transform((raw, ctx) => {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'must be JSON such as {"default":{"submitsPerMinute":600}}',
-          });
-          return z.NEVER;
-        }
-      })
-      .pipe(LimitsConfigSchema)
-      .optional(),
     tenantRoleArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')

@@ -1,6 +1,12 @@
 import type { Service, ServiceContext } from '../core/api/index.js';
 import { HttpApi, jobRoutes, ListeningPublisher, LiveApi, LiveFanout, opsRoutes } from '../core/api/index.js';
-import { JobService, type LimitsConfig, type ReconcilerOptions } from '../core/control/index.js';
+import {
+  JobService,
+  type LimitsConfig,
+  type ReconcilerOptions,
+  runningLimitOf,
+  unknownStagesIn,
+} from '../core/control/index.js';
 import {
   DeadLetterHandler,
   EventPolicy,
@@ -51,7 +57,10 @@ export interface DeploymentOptions {
   readonly stageEvents?: StageEvents;
   /** The reconciler's knobs (how soon it re-sends a lost message; docs/reliability.md). */
   readonly reconcile?: ReconcilerOptions;
-  /** Per-tenant limits (submits per minute), a default and overrides per tenant. */
+  /**
+   * Per-tenant limits — submits per minute (the API) and jobs running each stage at once (the
+   * runners) — a default and overrides per tenant.
+   */
   readonly limits?: LimitsConfig;
   /** Runner settings shared by every stage of this process. */
   readonly runner?: {
@@ -107,6 +116,15 @@ export class Deployment {
           }
         : options.backend;
     this.topology = new Topology(this.pipelines, options.prefix);
+    const unknown = unknownStagesIn(
+      options.limits ?? {},
+      new Set(this.pipelines.flatMap((p) => p.stages.map((s) => `${p.name}/${s.name}`))),
+    );
+    if (unknown.length > 0) {
+      throw new ConfigError('Limits', [
+        `'running' names ${unknown.map((key) => `'${key}'`).join(', ')}, not stages of this deployment; name stages as pipeline/stage`,
+      ]);
+    }
     this.holds = new HoldCache(this.backend.store, this.clock, options.holdCacheMs);
     this.events = new EventPolicy({
       store: this.backend.store,
@@ -230,14 +248,19 @@ export class Deployment {
     };
   }
 
-  #runnerOptions(): {
-    progressIntervalMs?: number;
-    cancelGraceMs?: number;
-    random?: () => number;
-    retentionS?: number;
-  } {
+  #runnerOptions(): Pick<
+    WorkerPoolOptions,
+    'progressIntervalMs' | 'cancelGraceMs' | 'random' | 'retentionS' | 'runningLimit'
+  > {
     const r = this.#o.runner ?? {};
+    const limits = this.#o.limits;
     return {
+      ...(limits === undefined || !limitsRunning(limits)
+        ? {}
+        : {
+            runningLimit: (tenantId: string, pipeline: string, stage: string) =>
+              runningLimitOf(limits, tenantId, `${pipeline}/${stage}`),
+          }),
       ...(r.progressIntervalMs === undefined ? {} : { progressIntervalMs: r.progressIntervalMs }),
       ...(r.cancelGraceMs === undefined ? {} : { cancelGraceMs: r.cancelGraceMs }),
       ...(r.random === undefined ? {} : { random: r.random }),
@@ -258,4 +281,11 @@ function stageEventsOf(
     if (followsStages) for (const name of listener.pipelines) always.add(name);
   }
   return (pipeline) => (always.has(pipeline) ? 'always' : 'watched');
+}
+
+/** Whether the limits limit any stage's running jobs (else the runners skip the slot reads). */
+function limitsRunning(limits: LimitsConfig): boolean {
+  return [limits.default, ...Object.values(limits.tenants ?? {})].some(
+    (l) => l?.runningPerStage !== undefined || Object.keys(l?.running ?? {}).length > 0,
+  );
 }

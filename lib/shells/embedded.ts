@@ -29,7 +29,7 @@ export interface RuntimeOptions {
   readonly stageEvents?: 'always' | 'watched';
   /** The reconciler's knobs (it runs with the hold sweep). */
   readonly reconcile?: ReconcilerOptions;
-  /** Per-tenant limits (submits per minute). */
+  /** Per-tenant limits: submits per minute, jobs running each stage at once. */
   readonly limits?: LimitsConfig;
 }
 

@@ -202,6 +202,86 @@ export function describePorts(factory: HarnessFactory): void {
       ...overrides,
     });
 
+    it('counts a tenant per minute window with increment (rate limits)', async () => {
+      const tenant = `${uniquePrefix()}t`;
+      expect(await h.backend.store.increment(tenant, 'submits#1', 4_000_000)).toBe(1);
+      expect(await h.backend.store.increment(tenant, 'submits#1', 4_000_000)).toBe(2);
+      expect(await h.backend.store.increment(tenant, 'submits#2', 4_000_060)).toBe(1);
+      expect(await h.backend.store.increment(`${tenant}-b`, 'submits#1', 4_000_000)).toBe(1);
+    });
+
+    it('hands out at most `limit` slots of a pool, renews a holder, reclaims expired slots', async () => {
+      // Prepare
+      const tenantId = `${uniquePrefix()}t`;
+      const slot = (holder: string, now: number, limit = 2) =>
+        h.backend.store.acquireSlot({ tenantId, pool: 'p/s', holder, limit, expiresAt: now + 1_000, now });
+      // Act & Assess: two holders fit, a third does not
+      expect(await slot('j1#0', 0)).toBe(true);
+      expect(await slot('j2#0', 0)).toBe(true);
+      expect(await slot('j3#0', 10)).toBe(false);
+      // a holder renews its own slot even when the pool is full
+      expect(await slot('j1#0', 500)).toBe(true);
+      // another tenant's and another stage's pools are apart
+      expect(
+        await h.backend.store.acquireSlot({
+          tenantId: `${tenantId}-b`,
+          pool: 'p/s',
+          holder: 'j3#0',
+          limit: 1,
+          expiresAt: 1_000,
+          now: 10,
+        }),
+      ).toBe(true);
+      expect(
+        await h.backend.store.acquireSlot({
+          tenantId,
+          pool: 'p/t',
+          holder: 'j3#0',
+          limit: 1,
+          expiresAt: 1_000,
+          now: 10,
+        }),
+      ).toBe(true);
+      // a released slot is free again
+      await h.backend.store.releaseSlot(tenantId, 'p/s', 'j2#0');
+      expect(await slot('j3#0', 20)).toBe(true);
+      expect(await slot('j4#0', 20)).toBe(false);
+      // j3's slot expired at 1_020, j1's (renewed) lasts to 1_500: one slot to reclaim
+      expect(await slot('j4#0', 1_100)).toBe(true);
+      expect(await slot('j5#0', 1_100)).toBe(false);
+      // releasing what is not held, or a pool that does not exist, changes nothing
+      await h.backend.store.releaseSlot(tenantId, 'p/s', 'nobody');
+      await h.backend.store.releaseSlot(tenantId, 'no/pool', 'j1#0');
+      expect(await slot('j5#0', 1_100)).toBe(false);
+      expect(
+        await h.backend.store.acquireSlot({
+          tenantId,
+          pool: 'no/pool',
+          holder: 'x',
+          limit: 1,
+          expiresAt: 2_000,
+          now: 1_100,
+        }),
+      ).toBe(true);
+    });
+
+    it('lets exactly `limit` of many concurrent takers into a pool', async () => {
+      const tenantId = `${uniquePrefix()}t`;
+      const taken = await Promise.all(
+        Array.from({ length: 8 }, (_, n) =>
+          h.backend.store.acquireSlot({
+            tenantId,
+            pool: 'p/s',
+            holder: `j${n}#0`,
+            limit: 3,
+            expiresAt: 10_000,
+            now: 0,
+          }),
+        ),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(3);
+    });
+
     it('creates a job once per tenant; the same id in another tenant is another job', async () => {
       const job = jobRecord();
       await h.backend.store.createJob(job);

@@ -145,6 +145,8 @@ export const keys = {
   }),
   /** A tenant's counter (rate limits: one per window, with a TTL). */
   counter: (tenantId: string, name: string) => ({ pk: `${tenantId}#COUNTERS`, sk: name }),
+  /** A tenant's concurrency pool (one item per stage: its running stages' slots). */
+  slots: (tenantId: string, pool: string) => ({ pk: `${tenantId}#SLOTS`, sk: pool }),
   /** The registry of tenants (one small item each), which the reconciler walks. */
   tenant: (tenantId: string) => ({ pk: 'TENANTS', sk: tenantId }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),

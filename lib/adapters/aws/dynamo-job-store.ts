@@ -20,6 +20,7 @@ import type {
   JobRecord,
   JobStore,
   Page,
+  SlotRequest,
   StatusCounts,
   Subscription,
   Topic,
@@ -50,6 +51,7 @@ import {
   statusSortKey,
 } from './dynamo-items.js';
 import { batchDelete, batchWrite, itemsByKey, queryAll } from './dynamo-queries.js';
+import { acquireSlot, releaseSlot } from './dynamo-slots.js';
 import { call, isAwsError } from './errors.js';
 
 export interface DynamoJobStoreOptions {
@@ -185,6 +187,14 @@ export class DynamoJobStore implements JobStore {
       ),
     );
     return Number(out.Attributes?.value ?? 1);
+  }
+
+  acquireSlot(slot: SlotRequest): Promise<boolean> {
+    return acquireSlot(this.#db, this.#jobs, slot);
+  }
+
+  releaseSlot(tenantId: string, pool: string, holder: string): Promise<void> {
+    return releaseSlot(this.#db, this.#jobs, tenantId, pool, holder);
   }
 
   async getJob(tenantId: string, jobId: string): Promise<JobRecord | undefined> {

@@ -1,4 +1,4 @@
-import type { JobStore } from '../../core/ports/index.js';
+import type { JobStore, SlotRequest } from '../../core/ports/index.js';
 import {
   applyChange,
   type Connection,
@@ -112,6 +112,8 @@ export class MemoryJobStore implements JobStore {
   readonly #entered = new Map<string, string>();
   readonly #tenants = new Set<string>();
   readonly #counters = new Map<string, { value: number; expiresAtS: number }>();
+  /** Concurrency slots (not in snapshots: they belong to running stages, which a restart ends). */
+  readonly #slots = new Map<string, Map<string, number>>();
 
   /**
    * The durable part of the store (jobs, holds, dead letters, tenants, counters) as plain data,
@@ -230,6 +232,25 @@ export class MemoryJobStore implements JobStore {
     const value = (this.#counters.get(k)?.value ?? 0) + 1;
     this.#counters.set(k, { value, expiresAtS });
     return value;
+  }
+
+  async acquireSlot(slot: SlotRequest): Promise<boolean> {
+    const k = key(slot.tenantId, slot.pool);
+    const holders = this.#slots.get(k) ?? new Map<string, number>();
+    if (!holders.has(slot.holder)) {
+      for (const [holder, until] of holders) if (until < slot.now) holders.delete(holder);
+      if (holders.size >= slot.limit) return false;
+    }
+    holders.set(slot.holder, slot.expiresAt);
+    this.#slots.set(k, holders);
+    return true;
+  }
+
+  async releaseSlot(tenantId: string, pool: string, holder: string): Promise<void> {
+    const k = key(tenantId, pool);
+    const holders = this.#slots.get(k);
+    holders?.delete(holder);
+    if (holders?.size === 0) this.#slots.delete(k);
   }
 
   async countJobs(query: {

@@ -7,6 +7,10 @@ import type { JobStore } from '../ports/job-store.js';
 export interface TenantLimits {
   /** Jobs a tenant may submit per minute (idempotent repeats are not counted). */
   readonly submitsPerMinute?: number;
+  /** How many of the tenant's jobs may run each stage at once (every stage counted apart). */
+  readonly runningPerStage?: number;
+  /** Per-stage overrides of `runningPerStage`, keyed `pipeline/stage`. */
+  readonly running?: Readonly<Record<string, number>>;
 }
 
 /** The limits of a deployment: a default for every tenant, and per-tenant overrides. */
@@ -15,7 +19,29 @@ export interface LimitsConfig {
   readonly tenants?: Readonly<Record<string, TenantLimits>>;
 }
 
-const TenantLimitsSchema = z.object({ submitsPerMinute: z.int().min(1).max(1_000_000).optional() }).strict();
+/** `pipeline/stage`. */
+const STAGE_KEY = /^[^/\s]+\/[^/\s]+$/;
+const running = z.int().min(1).max(100_000);
+const TenantLimitsSchema = z
+  .object({
+    submitsPerMinute: z.int().min(1).max(1_000_000).optional(),
+    runningPerStage: running.optional(),
+    running: z
+      .record(z.string(), running)
+      .superRefine((stages, ctx) => {
+        for (const key of Object.keys(stages)) {
+          if (!STAGE_KEY.test(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `'${key}' must name a stage as pipeline/stage`,
+            });
+          }
+        }
+      })
+      .optional(),
+  })
+  .strict();
 
 /** Limits as configuration writes them (cdk.json, STAGECOACH_LIMITS). */
 export const LimitsConfigSchema = z
@@ -64,4 +90,25 @@ export class SubmitLimiter {
       retryAfterS,
     );
   }
+}
+
+/**
+ * How many of the tenant's jobs may run the stage `pipeline/stage` at once, if limited: the
+ * tenant's own setting for the stage, else its `runningPerStage`, else the default's for the
+ * stage, else the default `runningPerStage`.
+ */
+export function runningLimitOf(config: LimitsConfig, tenantId: string, stageKey: string): number | undefined {
+  const own = config.tenants?.[tenantId];
+  const base = config.default;
+  return (
+    own?.running?.[stageKey] ?? own?.runningPerStage ?? base?.running?.[stageKey] ?? base?.runningPerStage
+  );
+}
+
+/** The `pipeline/stage` keys the limits name that are not stages of this deployment. */
+export function unknownStagesIn(config: LimitsConfig, stages: ReadonlySet<string>): string[] {
+  const named = [config.default, ...Object.values(config.tenants ?? {})].flatMap((l) =>
+    Object.keys(l?.running ?? {}),
+  );
+  return [...new Set(named)].filter((key) => !stages.has(key)).sort();
 }

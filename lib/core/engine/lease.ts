@@ -37,6 +37,8 @@ export interface LeaseKeeperOptions {
   readonly onClaimed: (job: JobRecord, run: RunEntry) => void;
   readonly onStop: (reason: ControlReason) => void;
   readonly scheduler: HeartbeatScheduler;
+  /** Extends the attempt's concurrency slot (renewed with the lease, every half lease). */
+  readonly renewSlot?: (now: number) => Promise<void>;
 }
 
 /**
@@ -88,6 +90,7 @@ export class HeartbeatScheduler {
 export class LeaseKeeper {
   readonly #o: LeaseKeeperOptions;
   #nextBeatAt = 0;
+  #slotRenewedAt = 0;
   #tick: Promise<void> | undefined;
   #stopped = false;
 
@@ -96,6 +99,7 @@ export class LeaseKeeper {
   }
 
   start(): void {
+    this.#slotRenewedAt = this.#o.exec.startedAt;
     this.#nextBeatAt = this.#o.exec.startedAt + Math.min(this.#o.claimAfterMs, this.#o.heartbeatMs);
     this.#o.scheduler.add(this);
   }
@@ -120,6 +124,7 @@ export class LeaseKeeper {
     const { kit, exec } = this.#o;
     const now = kit.clock.now();
     try {
+      await this.#renewSlot(now);
       const claim = exec.claim;
       if (claim === undefined) {
         if (now - exec.startedAt >= this.#o.claimAfterMs) await this.#claim(now);
@@ -142,6 +147,17 @@ export class LeaseKeeper {
       const left = (exec.claim?.leaseExpiresAt ?? Number.POSITIVE_INFINITY) - kit.clock.now();
       exec.log.warn('heartbeat failed', { error, lease_ms_left: left });
       if (left <= 0) this.#check('lease-lost');
+    }
+  }
+
+  async #renewSlot(now: number): Promise<void> {
+    if (this.#o.renewSlot === undefined || now - this.#slotRenewedAt < this.#o.leaseMs / 2) return;
+    try {
+      await this.#o.renewSlot(now);
+      this.#slotRenewedAt = now;
+    } catch (error) {
+      // Tried again at the next beat; a slot that lapses only lets one more of the tenant's run.
+      this.#o.exec.log.warn('renewing the concurrency slot failed', { error });
     }
   }
 

@@ -11,6 +11,7 @@ import type { Stage } from '../sdk/stage.js';
 import { compactError, entryEvents, markEvent, type StageShape } from './history.js';
 import type { HoldCache } from './holds.js';
 import { EventPolicy } from './publishing.js';
+import type { HeldSlot } from './tenant-slots.js';
 import type { Topology } from './topology.js';
 
 /** The control actions that put a job back on a queue at a new hop. */
@@ -40,6 +41,11 @@ export interface RunnerOptions {
    * @default 30000
    */
   readonly orphanGraceMs?: number;
+  /**
+   * How many of a tenant's jobs may run this stage at once (undefined: no limit). A job over the
+   * limit waits in the queue, untouched (see tenant-slots.ts).
+   */
+  readonly runningLimit?: (tenantId: string, pipeline: string, stage: string) => number | undefined;
 }
 
 /** What the shell must do with the message once the runner is done with it. */
@@ -77,6 +83,7 @@ export type Outcome =
   | 'aborted'
   | 'paused'
   | 'deferred'
+  | 'throttled'
   | 'busy'
   | 'waiting'
   | 'orphaned'
@@ -124,6 +131,8 @@ export interface Execution {
   stopped: ControlReason | undefined;
   /** Claim the stage once it has run this long. @default the stage's heartbeat interval */
   readonly claimAfterMs?: number | undefined;
+  /** The tenant's concurrency slot this attempt holds, when the stage is limited for the tenant. */
+  readonly slot?: HeldSlot | undefined;
 }
 
 export const delete_ = (outcome: Outcome, settled?: Promise<void>): Disposition => ({

@@ -31,6 +31,7 @@ import {
   release,
 } from './runner-kit.js';
 import { StageOutcomes } from './stage-outcomes.js';
+import { TenantSlots } from './tenant-slots.js';
 
 /** How long a job may wait for a forward that is still in flight before it counts as lost. */
 const FORWARD_GRACE_MS = 5_000;
@@ -56,6 +57,7 @@ interface TenantViews {
 export class StageRunner {
   readonly #k: RunnerKit;
   readonly #outcomes: StageOutcomes;
+  readonly #slots: TenantSlots;
   readonly #heartbeats: HeartbeatScheduler;
   /** Cancellers of the stages running now, for interrupt(). */
   readonly #running = new Set<(reason: unknown) => void>();
@@ -67,6 +69,7 @@ export class StageRunner {
   constructor(pipeline: Pipeline, stage: Stage, options: RunnerOptions) {
     this.#k = new RunnerKit(pipeline, stage, options);
     this.#outcomes = new StageOutcomes(this.#k);
+    this.#slots = new TenantSlots(this.#k, options.runningLimit);
     this.#heartbeats = new HeartbeatScheduler(
       Math.min(250, Math.max(10, Math.floor(stage.heartbeatMs / 4))),
       this.#k.clock,
@@ -175,10 +178,16 @@ export class StageRunner {
           const parked = await this.#park(env, job, hold, source, log);
           if (parked !== undefined) return parked;
         }
+        const slot = await this.#slots.take(env, now);
+        if (slot === 'full') return this.#slots.throttle(env, message, source, log);
         // A stage is claimed (RUNNING, its start stored and published) once it outlives its first
         // heartbeat — or at once while someone watches the tenant, so a live view shows it running.
-        const watched = await k.events.watched(env.tenant_id);
+        const watched = await k.events.watched(env.tenant_id).catch(async (error: unknown) => {
+          if (slot !== undefined) await this.#slots.release(env, slot, log);
+          throw error;
+        });
         return this.#execute({
+          slot,
           env,
           message,
           source,
@@ -314,6 +323,9 @@ export class StageRunner {
     if (retryCount > k.stage.retry.maxRetries) {
       return this.#outcomes.failTakenOver(env, message, source, job, crashed, previous, log);
     }
+    // The crashed attempt's slot (same hop, same holder) is taken over with it, if it is still there.
+    const slot = await this.#slots.take(env, now);
+    if (slot === 'full') return this.#slots.throttle(env, message, source, log);
     const run: RunEntry = {
       kind: 'run',
       stage: env.stage,
@@ -334,7 +346,10 @@ export class StageRunner {
         ? { append: [crashed, run] }
         : { replace: { index: open.index, entry: crashed }, append: [run] }),
     });
-    if (!result.ok) return release(DUE_SLACK_MS, 'busy');
+    if (!result.ok) {
+      if (slot !== undefined) await this.#slots.release(env, slot, log);
+      return release(DUE_SLACK_MS, 'busy');
+    }
     log.warn('took over a crashed attempt', { previous_owner: job.lease?.owner, retry_count: retryCount });
     await k.queue.changeVisibility(source.queue, message.receiptHandle, k.stage.leaseMs);
     k.publish(
@@ -352,6 +367,7 @@ export class StageRunner {
       log,
       claim: { index: result.job.history.length - 1, run, leaseExpiresAt: expiresAt },
       stopped: undefined,
+      slot,
     });
   }
 
@@ -412,6 +428,7 @@ export class StageRunner {
     const attempt = x.retryCount + 1;
     const controller = new AbortController();
     const grace = k.options.cancelGraceMs ?? 2_000;
+    const slot = x.slot;
     // Rejects only when a cancelled stage has not finished within the grace period.
     let giveUp: ((reason: unknown) => void) | undefined;
     const gaveUp = new Promise<never>((_, reject) => {
@@ -440,6 +457,7 @@ export class StageRunner {
       onClaimed: (job, run) => k.publish(job, k.runEvents(job, run), log, x.source),
       onStop: (reason: ControlReason) => cancel(new CancelledError(reason, controlMessage(reason))),
       scheduler: this.#heartbeats,
+      ...(slot === undefined ? {} : { renewSlot: (now: number) => this.#slots.renew(env, slot, now) }),
     });
     keeper.start();
     const identity: JobIdentity = {
@@ -524,10 +542,20 @@ export class StageRunner {
       });
     }
     await keeper.stop();
-    const disposition =
-      outputs === undefined
-        ? await this.#outcomes.stageError(x, failure)
-        : await this.#outcomes.complete(x, outputs);
+    let disposition: Disposition;
+    try {
+      disposition =
+        outputs === undefined
+          ? await this.#outcomes.stageError(x, failure)
+          : await this.#outcomes.complete(x, outputs);
+    } finally {
+      // Freed once the outcome is written, so the tenant's next job never runs beside this one —
+      // or, for a stage that ignored its signal, once it really ends.
+      if (slot !== undefined) {
+        if (settled === undefined) await this.#slots.release(env, slot, log);
+        else void settled.then(() => this.#slots.release(env, slot, log));
+      }
+    }
     return settled === undefined ? disposition : { ...disposition, settled };
   }
 }

@@ -8,7 +8,7 @@ import { DeadLetterHandler } from './dead-letters.js';
 import type { HoldCache } from './holds.js';
 import type { EventPolicy } from './publishing.js';
 import { StageRunner } from './runner.js';
-import { type Disposition, newWorkerId, type Outcome } from './runner-kit.js';
+import { type Disposition, newWorkerId, type Outcome, type RunnerOptions } from './runner-kit.js';
 import type { Topology } from './topology.js';
 
 /** How long a message whose events failed to publish waits before it is delivered again. */
@@ -41,6 +41,8 @@ export interface WorkerPoolOptions {
   readonly orphanGraceMs?: number;
   /** How long finished jobs are kept (store TTL). @default 90 days */
   readonly retentionS?: number;
+  /** How many of a tenant's jobs may run a stage at once (see RunnerOptions.runningLimit). */
+  readonly runningLimit?: RunnerOptions['runningLimit'];
   /** Which events go to the bus (shared by the process's runners and job service). */
   readonly events?: EventPolicy;
   /** Called after every message, for metrics and tests. */
@@ -163,6 +165,7 @@ export class WorkerPool {
               : { progressIntervalMs: options.progressIntervalMs }),
             ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
             ...(options.orphanGraceMs === undefined ? {} : { orphanGraceMs: options.orphanGraceMs }),
+            ...(options.runningLimit === undefined ? {} : { runningLimit: options.runningLimit }),
             ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
             ...(options.events === undefined ? {} : { events: options.events }),
           }),

@@ -12,6 +12,18 @@ import type {
   TransitionResult,
 } from './job.js';
 
+/** A slot of a tenant's concurrency pool ({@link JobStore.acquireSlot}). */
+export interface SlotRequest {
+  readonly tenantId: string;
+  readonly pool: string;
+  readonly holder: string;
+  readonly limit: number;
+  /** Epoch ms the slot lasts until, unless extended. */
+  readonly expiresAt: number;
+  /** Epoch ms: slots that expired before this are free. */
+  readonly now: number;
+}
+
 /**
  * JobStore: job state with conditional transitions (each one write of the job record, which
  * carries its own history), holds, dead letters and live connections. Everything a tenant owns is
@@ -48,6 +60,15 @@ export interface JobStore {
    * after `expiresAtS` (epoch seconds). Used for per-tenant rate limits (one counter per window).
    */
   increment(tenantId: string, name: string, expiresAtS: number): Promise<number>;
+  /**
+   * Takes one of the `limit` slots of the tenant's `pool` for `holder` until `expiresAt` (epoch
+   * ms), or extends the slot `holder` already has (whatever the limit). False when `limit` other
+   * holders have slots that have not expired by `now`; expired slots are reclaimed. Per-tenant
+   * concurrency limits: a pool per stage, a holder per job hop, a slot per running stage.
+   */
+  acquireSlot(slot: SlotRequest): Promise<boolean>;
+  /** Frees `holder`'s slot of the pool (nothing when it has none). */
+  releaseSlot(tenantId: string, pool: string, holder: string): Promise<void>;
   /** How many jobs of the tenant are in each status; finished ones only if they finished since `since`. */
   countJobs(query: {
     readonly tenant_id: string;

@@ -57,7 +57,7 @@ export function coldStart<R extends ResourceRole>(
     prefix: config.queuePrefix,
     logger: new PowertoolsLogger(powertools),
     retentionS: config.retentionDays * 86_400,
-    ...('limits' in config && config.limits !== undefined ? { limits: config.limits } : {}),
+    ...(config.limits === undefined ? {} : { limits: config.limits }),
   });
   return { config, powertools, metrics, tracer, backend, deployment };
 }

@@ -34,15 +34,30 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads the API’s per-tenant limits as JSON, and names what is wrong with them', () => {
-    const limits = '{"default":{"submitsPerMinute":600},"tenants":{"acme":{"submitsPerMinute":6000}}}';
-    expect(loadConfig('api', { ...resources, STAGECOACH_LIMITS: limits }).limits).toEqual({
-      default: { submitsPerMinute: 600 },
-      tenants: { acme: { submitsPerMinute: 6000 } },
-    });
+  it('reads per-tenant limits as JSON in every function, and names what is wrong with them', () => {
+    const limits =
+      '{"default":{"submitsPerMinute":600,"runningPerStage":20},"tenants":{"acme":{"submitsPerMinute":6000,"running":{"oma/FDD":4}}}}';
+    const expected = {
+      default: { submitsPerMinute: 600, runningPerStage: 20 },
+      tenants: { acme: { submitsPerMinute: 6000, running: { 'oma/FDD': 4 } } },
+    };
+    expect(loadConfig('api', { ...resources, STAGECOACH_LIMITS: limits }).limits).toEqual(expected);
+    expect(
+      loadConfig('stage', {
+        ...resources,
+        STAGECOACH_PIPELINE: 'oma',
+        STAGECOACH_STAGE: 'FDD',
+        STAGECOACH_LIMITS: limits,
+      }).limits,
+    ).toEqual(expected);
     expect(problems(() => loadConfig('api', { ...resources, STAGECOACH_LIMITS: '{default:' }))).toEqual([
-      `${ENV.limits} must be JSON such as {"default":{"submitsPerMinute":600}} (got '{default:')`,
+      `${ENV.limits} must be JSON such as {"default":{"submitsPerMinute":600,"runningPerStage":20}} (got '{default:')`,
     ]);
+    expect(
+      problems(() =>
+        loadConfig('api', { ...resources, STAGECOACH_LIMITS: '{"default":{"running":{"FDD":4}}}' }),
+      ).join(),
+    ).toContain('must name a stage as pipeline/stage');
     expect(
       problems(() => loadConfig('api', { ...resources, STAGECOACH_LIMITS: '{"default":{"perMinute":5}}' })),
     ).toHaveLength(1);
