@@ -63,6 +63,32 @@ describe('stagecoach dev: logs and banner', () => {
     expect(result.stdout).not.toContain('{"level"');
   });
 
+  it('takes per-tenant limits as JSON, says them in the banner, and refuses bad ones naming the fault', async () => {
+    // Act
+    const dev = startStagecoach([
+      ...args(),
+      '--log-format',
+      'pretty',
+      '--limits',
+      '{"default":{"runningPerStage":2}}',
+    ]);
+    await dev.until('Ctrl-C to stop.');
+    dev.child.kill('SIGINT');
+    const result = await dev.exited;
+    const notJson = await stagecoach([...args(), '--limits', '{default']);
+    const badKey = await stagecoach([...args(), '--limits', '{"default":{"running":{"wordcount":2}}}']);
+    const zero = await stagecoach([...args(), '--limits', '{"tenants":{"acme":{"runningPerStage":0}}}']);
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/limits +\{"default":\{"runningPerStage":2\}\}/);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('--limits is not valid JSON');
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain("'wordcount' must name a stage as pipeline/stage");
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('tenants.acme.runningPerStage');
+  });
+
   it('refuses an unknown service or format as a usage error', async () => {
     const service = await stagecoach([...args(), '--services', 'wordcount,nope']);
     const format = await stagecoach([...args(), '--log-format', 'yaml']);
