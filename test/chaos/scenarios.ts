@@ -1,3 +1,4 @@
+import type { LimitsConfig } from '../../lib/core/control/index.js';
 import { envelopeOf, type JobEvent, type JobStatus, serializeEnvelope } from '../../lib/core/ports/index.js';
 import { TIMEOUTS, tenant, type World } from './world.js';
 
@@ -7,6 +8,8 @@ import { TIMEOUTS, tenant, type World } from './world.js';
  */
 export interface Scenario {
   readonly name: string;
+  /** Per-tenant limits the workers run with. @default none */
+  readonly limits?: LimitsConfig;
   run(world: World): Promise<Map<string, readonly JobStatus[]>>;
 }
 
@@ -79,6 +82,22 @@ export const SCENARIOS: readonly Scenario[] = [
       await world.until(async () => (await status(world, 'job-1')) === 'DONE', STEP_BOUND_MS);
       await world.call('replay', (jobs) => jobs.replay('job-1', tenant, { from_stage: 'b' }));
       return new Map([['job-1', ['DONE']]]);
+    },
+  },
+  {
+    // The second job waits (throttled, re-sent with a delay) while the first runs each stage; a
+    // crash leaves the first's slot to lapse with its lease.
+    name: 'two jobs, one running stage at a time',
+    limits: { default: { runningPerStage: 1 } },
+    async run(world) {
+      await Promise.all([
+        submit(world, 'job-1', { slow_ms: 4 * TIMEOUTS.heartbeatMs }),
+        submit(world, 'job-2'),
+      ]);
+      return new Map([
+        ['job-1', ['DONE']],
+        ['job-2', ['DONE']],
+      ]);
     },
   },
   {

@@ -4,7 +4,10 @@ import { World } from './world.js';
 
 /** One run: a scenario with at most one fault, healed, then judged. */
 export async function runOnce(scenario: Scenario, point: FaultPoint | undefined): Promise<RunResult> {
-  const world = await new World(point).start();
+  const world = await new World(
+    point,
+    scenario.limits === undefined ? {} : { limits: scenario.limits },
+  ).start();
   try {
     const expected = await scenario.run(world);
     const unsettled = await world.settle(expected);

@@ -1,5 +1,5 @@
 import { createMemoryBackend, type MemoryBackend } from '../../lib/adapters/memory/index.js';
-import type { Caller, JobService } from '../../lib/core/control/index.js';
+import type { Caller, JobService, LimitsConfig } from '../../lib/core/control/index.js';
 import {
   type JobEvent,
   type JobRecord,
@@ -88,6 +88,7 @@ export class World {
   readonly #first: FaultPlan;
   #later: FaultPlan;
   readonly #concurrency: number | undefined;
+  readonly #limits: LimitsConfig | undefined;
   readonly #pipeline: Pipeline;
   #current: Runtime | undefined;
   #replacing: Promise<void> | undefined;
@@ -104,12 +105,18 @@ export class World {
    */
   constructor(
     point: FaultPoint | FaultPlan | undefined,
-    options: { readonly later?: FaultPlan; readonly stages?: number; readonly concurrency?: number } = {},
+    options: {
+      readonly later?: FaultPlan;
+      readonly stages?: number;
+      readonly concurrency?: number;
+      readonly limits?: LimitsConfig;
+    } = {},
   ) {
     this.#first = typeof point === 'function' ? point : atPoint(point);
     this.#later = options.later ?? atPoint(undefined);
     this.#pipeline = chainPipeline(this.effects, options.stages);
     this.#concurrency = options.concurrency;
+    this.#limits = options.limits;
     this.observer = new Deployment({
       backend: this.inner,
       services: [{ name: 'chaos', pipelines: [this.#pipeline] }],
@@ -153,6 +160,7 @@ export class World {
       holdCacheMs: 50,
       stageEvents: 'always',
       reconcile: { graceMs: TIMEOUTS.reconcileGraceMs },
+      ...(this.#limits === undefined ? {} : { limits: this.#limits }),
       pool: {
         waitTimeMs: 50,
         holdSweepMs: 0,
