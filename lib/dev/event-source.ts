@@ -8,7 +8,10 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
 export interface SqsEventSourceOptions {
   readonly name: string;
   readonly queue: JobQueue;
-  /** Queues to poll, highest priority first (a stage's lanes). */
+  /**
+   * Queues to poll, in this order: the first fills the batch first. A Lambda stage's source has one
+   * (its lane: AWS gives each lane queue its own event source); the dead-letter consumer has many.
+   */
   readonly queues: readonly string[];
   readonly handler: SqsHandler;
   /** Records per invocation (Lambda's BatchSize). @default 10 */
@@ -120,13 +123,31 @@ export class SqsEventSource {
     const max = this.#o.maxConcurrency ?? 2;
     while (!signal.aborted) {
       if (this.#inFlight.size >= max) {
-        await Promise.race(this.#inFlight);
+        await this.#slotOrStop(signal);
         continue;
       }
       const batch = await this.#receive(signal);
       if (batch.length === 0) continue;
       const invocation = this.#invoke(batch).finally(() => this.#inFlight.delete(invocation));
       this.#inFlight.add(invocation);
+    }
+  }
+
+  /**
+   * Waits for an invocation to end or for `stop()`, whichever comes first. Waiting for a slot alone
+   * would keep a source whose every slot is taken (a lane with a small maximum, say) from stopping
+   * until its invocations end, so `stop()` would never reach its grace and interrupt.
+   */
+  async #slotOrStop(signal: AbortSignal): Promise<void> {
+    let onAbort = (): void => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([...this.#inFlight, stopped]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -146,7 +167,11 @@ export class SqsEventSource {
       }
     } catch (error) {
       if (!signal.aborted) {
-        this.#o.logger.error('event source receive failed; backing off', { error, source: this.#o.name });
+        this.#o.logger.error('event source receive failed; backing off', {
+          error,
+          source: this.#o.name,
+          queues: this.#o.queues,
+        });
         await sleep(1_000, signal).catch(() => undefined);
       }
     }

@@ -15,7 +15,6 @@ import type { Topology } from '../core/engine/index.js';
 import type { Backend, LiveChannel } from '../core/ports/index.js';
 import { type Logger, silentLogger } from '../core/ports/index.js';
 import type { Listener } from '../core/sdk/index.js';
-import { lambdaTimeoutMs } from '../core/sdk/index.js';
 import { TENANT_CLAIM } from '../shells/config.js';
 import { Deployment } from '../shells/deployment.js';
 import {
@@ -31,6 +30,7 @@ import { createStageHandler } from '../shells/lambda/stage-handler.js';
 import { createWebSocketHandlers } from '../shells/lambda/websocket-handlers.js';
 import { SqsEventSource } from './event-source.js';
 import { LocalGateway } from './gateway.js';
+import { type LaneSource, lambdaLaneSources } from './lane-sources.js';
 import { freePort, type Moto, startMoto } from './moto.js';
 import { DEV_RECONCILE_GRACE_MS, StateFile } from './state-file.js';
 import { DevTokens } from './tokens.js';
@@ -46,6 +46,11 @@ export interface DevRuntimeOptions {
   readonly host?: string;
   /** @default .stagecoach/dev-tokens.json (created with two tenants) */
   readonly tokensFile?: string;
+  /**
+   * The 'endpoint' backend's AWS-compatible endpoint (a test passes the shared moto_server's).
+   * @default AWS_ENDPOINT_URL, or AWS itself when that is unset
+   */
+  readonly endpoint?: string;
   /** Prefix of queue, table, bus and bucket names. @default 'dev-' */
   readonly prefix?: string;
   /** Memory backend: keep blobs in this folder (in memory when absent). */
@@ -78,17 +83,21 @@ export class DevRuntime {
   readonly gateway: LocalGateway;
   readonly deployment: Deployment;
   readonly tokens: DevTokens;
+  /** The Lambda stages' event sources, one per lane, as the stack creates them. */
+  readonly laneSources: readonly LaneSource[];
   readonly #parts: Running[];
 
   private constructor(parts: {
     gateway: LocalGateway;
     deployment: Deployment;
     tokens: DevTokens;
+    laneSources: readonly LaneSource[];
     running: Running[];
   }) {
     this.gateway = parts.gateway;
     this.deployment = parts.deployment;
     this.tokens = parts.tokens;
+    this.laneSources = parts.laneSources;
     this.#parts = parts.running;
   }
 
@@ -149,19 +158,8 @@ export class DevRuntime {
         moto = await startMoto();
         running.push(moto);
       }
-      const endpoint = moto?.endpoint ?? process.env.AWS_ENDPOINT_URL;
-      awsConfig = {
-        region: process.env.AWS_REGION ?? 'us-east-1',
-        ...(endpoint === undefined ? {} : { endpoint }),
-        queuePrefix: prefix,
-        jobsTable: `${prefix}jobs`,
-        connectionsTable: `${prefix}connections`,
-        eventBus: `${prefix}bus`,
-        eventSource: 'stagecoach',
-        bucket: `${prefix}stagecoach-data`.toLowerCase(),
-        websocketEndpoint: url,
-        retentionDays: 7,
-      };
+      const endpoint = moto?.endpoint ?? options.endpoint ?? process.env.AWS_ENDPOINT_URL;
+      awsConfig = devAwsConfig(prefix, url, endpoint);
       aws = createAwsBackend(awsConfig);
       backend = aws;
       live = aws.live ?? { post: async () => 'gone' };
@@ -218,32 +216,42 @@ export class DevRuntime {
     });
     await gateway.start();
 
-    // Stage consumers: Lambda stages through event sources, Fargate stages through the worker pool.
-    for (const pipeline of deployment.pipelines) {
-      for (const stage of pipeline.stages.filter((s) => s.compute.kind === 'lambda')) {
-        const queues = deployment.topology.stageQueues(pipeline.name, stage.name);
-        const runner = stages.runner(pipeline, stage);
-        running.push(
-          started(
-            new SqsEventSource({
-              name: `${pipeline.name}-${stage.name}`,
-              queue: backend.queue,
-              queues: [...queues.lanes].reverse(),
-              interrupt: () => runner.interrupt('The dev runtime is stopping.'),
-              handler: createStageHandler({
-                runner,
-                queue: backend.queue,
-                events: stages.backend.events,
-                logger,
-              }),
-              batchSize: stage.compute.batchSize,
-              maxConcurrency: Math.max(2, Math.min(stage.compute.concurrency, 10)),
-              functionTimeoutMs: lambdaTimeoutMs(stage.timeoutMs),
-              logger,
-            }),
-          ),
-        );
-      }
+    // Stage consumers: Lambda stages through event sources, one per lane as in the stack, Fargate
+    // stages through the worker pool.
+    const lanes = lambdaLaneSources(deployment.pipelines, deployment.topology);
+    for (const stageSources of lanes) {
+      const [first] = stageSources;
+      if (first === undefined) continue;
+      // One runner and one handler per stage: every lane's source invokes the same function.
+      const runner = stages.runner(first.pipeline, first.stage);
+      const handler = createStageHandler({
+        runner,
+        queue: backend.queue,
+        events: stages.backend.events,
+        logger,
+      });
+      const sources = stageSources.map(
+        (lane) =>
+          new SqsEventSource({
+            name: lane.functionName,
+            queue: backend.queue,
+            queues: [lane.queue],
+            interrupt: () => runner.interrupt('The dev runtime is stopping.'),
+            handler,
+            batchSize: lane.batchSize,
+            maxConcurrency: lane.maxConcurrency,
+            functionTimeoutMs: lane.functionTimeoutMs,
+            logger,
+          }),
+      );
+      for (const source of sources) source.start();
+      // Stopped together: each waits its grace before interrupting the shared runner, so one after
+      // the other would add a grace per lane and interrupt lanes that are still polling.
+      running.push({
+        stop: async () => {
+          await Promise.all(sources.map((source) => source.stop()));
+        },
+      });
     }
     const pool = deployment.pool({ stages: (_p, s) => s.compute.kind === 'fargate', deadLetters: false });
     pool.start();
@@ -270,7 +278,7 @@ export class DevRuntime {
     running.push({ stop: async () => clearInterval(sweeper) });
     running.push({ stop: () => gateway.stop() });
     logger.info('dev runtime started', { backend: options.backend, url: gateway.url, ws: gateway.wsUrl });
-    return new DevRuntime({ gateway, deployment, tokens, running });
+    return new DevRuntime({ gateway, deployment, tokens, laneSources: lanes.flat(), running });
   }
 
   async stop(): Promise<void> {
@@ -280,6 +288,25 @@ export class DevRuntime {
     }
     await this.backend.events.flush().catch(() => undefined);
   }
+}
+
+/**
+ * The names the dev runtime gives its tables, bus, bucket and queues on an AWS backend — exported
+ * so a test can reach the same resources before the runtime starts (a backlog built up front).
+ */
+export function devAwsConfig(prefix: string, url: string, endpoint: string | undefined): AwsConfig {
+  return {
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(endpoint === undefined ? {} : { endpoint }),
+    queuePrefix: prefix,
+    jobsTable: `${prefix}jobs`,
+    connectionsTable: `${prefix}connections`,
+    eventBus: `${prefix}bus`,
+    eventSource: 'stagecoach',
+    bucket: `${prefix}stagecoach-data`.toLowerCase(),
+    websocketEndpoint: url,
+    retentionDays: 7,
+  };
 }
 
 function started(source: SqsEventSource): Running {

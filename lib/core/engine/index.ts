@@ -2,6 +2,7 @@
 export * from './dead-letters.js';
 export * from './history.js';
 export * from './holds.js';
+export * from './lane-concurrency.js';
 export * from './lease.js';
 export * from './progress.js';
 export * from './publishing.js';

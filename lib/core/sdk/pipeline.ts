@@ -8,7 +8,11 @@ export interface PipelineConfig {
   readonly description?: string;
   /** Ordered; a job runs a contiguous range of them (entry_stage..exit_stage). */
   readonly stages: readonly Stage[];
-  /** Priority lanes per stage (one queue each); higher lanes are polled first. @default 1 */
+  /**
+   * Priority lanes per stage (one queue each). Lambda stages split `compute.concurrency` over the
+   * lanes 1 : 2 : 4 … (lib/core/engine/lane-concurrency.ts); Fargate workers poll higher lanes first.
+   * @default 1
+   */
   readonly priorityLanes?: number;
   /** Largest serialized job contract. @default 32 KiB */
   readonly contractLimitBytes?: number;
