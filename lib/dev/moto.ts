@@ -45,10 +45,14 @@ export async function startMoto(): Promise<Moto> {
   });
   let stderr = '';
   let lastError: string | undefined;
+  let partial = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2_000);
-    for (const line of chunk.toString().split('\n')) {
-      if (/^([\w.]+\.)?\w*(Error|Exception)\b/.test(line)) lastError = line.slice(0, 500);
+    // A traceback ends with `SomeError: message`; werkzeug's "Error on request:" has no colon there.
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = (lines.pop() ?? '').slice(-2_000);
+    for (const line of lines) {
+      if (/^([\w.]+\.)?\w*(Error|Exception): /.test(line)) lastError = line.slice(0, 500);
     }
   });
   const endpoint = `http://127.0.0.1:${port}`;
