@@ -22,6 +22,11 @@ export function motoAvailable(): boolean {
 
 export interface Moto {
   readonly endpoint: string;
+  /**
+   * The last Python exception moto_server logged (`TypeError: …`): moto answers a failed call with
+   * a bare 500, so this is the only place the reason shows.
+   */
+  lastError(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,8 +44,16 @@ export async function startMoto(): Promise<Moto> {
     spawnError = error;
   });
   let stderr = '';
+  let lastError: string | undefined;
+  let partial = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2_000);
+    // A traceback ends with `SomeError: message`; werkzeug's "Error on request:" has no colon there.
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = (lines.pop() ?? '').slice(-2_000);
+    for (const line of lines) {
+      if (/^([\w.]+\.)?\w*(Error|Exception): /.test(line)) lastError = line.slice(0, 500);
+    }
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
@@ -67,6 +80,7 @@ export async function startMoto(): Promise<Moto> {
   }
   return {
     endpoint,
+    lastError: () => lastError,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) {
