@@ -11,7 +11,6 @@ import type { Stage } from '../sdk/stage.js';
 import { compactError, entryEvents, markEvent, type StageShape } from './history.js';
 import type { HoldCache } from './holds.js';
 import { EventPolicy } from './publishing.js';
-import type { HeldSlot } from './tenant-slots.js';
 import type { Topology } from './topology.js';
 
 /** The control actions that put a job back on a queue at a new hop. */
@@ -118,6 +117,13 @@ export interface Claim {
  * One message being processed: its envelope, where it came from, the attempt it is, and — once the
  * stage has run long enough to be claimed — the claim.
  */
+/** The slot a running stage holds in its tenant's pool for the stage (tenant-slots.ts). */
+export interface HeldSlot {
+  readonly pool: string;
+  readonly holder: string;
+  readonly limit: number;
+}
+
 export interface Execution {
   readonly env: JobEnvelope;
   readonly message: ReceivedMessage;

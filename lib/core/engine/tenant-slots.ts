@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger.js';
 import {
   type Disposition,
   delete_,
+  type HeldSlot,
   type MessageSource,
   type RunnerKit,
   type RunnerOptions,
@@ -15,13 +16,6 @@ export const THROTTLED_ATTRIBUTE = 'stagecoach-throttled';
 export const THROTTLE_BASE_MS = 1_000;
 /** The longest wait of a throttled message (before jitter). */
 export const THROTTLE_MAX_MS = 30_000;
-
-/** The slot a running stage holds in its tenant's pool for the stage. */
-export interface HeldSlot {
-  readonly pool: string;
-  readonly holder: string;
-  readonly limit: number;
-}
 
 /**
  * Per-tenant concurrency limits of one stage: how many of a tenant's jobs may run the stage at
