@@ -166,6 +166,13 @@ export const keys = {
 };
 
 /**
+ * The partitions no tenant owns: the tenant registry, and (where one table holds both) the
+ * connections, subscriptions and watches. A tenant named like one of them would own it in IAM's
+ * eyes (`dynamodb:LeadingKeys` `TENANTS` or `CONN#*`), so no tenant session is vended for them.
+ */
+export const NON_TENANT_PARTITIONS: readonly string[] = [keys.tenant('').pk, 'CONN', 'TOPIC', 'WATCH'];
+
+/**
  * Tenant listings: `by-tenant` by creation time (its keys never change: one index write per job);
  * `by-tenant-status` by status and the time the job entered it — written only when the status
  * changes, which a stage that ends before it is claimed never does (QUEUED stays QUEUED from hop to
