@@ -1,14 +1,8 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, type Page, systemClock } from '../../core/ports/index.js';
 import { ExpressionBuilder } from './dynamo-expressions.js';
-import { decodeCursor, encodeCursor, keys } from './dynamo-items.js';
+import { decodeCursor, encodeCursor, keys, type TENANT_REGISTRY } from './dynamo-items.js';
 import { call } from './errors.js';
-
-/**
- * The attributes of a registry item — all a registration writes, so an IAM grant can name them
- * (`dynamodb:Attributes`) and a role that may register tenants can write nothing else there.
- */
-export const TENANT_REGISTRY_ATTRIBUTES = ['pk', 'sk', 'tenant', 'expires_at'] as const;
 
 export interface DynamoTenantRegistryOptions {
   readonly table: string;
@@ -41,7 +35,8 @@ export class DynamoTenantRegistry {
     const now = this.#clock.now();
     const last = this.#seen.get(tenantId);
     if (last !== undefined && now - last < 86_400_000) return;
-    const item: Record<(typeof TENANT_REGISTRY_ATTRIBUTES)[number], string | number> = {
+    // Exactly the registry's attributes: the API role's grant allows no other (dynamodb:Attributes).
+    const item: Record<(typeof TENANT_REGISTRY.attributes)[number], string | number> = {
       ...keys.tenant(tenantId),
       tenant: tenantId,
       expires_at: Math.floor(now / 1000) + this.#o.retentionS,

@@ -11,7 +11,7 @@ export type { AwsConfig } from './config.js';
 export { INDEX } from './dynamo-items.js';
 export { DynamoJobStore, type DynamoJobStoreOptions } from './dynamo-job-store.js';
 export { DynamoRecordStore } from './dynamo-record-store.js';
-export { DynamoTenantRegistry, TENANT_REGISTRY_ATTRIBUTES } from './dynamo-tenant-registry.js';
+export { DynamoTenantRegistry } from './dynamo-tenant-registry.js';
 export { call, isAwsError, translateAwsError } from './errors.js';
 export { EventBridgePublisher, type EventBridgePublisherOptions } from './eventbridge-publisher.js';
 export { provisionAws, routeBusToQueue } from './provision.js';

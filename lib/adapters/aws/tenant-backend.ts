@@ -60,7 +60,7 @@ export function createTenantSessionBackend(
         ...(options.clock === undefined ? {} : { clock: options.clock }),
       }),
       records: new DynamoRecordStore(clients.dynamo, { table: base.config.jobsTable }),
-      blobs: new S3BlobStore(clients.s3, { bucket: base.config.bucket }),
+      blobs: new S3BlobStore(clients.s3, { bucket: base.config.bucket, deniedIsNotFound: true }),
     };
     bySession.set(session, ports);
     return ports;
