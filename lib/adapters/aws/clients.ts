@@ -94,14 +94,20 @@ let sharedAgents: { readonly httpAgent: HttpAgent; readonly httpsAgent: HttpsAge
  * gets new clients (see tenant-backend.ts), so nothing is ever signed with credentials the vendor
  * has stopped handing out.
  */
-export function createTenantClients(config: Where, credentials: TenantCredentials): TenantClients {
+export function createTenantClients(
+  config: Where,
+  credentials: TenantCredentials,
+  /** Called with each new client (X-Ray capture in Lambda). */
+  instrument?: (client: DynamoDBClient | S3Client) => unknown,
+): TenantClients {
   sharedAgents ??= {
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
   };
   const options = { ...baseOptions(config), credentials, requestHandler: sharedAgents };
-  return {
-    dynamo: documentClient(new DynamoDBClient(options)),
-    s3: new S3Client({ ...options, forcePathStyle: config.endpoint !== undefined }),
-  };
+  const dynamoDb = new DynamoDBClient(options);
+  const s3 = new S3Client({ ...options, forcePathStyle: config.endpoint !== undefined });
+  instrument?.(dynamoDb);
+  instrument?.(s3);
+  return { dynamo: documentClient(dynamoDb), s3 };
 }

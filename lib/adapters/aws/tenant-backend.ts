@@ -1,3 +1,5 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Backend, Clock } from '../../core/ports/index.js';
 import type { AwsBackend } from './aws-backend.js';
@@ -21,6 +23,8 @@ export interface TenantSessionBackendOptions extends TenantSessionsOptions {
   /** The client AssumeRole is called with (the function's own credentials). */
   readonly sts: STSClient;
   readonly clock?: Clock;
+  /** Called with each tenant client as it is created (X-Ray capture in Lambda). */
+  readonly instrument?: (client: DynamoDBClient | S3Client) => unknown;
 }
 
 /**
@@ -34,7 +38,7 @@ export function createTenantSessionBackend(
   base: AwsBackend,
   options: TenantSessionBackendOptions,
 ): TenantSessionBackend {
-  const { sts, ...sessionOptions } = options;
+  const { sts, instrument, ...sessionOptions } = options;
   const sessions = new TenantSessions(sts, sessionOptions);
   const scope = new TenantScope();
   const retentionS = base.config.retentionDays * 86_400;
@@ -50,7 +54,7 @@ export function createTenantSessionBackend(
     const session = await sessions.session(tenantId);
     const cached = bySession.get(session);
     if (cached !== undefined) return cached;
-    const clients = createTenantClients(base.config, session.credentials);
+    const clients = createTenantClients(base.config, session.credentials, instrument);
     const ports: TenantPorts = {
       store: new DynamoJobStore(clients.dynamo, {
         jobsTable: base.config.jobsTable,

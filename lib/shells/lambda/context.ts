@@ -71,6 +71,7 @@ export function coldStart<R extends ResourceRole>(
       : createTenantSessionBackend(backend, {
           sts: tracer.captureAWSv3Client(createStsClient(config)),
           roleArn,
+          instrument: (client) => tracer.captureAWSv3Client(client),
         });
   const deployed: Backend = tenants?.backend ?? backend;
   const deployment = new Deployment({
