@@ -231,10 +231,11 @@ export class StagecoachStack extends Stack {
       ...logging,
     });
     const api = this.httpApi.handler.role;
-    this.state.grantJobsReadWrite(api);
+    // No item or object grant of its own: the API reaches a tenant's items and objects (and
+    // presigns its uploads and downloads) on that tenant's session (TenantAccess below). Its role
+    // only registers tenants for the reconciler, in the one partition no tenant owns.
+    this.state.grantTenantRegistration(api);
     this.lifecycleEvents.grantPublish(api);
-    // Services' routes presign uploads and downloads and read stored results (the OMA analyses).
-    this.storage.grantReadWrite(api);
     for (const deployed of allStages) deployed.queues.grantSend(api);
     // GET /queues reads every stage's depths, the dead-letter queues' included.
     for (const deployed of allStages) deployed.queues.grantReadDepth(api);

@@ -7,7 +7,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { connectionsTableDefinition, jobsTableDefinition } from '../adapters/aws/tables.js';
+import { connectionsTableDefinition, jobsTableDefinition, TENANT_REGISTRY } from '../adapters/aws/tables.js';
 import { DEFAULT_REMOVAL_POLICY } from './defaults.js';
 
 /** The attribute the DynamoDB store writes expiry times (epoch seconds) to. */
@@ -62,6 +62,28 @@ export class JobsState extends Construct {
   /** Read the jobs table (a WebSocket subscription checks the job's tenant). */
   grantJobsRead(grantee: iam.IGrantable): void {
     this.#grant(grantee, this.jobsTable, this.jobsIndexes, READ_ACTIONS);
+  }
+
+  /**
+   * Register tenants for the reconciler, and nothing else: PutItem in the `TENANTS` partition, of
+   * the registry's attributes only, returning nothing. For the API function, whose tenants' own
+   * items go through their tenant sessions (lib/infra/tenant-access.ts).
+   */
+  grantTenantRegistration(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TenantRegistry',
+        actions: ['dynamodb:PutItem'],
+        resources: [this.jobsTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': [TENANT_REGISTRY.partition],
+            'dynamodb:Attributes': [...TENANT_REGISTRY.attributes],
+          },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
   }
 
   /** Read and write connections and subscriptions. */

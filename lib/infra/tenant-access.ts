@@ -5,7 +5,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard } from './nag.js';
 
-/** The session tag that carries the tenant: `aws:PrincipalTag/tenant` in the role's policy. */
+/**
+ * The session tag that carries the tenant: `aws:PrincipalTag/tenant` in the role's policy. The
+ * vendor tags sessions with TENANT_SESSION_TAG (lib/adapters/aws/tenant-sessions.ts); a test pins
+ * the two equal.
+ */
 export const TENANT_TAG = 'tenant';
 
 const TENANT = `\${aws:PrincipalTag/${TENANT_TAG}}`;
@@ -49,7 +53,8 @@ export interface TenantAccessProps {
  * a request for tenant A away from tenant B's items.
  *
  * Tenant ids must not contain `#`, `*` or `?`: `a#*` would match tenant `a#b`'s keys, and the
- * wildcards would widen the pattern. Whatever vends sessions must refuse such ids first.
+ * wildcards would widen the pattern; nor be a partition no tenant owns (`TENANTS`). The vendor
+ * (lib/adapters/aws/tenant-sessions.ts) refuses such ids before it assumes the role.
  */
 export class TenantAccess extends Construct {
   readonly role: iam.Role;

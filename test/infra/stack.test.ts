@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jobsTableDefinition } from '../../lib/adapters/aws/tables.js';
+import { jobsTableDefinition, TENANT_REGISTRY } from '../../lib/adapters/aws/tables.js';
 import { Topology } from '../../lib/core/engine/index.js';
 import { LambdaStage } from '../../lib/infra/lambda-stage.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
@@ -200,6 +200,39 @@ describe('StagecoachStack (the deployed pipelines)', () => {
       expect([...(allowed.get('s3:GetObject') ?? [])]).toEqual([
         `${logicalId(stack.storage.bucket)}/tenants/\${aws:PrincipalTag/tenant}/*`,
       ]);
+    });
+
+    it("gives the API function's own role no tenant item or object: only registering tenants, in their partition", () => {
+      // Prepare
+      const api = logicalId(stack.httpApi.handler.role);
+      const jobs = logicalId(stack.state.jobsTable);
+
+      // Act
+      const allowed = permissionsOf(template, api);
+      const dynamo = [...allowed].filter(([action]) => action.startsWith('dynamodb:'));
+      const s3 = [...allowed.keys()].filter((action) => action.startsWith('s3:'));
+
+      // Assess
+      expect(dynamo).toEqual([['dynamodb:PutItem', new Set([jobs])]]);
+      expect(s3).toEqual([]);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: api }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'TenantRegistry',
+              Action: 'dynamodb:PutItem',
+              Condition: {
+                'ForAllValues:StringEquals': {
+                  'dynamodb:LeadingKeys': [TENANT_REGISTRY.partition],
+                  'dynamodb:Attributes': [...TENANT_REGISTRY.attributes],
+                },
+                StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+              },
+            }),
+          ]),
+        },
+      });
     });
 
     it('uses no AWS managed policy on any function role', () => {

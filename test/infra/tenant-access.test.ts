@@ -5,8 +5,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../lib/adapters/aws/dynamo-items.js';
+import { keys, TENANT_REGISTRY } from '../../lib/adapters/aws/dynamo-items.js';
+import { assertSessionTenant, TENANT_SESSION_TAG } from '../../lib/adapters/aws/tenant-sessions.js';
 import { tenantPrefix } from '../../lib/core/ports/tenant-blobs.js';
+import { JobsState } from '../../lib/infra/state.js';
 import { TENANT_TAG, TenantAccess } from '../../lib/infra/tenant-access.js';
 import { fastApp } from './support.js';
 
@@ -41,8 +43,12 @@ beforeAll(() => {
     bucket: s3.Bucket.fromBucketArn(stack, 'Data', BUCKET),
     principals: [api],
   });
+  // The API role's own grant on the table, as the stack gives it (the table's ARN put in below).
+  const state = new JobsState(stack, 'State');
+  state.grantTenantRegistration(api);
   const template = Template.fromStack(stack);
   const roleId = stack.getLogicalId(access.role.node.defaultChild as iam.CfnRole);
+  const tableId = stack.getLogicalId(state.jobsTable.node.defaultChild as dynamodb.CfnTable);
   const policies = Object.values(template.findResources('AWS::IAM::Policy'));
   const policyOf = (predicate: (roles: unknown) => boolean): PolicyDocument => {
     const found = policies.find((p) => predicate(p.Properties?.Roles));
@@ -53,9 +59,9 @@ beforeAll(() => {
   sessionPolicy = policyOf((roles) => JSON.stringify(roles) === JSON.stringify([{ Ref: roleId }]));
   // The API role's grant names the session role by Fn::GetAtt: put the role's ARN in its place.
   const apiDocument: unknown = JSON.parse(
-    JSON.stringify(
-      policyOf((roles) => JSON.stringify(roles) === JSON.stringify(['stagecoach-api'])),
-    ).replaceAll(JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }), JSON.stringify(SESSION_ROLE)),
+    JSON.stringify(policyOf((roles) => JSON.stringify(roles) === JSON.stringify(['stagecoach-api'])))
+      .replaceAll(JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }), JSON.stringify(SESSION_ROLE))
+      .replaceAll(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }), JSON.stringify(TABLE)),
   );
   if (!isDocument(apiDocument)) throw new Error("the API role's policy is not a policy document");
   apiPolicy = apiDocument;
@@ -84,6 +90,25 @@ async function asTenant(
     resourceControlPolicies: [],
   };
   return decision(simulation);
+}
+
+/** The decision for a request the API function makes with its own role (no tenant session). */
+async function asApiRole(
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+): Promise<string> {
+  return decision({
+    request: {
+      principal: API_ROLE,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: context,
+    },
+    identityPolicies: [{ name: 'api', policy: apiPolicy }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  });
 }
 
 async function decision(simulation: Simulation): Promise<string> {
@@ -160,6 +185,50 @@ describe('tenant-scoped access (token vending), by IAM policy simulation', () =>
     // Assess
     expect(own).toEqual(['Allowed', 'Allowed', 'Allowed']);
     expect(other).toEqual(['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']);
+  });
+
+  it("denies the API role itself every tenant's items and objects: it registers tenants, and nothing else", async () => {
+    // Prepare
+    const registration = {
+      'dynamodb:LeadingKeys': [TENANT_REGISTRY.partition],
+      'dynamodb:Attributes': [...TENANT_REGISTRY.attributes],
+    };
+
+    // Act
+    const register = await asApiRole('dynamodb:PutItem', TABLE, registration);
+    const denied = await Promise.all([
+      asApiRole('dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': [jobOf('acme')] }),
+      asApiRole('dynamodb:PutItem', TABLE, {
+        'dynamodb:LeadingKeys': [jobOf('acme')],
+        'dynamodb:Attributes': ['pk', 'sk'],
+      }),
+      asApiRole('dynamodb:Query', `${TABLE}/index/by-tenant`, { 'dynamodb:LeadingKeys': ['acme'] }),
+      // The registry itself: no reading it, no other attribute, no old item back.
+      asApiRole('dynamodb:Query', TABLE, { 'dynamodb:LeadingKeys': [TENANT_REGISTRY.partition] }),
+      asApiRole('dynamodb:PutItem', TABLE, {
+        ...registration,
+        'dynamodb:Attributes': [...TENANT_REGISTRY.attributes, 'status'],
+      }),
+      asApiRole('dynamodb:PutItem', TABLE, { ...registration, 'dynamodb:ReturnValues': 'ALL_OLD' }),
+      asApiRole('s3:GetObject', `${BUCKET}/${tenantPrefix('acme')}documents/a.csv`),
+      asApiRole('s3:PutObject', `${BUCKET}/${tenantPrefix('acme')}documents/a.csv`),
+    ]);
+
+    // Assess
+    expect(register).toBe('Allowed');
+    expect(denied).toEqual(denied.map(() => 'ImplicitlyDenied'));
+  });
+
+  it('would let a session of a tenant named like the registry own it, which is why the vendor refuses that id', async () => {
+    // Act
+    const registryAsTenant = await asTenant('TENANTS', 'dynamodb:Query', TABLE, {
+      'dynamodb:LeadingKeys': [TENANT_REGISTRY.partition],
+    });
+
+    // Assess
+    expect(registryAsTenant).toBe('Allowed');
+    expect(() => assertSessionTenant(TENANT_REGISTRY.partition)).toThrow(/no tenant owns/);
+    expect(TENANT_SESSION_TAG).toBe(TENANT_TAG);
   });
 
   it('lets the API role take a session only with exactly one tenant tag', async () => {

@@ -135,6 +135,16 @@ export const SubscriptionItemSchema = z.object({
 // (keyed by API Gateway's connection id) live in the connections table.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The tenant registry: the one partition of the jobs table that no tenant owns yet the API writes
+ * (registering a tenant for the reconciler), and every attribute a registration writes — so the
+ * API function's own role can be granted exactly that (lib/infra/state.ts).
+ */
+export const TENANT_REGISTRY = {
+  partition: 'TENANTS',
+  attributes: ['pk', 'sk', 'tenant', 'expires_at'],
+} as const;
+
 export const keys = {
   job: (tenantId: string, jobId: string) => ({ pk: `${tenantId}#J#${jobId}`, sk: 'JOB' }),
   hold: (tenantId: string, holdId: string) => ({ pk: `${tenantId}#HOLDS`, sk: holdId }),
@@ -148,7 +158,7 @@ export const keys = {
   /** A tenant's concurrency pool (one item per stage: its running stages' slots). */
   slots: (tenantId: string, pool: string) => ({ pk: `${tenantId}#SLOTS`, sk: pool }),
   /** The registry of tenants (one small item each), which the reconciler walks. */
-  tenant: (tenantId: string) => ({ pk: 'TENANTS', sk: tenantId }),
+  tenant: (tenantId: string) => ({ pk: TENANT_REGISTRY.partition, sk: tenantId }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),
   subscriptionByTopic: (topic: Topic, connectionId: string) => ({
     pk: `TOPIC#${topic}`,
@@ -164,6 +174,13 @@ export const keys = {
     sk: `${connectionId}#${topic}`,
   }),
 };
+
+/**
+ * The partitions no tenant owns: the tenant registry, and (where one table holds both) the
+ * connections, subscriptions and watches. A tenant named like one of them would own it in IAM's
+ * eyes (`dynamodb:LeadingKeys` `TENANTS` or `CONN#*`), so no tenant session is vended for them.
+ */
+export const NON_TENANT_PARTITIONS: readonly string[] = [TENANT_REGISTRY.partition, 'CONN', 'TOPIC', 'WATCH'];
 
 /**
  * Tenant listings: `by-tenant` by creation time (its keys never change: one index write per job);

@@ -52,6 +52,7 @@ import {
 } from './dynamo-items.js';
 import { batchDelete, batchWrite, itemsByKey, queryAll } from './dynamo-queries.js';
 import { acquireSlot, releaseSlot } from './dynamo-slots.js';
+import { DynamoTenantRegistry } from './dynamo-tenant-registry.js';
 import { call, isAwsError } from './errors.js';
 
 export interface DynamoJobStoreOptions {
@@ -63,6 +64,11 @@ export interface DynamoJobStoreOptions {
   /** How long a forgotten WebSocket connection is kept (API Gateway closes them after 2 h). @default 3 h */
   readonly connectionTtlS?: number;
   readonly clock?: Clock;
+  /**
+   * Where createJob registers the tenant for the reconciler. @default one on this store's client.
+   * A store on a tenant's session passes one on the function's own client (see the registry).
+   */
+  readonly registry?: DynamoTenantRegistry;
 }
 
 type Item = Record<string, unknown>;
@@ -100,8 +106,7 @@ export class DynamoJobStore implements JobStore {
   readonly #retentionS: number;
   readonly #connectionTtlS: number;
   readonly #clock: Clock;
-  /** Tenants this process has put in the registry, and when. */
-  readonly #tenantsSeen = new Map<string, number>();
+  readonly #registry: DynamoTenantRegistry;
 
   constructor(db: DynamoDBDocumentClient, options: DynamoJobStoreOptions) {
     this.#clock = options.clock ?? systemClock;
@@ -110,6 +115,9 @@ export class DynamoJobStore implements JobStore {
     this.#connections = options.connectionsTable ?? options.jobsTable;
     this.#retentionS = options.retentionS ?? 90 * 86_400;
     this.#connectionTtlS = options.connectionTtlS ?? 3 * 3_600;
+    this.#registry =
+      options.registry ??
+      new DynamoTenantRegistry(db, { table: this.#jobs, retentionS: this.#retentionS, clock: this.#clock });
   }
 
   async createJob(job: JobRecord): Promise<void> {
@@ -125,52 +133,13 @@ export class DynamoJobStore implements JobStore {
       if (isAwsError(error, 'ConditionalCheckFailedException')) throw new JobExistsError(job.job_id);
       await call('DynamoDB', 'PutItem', () => Promise.reject(error));
     }
-    await this.#registerTenant(job.tenant_id);
-  }
-
-  /**
-   * Puts the tenant in the registry the reconciler walks: once per process and day per tenant (a
-   * plain put, idempotent), with the retention of the jobs it keeps track of.
-   */
-  async #registerTenant(tenantId: string): Promise<void> {
-    const now = this.#clock.now();
-    const last = this.#tenantsSeen.get(tenantId);
-    if (last !== undefined && now - last < 86_400_000) return;
-    await call('DynamoDB', 'PutItem', () =>
-      this.#db.send(
-        new PutCommand({
-          TableName: this.#jobs,
-          Item: {
-            ...keys.tenant(tenantId),
-            tenant: tenantId,
-            expires_at: Math.floor(now / 1000) + this.#retentionS,
-          },
-        }),
-      ),
-    );
-    this.#tenantsSeen.set(tenantId, now);
+    await this.#registry.register(job.tenant_id);
   }
 
   async listTenants(
     query: { readonly limit?: number; readonly cursor?: string } = {},
   ): Promise<Page<string>> {
-    const start = decodeCursor(query.cursor);
-    const x = new ExpressionBuilder();
-    const out = await call('DynamoDB', 'Query', () =>
-      this.#db.send(
-        new QueryCommand({
-          TableName: this.#jobs,
-          KeyConditionExpression: `${x.name('pk')} = ${x.value(keys.tenant('').pk)}`,
-          ExpressionAttributeNames: x.names,
-          ExpressionAttributeValues: x.values,
-          Limit: Math.min(1_000, Math.max(1, query.limit ?? 100)),
-          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-        }),
-      ),
-    );
-    const items = (out.Items ?? []).map((item) => String(item.sk));
-    const cursor = encodeCursor(out.LastEvaluatedKey);
-    return cursor === undefined ? { items } : { items, cursor };
+    return this.#registry.list(query);
   }
 
   async increment(tenantId: string, name: string, expiresAtS: number): Promise<number> {

@@ -19,6 +19,13 @@ export interface S3BlobStoreOptions {
   readonly partSize?: number;
   /** Parts uploaded at once. @default 4 */
   readonly queueSize?: number;
+  /**
+   * Read a denied GetObject/HeadObject (403) as a missing object. A tenant's session sets it: S3
+   * answers 403 instead of 404 for a missing key unless the caller may list the whole bucket, which
+   * a session may not (only its prefix); and for a tenant, an object outside its prefix and an
+   * absent one get the same answer anyway (see tenantBlobs). @default false
+   */
+  readonly deniedIsNotFound?: boolean;
 }
 
 function notFound(key: string, cause?: unknown): NotFoundError {
@@ -34,12 +41,21 @@ export class S3BlobStore implements BlobStore {
   readonly #bucket: string;
   readonly #partSize: number;
   readonly #queueSize: number;
+  readonly #deniedIsNotFound: boolean;
 
   constructor(s3: S3Client, options: S3BlobStoreOptions) {
     this.#s3 = s3;
     this.#bucket = options.bucket;
     this.#partSize = options.partSize ?? 8 * 1024 * 1024;
     this.#queueSize = options.queueSize ?? 4;
+    this.#deniedIsNotFound = options.deniedIsNotFound ?? false;
+  }
+
+  #missing(error: unknown): boolean {
+    if (isAwsError(error, 'NoSuchKey', 'NotFound')) return true;
+    const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+      ?.httpStatusCode;
+    return this.#deniedIsNotFound && status === 403;
   }
 
   async put(key: string, body: BlobBody, options: { readonly contentType?: string } = {}): Promise<BlobInfo> {
@@ -77,7 +93,7 @@ export class S3BlobStore implements BlobStore {
       if (body === undefined) return Readable.from([]);
       return Readable.from(Buffer.from(await body.transformToByteArray()));
     } catch (error) {
-      if (isAwsError(error, 'NoSuchKey', 'NotFound')) throw notFound(key, error);
+      if (this.#missing(error)) throw notFound(key, error);
       return call('S3', 'GetObject', () => Promise.reject(error));
     }
   }
@@ -92,7 +108,7 @@ export class S3BlobStore implements BlobStore {
         ...(out.ContentType === undefined ? {} : { contentType: out.ContentType }),
       };
     } catch (error) {
-      if (isAwsError(error, 'NotFound', 'NoSuchKey')) return undefined;
+      if (this.#missing(error)) return undefined;
       return call('S3', 'HeadObject', () => Promise.reject(error));
     }
   }

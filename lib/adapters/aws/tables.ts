@@ -1,6 +1,9 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { INDEX } from './dynamo-items.js';
 
+// What the CDK app's grants name besides the layout (lib/infra/state.ts).
+export { TENANT_REGISTRY } from './dynamo-items.js';
+
 /**
  * The table layout the DynamoDB stores expect; the CDK app declares the same. Jobs (each one item,
  * its history inside), holds, dead letters and records share one table (pk/sk), every partition

@@ -1,8 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { type AwsBackend, createAwsBackend, createClients } from '../../adapters/aws/index.js';
-import { ConfigError } from '../../core/ports/index.js';
+import {
+  type AwsBackend,
+  createAwsBackend,
+  createClients,
+  createStsClient,
+  createTenantSessionBackend,
+  type TenantScope,
+} from '../../adapters/aws/index.js';
+import { type Backend, ConfigError } from '../../core/ports/index.js';
 import { registry } from '../../pipelines/registry.js';
 import { type ConfigOf, ENV, loadConfig, type Role } from '../config.js';
 import { Deployment } from '../deployment.js';
@@ -17,8 +24,14 @@ export interface FunctionContext<R extends ResourceRole> {
   readonly powertools: Logger;
   readonly metrics: Metrics;
   readonly tracer: Tracer;
+  /** The function's own adapters (its role's access). */
   readonly backend: AwsBackend;
   readonly deployment: Deployment;
+  /**
+   * The API function with a tenant-session role: the scope each request is served in, so the
+   * deployment's store, records and blobs use the caller's tenant session. Undefined otherwise.
+   */
+  readonly tenantScope?: TenantScope;
 }
 
 /** Powertools' logger, metrics and tracer for one function. */
@@ -51,15 +64,33 @@ export function coldStart<R extends ResourceRole>(
     clients,
     ...(options.eventLingerMs === undefined ? {} : { eventLingerMs: options.eventLingerMs }),
   });
+  const roleArn = 'tenantRoleArn' in config ? config.tenantRoleArn : undefined;
+  const tenants =
+    roleArn === undefined
+      ? undefined
+      : createTenantSessionBackend(backend, {
+          sts: tracer.captureAWSv3Client(createStsClient(config)),
+          roleArn,
+          instrument: (client) => tracer.captureAWSv3Client(client),
+        });
+  const deployed: Backend = tenants?.backend ?? backend;
   const deployment = new Deployment({
-    backend,
+    backend: deployed,
     services: registry.select(config.services),
     prefix: config.queuePrefix,
     logger: new PowertoolsLogger(powertools),
     retentionS: config.retentionDays * 86_400,
     ...(config.limits === undefined ? {} : { limits: config.limits }),
   });
-  return { config, powertools, metrics, tracer, backend, deployment };
+  return {
+    config,
+    powertools,
+    metrics,
+    tracer,
+    backend,
+    deployment,
+    ...(tenants === undefined ? {} : { tenantScope: tenants.scope }),
+  };
 }
 
 /** The WebSocket channel of a function whose configuration requires the endpoint. */

@@ -1,11 +1,17 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpApi } from '../../core/api/index.js';
+import type { TenantScope } from '../../adapters/aws/tenant-scope.js';
+import type { HttpApi, HttpRequest } from '../../core/api/index.js';
 import type { Caller } from '../../core/control/index.js';
 import { IdSchema } from '../../core/ports/index.js';
 
 export interface HttpHandlerOptions {
   /** The JWT claim that holds the tenant. @default 'custom:tenant_id' */
   readonly tenantClaim?: string;
+  /**
+   * Serves each authenticated request inside its tenant's scope, so tenant-scoped stores reach the
+   * data with that tenant's session (token vending). @default none: the backend's own access
+   */
+  readonly scope?: Pick<TenantScope, 'run'>;
 }
 
 /**
@@ -36,17 +42,23 @@ export function createHttpHandler(
         : event.isBase64Encoded
           ? Buffer.from(event.body, 'base64').toString('utf8')
           : event.body;
-    const response = await api.handle({
+    const caller = callerFromClaims(event.requestContext.authorizer?.jwt?.claims, tenantClaim);
+    const request: HttpRequest = {
       method: event.requestContext.http.method,
       path: event.rawPath,
       query: event.queryStringParameters ?? {},
       body,
-      caller: callerFromClaims(event.requestContext.authorizer?.jwt?.claims, tenantClaim),
+      caller,
       requestId: event.requestContext.requestId,
       headers: Object.fromEntries(
         Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
       ),
-    });
+    };
+    const scope = options.scope;
+    const response =
+      scope === undefined || caller === undefined
+        ? await api.handle(request)
+        : await scope.run(caller.tenantId, () => api.handle(request));
     return {
       statusCode: response.status,
       headers: { 'content-type': 'application/json', ...response.headers },

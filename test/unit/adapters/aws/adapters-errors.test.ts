@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
   GetQueueUrlCommand,
@@ -269,5 +269,19 @@ describe('DynamoJobStore and S3BlobStore error paths', () => {
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'no', $metadata: { httpStatusCode: 404 } }));
     const blobs = new S3BlobStore(new S3Client(region), { bucket: 'b' });
     await expect(blobs.get('x/y.csv')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("reads a denied object as missing on a tenant's session, and only there", async () => {
+    // Prepare: S3 answers 403 for a key a prefix-scoped session cannot see (or that is absent).
+    s3.on(GetObjectCommand).rejects(awsError('AccessDenied', 403));
+    s3.on(HeadObjectCommand).rejects(awsError('Forbidden', 403));
+    const tenant = new S3BlobStore(new S3Client(region), { bucket: 'b', deniedIsNotFound: true });
+    const own = new S3BlobStore(new S3Client(region), { bucket: 'b' });
+
+    // Act / Assess
+    await expect(tenant.get('tenants/b/x.csv')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await tenant.head('tenants/b/x.csv')).toBeUndefined();
+    await expect(own.get('x.csv')).rejects.toBeInstanceOf(ConfigError);
+    await expect(own.head('x.csv')).rejects.toBeInstanceOf(ConfigError);
   });
 });
