@@ -7,6 +7,7 @@
  * (test/bench/billing); Lambda durations are modelled from the calls each invocation waits for.
  *
  *   npm run bench:aws -- [--jobs 100] [--low-jobs 10] [--progress-jobs 10] [--progress-seconds 10]
+ *                        [--throttled-jobs 40] [--only load,limited,throttled,…]
  *
  * Prices and the arithmetic: docs/cost.md.
  */
@@ -21,6 +22,7 @@ import {
   routeBusToQueue,
 } from '../../lib/adapters/aws/index.js';
 import { defineService } from '../../lib/core/api/index.js';
+import type { TenantLimits } from '../../lib/core/control/index.js';
 import { silentLogger, sleep, tenantTopic } from '../../lib/core/ports/index.js';
 import {
   definePipeline,
@@ -47,7 +49,11 @@ const { values } = parseArgs({
     'low-jobs': { type: 'string', default: '10' },
     'progress-jobs': { type: 'string', default: '10' },
     'progress-seconds': { type: 'string', default: '10' },
-    /** Run only these scenarios (comma-separated keys: load, low, watched, progress, progress-watched). */
+    'throttled-jobs': { type: 'string', default: '40' },
+    /**
+     * Run only these scenarios (comma-separated keys: load, low, watched, progress,
+     * progress-watched, limited, throttled).
+     */
     only: { type: 'string' },
   },
 });
@@ -57,6 +63,9 @@ const JOBS = Number(values.jobs);
 const LOW_JOBS = Number(values['low-jobs']);
 const PROGRESS_JOBS = Number(values['progress-jobs']);
 const PROGRESS_SECONDS = Number(values['progress-seconds']);
+const THROTTLED_JOBS = Number(values['throttled-jobs']);
+/** Per-tenant limits the stage functions run with; a scenario sets its tenant's before it starts. */
+const LIMITS: { tenants: Record<string, TenantLimits> } = { tenants: {} };
 
 const STAGES = 4;
 const ARCH = FUNCTION_ARCHITECTURE.name === 'arm64' ? 'arm64' : 'x86_64';
@@ -162,7 +171,10 @@ function stageFunction(pipeline: Pipeline, stage: Stage): SqsHandler {
   const containers: { busy: boolean; handler: SqsHandler }[] = [];
   const container = () => {
     const backend = createAwsBackend(config, { clients, eventLingerMs: 1_000 });
-    const runner = new Deployment({ backend, services: [service], prefix }).runner(pipeline, stage);
+    const runner = new Deployment({ backend, services: [service], prefix, limits: LIMITS }).runner(
+      pipeline,
+      stage,
+    );
     const handle = runner.handle.bind(runner);
     runner.handle = (message, source) => m.record(() => handle(message, source));
     const handler = createStageHandler({
@@ -248,9 +260,10 @@ async function run(
   name: string,
   pipeline: Pipeline,
   jobs: number,
-  options: { readonly sequential?: boolean; readonly watched?: boolean } = {},
+  options: { readonly sequential?: boolean; readonly watched?: boolean; readonly running?: number } = {},
 ): Promise<Scenario> {
   const tenant = `${key}-${randomUUID().slice(0, 6)}`;
+  if (options.running !== undefined) LIMITS.tenants[tenant] = { runningPerStage: options.running };
   const since = new Date(Date.now() - 1_000).toISOString();
   const submit = new Usage();
   const hops = new Usage();
@@ -481,6 +494,31 @@ try {
         progress,
         PROGRESS_JOBS,
         { watched: true },
+      ),
+    );
+  }
+
+  if (wanted('limited')) {
+    push(
+      await run(
+        'limited',
+        'batch 10 at load, a running limit it never reaches (1,000 per stage)',
+        batch10,
+        JOBS,
+        {
+          running: 1_000,
+        },
+      ),
+    );
+  }
+  if (wanted('throttled')) {
+    push(
+      await run(
+        'throttled',
+        `batch 10 at load, limited to 5 running per stage (20 could run)`,
+        batch10,
+        THROTTLED_JOBS,
+        { running: 5 },
       ),
     );
   }
