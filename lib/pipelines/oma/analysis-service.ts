@@ -153,7 +153,11 @@ export class AnalysisService {
     structureId: string,
     query: { readonly limit?: number; readonly cursor?: string } = {},
   ): Promise<{ items: AnalysisRecord[]; cursor?: string }> {
-    return this.#store.list(caller.tenantId, checkId(StructureIdSchema, structureId), query);
+    const page = await this.#store.list(caller.tenantId, checkId(StructureIdSchema, structureId), query);
+    // A listing shows what a read would: each in-flight analysis checked against its job (one
+    // job read per QUEUED or RUNNING item of the page; finished ones cost nothing).
+    const items = await Promise.all(page.items.map((item) => this.#reconciled(caller, item)));
+    return { ...page, items };
   }
 
   /** The structure and the dataset its FDD and SSI analyses reuse (null until a PREPROCESSING run is DONE). */

@@ -28,6 +28,19 @@ afterAll(async () => {
 });
 
 describe('OMA analysis status without its events', () => {
+  it('shows the job’s end in a listing too, when the listener never heard of it', async () => {
+    // Prepare
+    const created = await service.create(caller, 'lost-list', { type: 'PREPROCESSING', parameters: {} });
+    await tenantBlobs(backend.blobs, caller.tenantId).put(created.csv_key, noiseCsv(400));
+    const queued = await service.run(caller, 'lost-list', created.analysis_id);
+    const job = await runtime.jobs.waitFor(queued.run_id ?? '', caller);
+    // Act
+    const listed = await service.list(caller, 'lost-list');
+    // Assess
+    expect(job.status).toBe('DONE');
+    expect(listed.items.map((a) => [a.analysis_id, a.status])).toEqual([[created.analysis_id, 'DONE']]);
+  });
+
   it('takes the job’s end from the job itself when the listener never heard of it', async () => {
     // Prepare
     const created = await service.create(caller, 'lost-events', { type: 'PREPROCESSING', parameters: {} });
