@@ -1,12 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   type AwsBackend,
   createAwsBackend,
   createClients,
   createStsClient,
   createTenantSessionBackend,
+  createTenantSessionStores,
   type TenantScope,
 } from '../../adapters/aws/index.js';
 import { type Backend, ConfigError } from '../../core/ports/index.js';
@@ -65,14 +68,19 @@ export function coldStart<R extends ResourceRole>(
     ...(options.eventLingerMs === undefined ? {} : { eventLingerMs: options.eventLingerMs }),
   });
   const roleArn = 'tenantRoleArn' in config ? config.tenantRoleArn : undefined;
+  const sts = roleArn === undefined ? undefined : tracer.captureAWSv3Client(createStsClient(config));
+  const instrument = (client: DynamoDBClient | S3Client) => tracer.captureAWSv3Client(client);
+  // The API acts for each request's caller; a stage runner (role 'stage' or 'worker') for each
+  // run's job tenant, in ctx.storage and ctx.records only — its job-state bookkeeping, queues and
+  // events stay on the function's own role, as a queue message names its tenant only in its body.
   const tenants =
-    roleArn === undefined
+    sts === undefined || roleArn === undefined || role !== 'api'
       ? undefined
-      : createTenantSessionBackend(backend, {
-          sts: tracer.captureAWSv3Client(createStsClient(config)),
-          roleArn,
-          instrument: (client) => tracer.captureAWSv3Client(client),
-        });
+      : createTenantSessionBackend(backend, { sts, roleArn, instrument });
+  const runs =
+    sts === undefined || roleArn === undefined || (role !== 'stage' && role !== 'worker')
+      ? undefined
+      : createTenantSessionStores(config, { sts, roleArn, instrument });
   const deployed: Backend = tenants?.backend ?? backend;
   const deployment = new Deployment({
     backend: deployed,
@@ -81,6 +89,7 @@ export function coldStart<R extends ResourceRole>(
     logger: new PowertoolsLogger(powertools),
     retentionS: config.retentionDays * 86_400,
     ...(config.limits === undefined ? {} : { limits: config.limits }),
+    ...(runs === undefined ? {} : { runner: { tenantStores: runs.stores } }),
   });
   return {
     config,
