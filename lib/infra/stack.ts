@@ -239,13 +239,15 @@ export class StagecoachStack extends Stack {
     for (const deployed of allStages) deployed.queues.grantSend(api);
     // GET /queues reads every stage's depths, the dead-letter queues' included.
     for (const deployed of allStages) deployed.queues.grantReadDepth(api);
-    // A tenant's session: the API function's calls on behalf of one tenant, scoped by IAM.
+    // A tenant's session: the API function's calls on behalf of one tenant, and each stage run's
+    // storage and records on behalf of its job's tenant, scoped by IAM.
     this.tenantAccess = new TenantAccess(this, 'TenantAccess', {
       jobsTable: this.state.jobsTable,
       bucket: this.storage.bucket,
-      principals: [api],
+      principals: [api, ...allStages.map((deployed) => deployed.runnerRole)],
     });
     this.httpApi.handler.function.addEnvironment(ENV.tenantRoleArn, this.tenantAccess.role.roleArn);
+    for (const deployed of allStages) deployed.useTenantSessions(this.tenantAccess.role.roleArn);
 
     // WebSocket API and the fan-out from the bus to its connections.
     this.liveApi = new LiveWebSocketApi(this, 'LiveApi', {
