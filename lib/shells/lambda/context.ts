@@ -11,6 +11,7 @@ import {
   createTenantSessionBackend,
   createTenantSessionStores,
   type TenantScope,
+  type TenantSessions,
 } from '../../adapters/aws/index.js';
 import { type Backend, ConfigError } from '../../core/ports/index.js';
 import { registry } from '../../pipelines/registry.js';
@@ -35,6 +36,11 @@ export interface FunctionContext<R extends ResourceRole> {
    * deployment's store, records and blobs use the caller's tenant session. Undefined otherwise.
    */
   readonly tenantScope?: TenantScope;
+  /**
+   * With a tenant-session role: the vendor of the API's per-request sessions, or of the stage
+   * runners' per-run sessions (their ctx.storage and ctx.records). Undefined otherwise.
+   */
+  readonly tenantSessions?: TenantSessions;
 }
 
 /** Powertools' logger, metrics and tracer for one function. */
@@ -91,6 +97,7 @@ export function coldStart<R extends ResourceRole>(
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(runs === undefined ? {} : { runner: { tenantStores: runs.stores } }),
   });
+  const sessions = tenants?.sessions ?? runs?.sessions;
   return {
     config,
     powertools,
@@ -99,6 +106,7 @@ export function coldStart<R extends ResourceRole>(
     backend,
     deployment,
     ...(tenants === undefined ? {} : { tenantScope: tenants.scope }),
+    ...(sessions === undefined ? {} : { tenantSessions: sessions }),
   };
 }
 
