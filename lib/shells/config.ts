@@ -35,9 +35,9 @@ export const ENV = {
   /** Set by ECS in every task: the agent's endpoints (the worker's scale-in protection). */
   ecsAgentUri: 'ECS_AGENT_URI',
   /**
-   * The API function and the stage runners (Lambda stages, Fargate worker): the role they assume,
-   * tagged with the caller's or the job's tenant, to reach the table and the bucket with that
-   * tenant's data only (unset: their own role's access).
+   * The API function, the stage runners (Lambda stages, Fargate worker) and the listeners: the
+   * role they assume, tagged with the caller's, the job's or the event's tenant, to reach the
+   * table and the bucket with that tenant's data only (unset: their own role's access).
    */
   tenantRoleArn: 'STAGECOACH_TENANT_ROLE_ARN',
   /**
@@ -107,7 +107,7 @@ const Resources = z.object({
 });
 
 const tenantClaim = z.string().min(1).default(TENANT_CLAIM);
-/** The tenant-session role the API and the stage runners vend tenant credentials from. */
+/** The tenant-session role the API, the stage runners and the listeners vend tenant credentials from. */
 const tenantRoleArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
@@ -136,7 +136,7 @@ export const CONFIG = {
   fanout: Resources.extend({
     websocketEndpoint: required('the WebSocket API endpoint events are pushed through').pipe(z.url()),
   }),
-  listeners: Resources,
+  listeners: Resources.extend({ tenantRoleArn }),
   deadLetters: Resources,
   sweeper: Resources,
   wsAuthorizer: z.object({

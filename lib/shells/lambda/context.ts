@@ -32,8 +32,9 @@ export interface FunctionContext<R extends ResourceRole> {
   readonly backend: AwsBackend;
   readonly deployment: Deployment;
   /**
-   * The API function with a tenant-session role: the scope each request is served in, so the
-   * deployment's store, records and blobs use the caller's tenant session. Undefined otherwise.
+   * The API and listeners functions with a tenant-session role: the scope each request or event is
+   * served in, so the deployment's store, records and blobs use that tenant's session. Undefined
+   * otherwise.
    */
   readonly tenantScope?: TenantScope;
   /**
@@ -76,11 +77,12 @@ export function coldStart<R extends ResourceRole>(
   const roleArn = 'tenantRoleArn' in config ? config.tenantRoleArn : undefined;
   const sts = roleArn === undefined ? undefined : tracer.captureAWSv3Client(createStsClient(config));
   const instrument = (client: DynamoDBClient | S3Client) => tracer.captureAWSv3Client(client);
-  // The API acts for each request's caller; a stage runner (role 'stage' or 'worker') for each
-  // run's job tenant, in ctx.storage and ctx.records only — its job-state bookkeeping, queues and
-  // events stay on the function's own role, as a queue message names its tenant only in its body.
+  // The API acts for each request's caller, the listeners for each event's tenant (both in a
+  // TenantScope); a stage runner (role 'stage' or 'worker') for each run's job tenant, in
+  // ctx.storage and ctx.records only — its job-state bookkeeping, queues and events stay on the
+  // function's own role, as a queue message names its tenant only in its body.
   const tenants =
-    sts === undefined || roleArn === undefined || role !== 'api'
+    sts === undefined || roleArn === undefined || (role !== 'api' && role !== 'listeners')
       ? undefined
       : createTenantSessionBackend(backend, { sts, roleArn, instrument });
   const runs =

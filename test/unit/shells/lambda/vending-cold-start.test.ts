@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DynamoJobStore, DynamoRecordStore, S3BlobStore } from '../../../../lib/adapters/aws/index.js';
+import {
+  DynamoJobStore,
+  DynamoRecordStore,
+  S3BlobStore,
+  TenantScopedBlobStore,
+  TenantScopedJobStore,
+} from '../../../../lib/adapters/aws/index.js';
 import { ENV } from '../../../../lib/shells/config.js';
 import { coldStart } from '../../../../lib/shells/lambda/context.js';
 
@@ -7,6 +13,7 @@ import { coldStart } from '../../../../lib/shells/lambda/context.js';
 // storage and records go: with the tenant-session role's ARN, on the job's tenant's session (the
 // moto test test/e2e/stage-tenant-sessions.test.ts runs a job that way); without it, on the
 // function's own clients. Either way the runner's bookkeeping stays on the function's own role.
+// The listeners function, like the API, serves each event in its tenant's scope.
 
 function resources(): void {
   vi.stubEnv(ENV.region, 'eu-west-1');
@@ -68,5 +75,30 @@ describe('stage runner cold start', () => {
     expect(() => coldStart('stage', 'stagecoach-stage')).toThrow(
       /STAGECOACH_TENANT_ROLE_ARN must be an IAM role ARN \(got 'tenant-access'\)/,
     );
+  });
+});
+
+describe('listeners cold start', () => {
+  it("puts the listeners' backend on the event tenant's session when the role is configured", () => {
+    // Prepare
+    resources();
+    vi.stubEnv(ENV.tenantRoleArn, 'arn:aws:iam::123456789012:role/tenant-access');
+
+    // Act
+    const ctx = coldStart('listeners', 'stagecoach-listeners');
+
+    // Assess
+    expect(ctx.tenantScope).toBeDefined();
+    expect(ctx.tenantSessions).toBeDefined();
+    expect(ctx.deployment.backend.store).toBeInstanceOf(TenantScopedJobStore);
+    expect(ctx.deployment.backend.blobs).toBeInstanceOf(TenantScopedBlobStore);
+    expect(ctx.deployment.backend.events).toBe(ctx.backend.events);
+  });
+
+  it("keeps the function's own access without it", () => {
+    resources();
+    const ctx = coldStart('listeners', 'stagecoach-listeners');
+    expect(ctx.tenantScope).toBeUndefined();
+    expect(ctx.deployment.backend.blobs).toBeInstanceOf(S3BlobStore);
   });
 });
