@@ -12,7 +12,7 @@ import { TenantScope } from './tenant-scope.js';
 import { tenantScopedBackend } from './tenant-scoped-stores.js';
 import { type TenantSession, TenantSessions, type TenantSessionsOptions } from './tenant-sessions.js';
 
-/** The API's backend on tenant sessions, and the scope its HTTP handler serves each request in. */
+/** A backend on tenant sessions, and the scope each request (or listened event) is served in. */
 export interface TenantSessionBackend {
   readonly backend: Backend;
   readonly scope: TenantScope;
@@ -28,8 +28,8 @@ export interface TenantSessionBackendOptions extends TenantSessionsOptions {
 }
 
 /**
- * Token vending for the API function: each request's store, records and blobs are built on the
- * caller's tenant session (its DynamoDB and S3 clients are cached with the session and replaced
+ * Token vending for the API function (and the listeners function, per event): each request's
+ * store, records and blobs are built on the caller's tenant session (its DynamoDB and S3 clients are cached with the session and replaced
  * with it), while the queue, the event bus and the connections keep the function's own role.
  * The one write outside the tenant's partitions — registering the tenant for the reconciler in the
  * `TENANTS` partition — goes through the function's client, on a grant for that partition only.
