@@ -270,6 +270,10 @@ export class FargateStage extends Construct implements DeployedStage {
   allowForwardTo(next: StageQueueSet): void {
     next.grantSend(this.taskDefinition.taskRole);
   }
+
+  useTenantSessions(roleArn: string): void {
+    this.container.addEnvironment(ENV.tenantRoleArn, roleArn);
+  }
 }
 
 const PERIOD = { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM } as const;

@@ -94,6 +94,10 @@ export class LambdaStage extends Construct implements DeployedStage {
   allowForwardTo(next: StageQueueSet): void {
     next.grantSend(this.handler.role);
   }
+
+  useTenantSessions(roleArn: string): void {
+    this.handler.function.addEnvironment(ENV.tenantRoleArn, roleArn);
+  }
 }
 
 /** Everything that keeps a stage from running on Lambda, all at once. */

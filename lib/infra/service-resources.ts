@@ -17,14 +17,22 @@ export interface ServiceResources {
 /** A deployed stage, Lambda or Fargate: its queues and the principal its runner acts as. */
 export interface DeployedStage {
   readonly queues: StageQueueSet;
-  readonly runnerRole: iam.IGrantable & IConstruct;
+  readonly runnerRole: iam.IRole;
   /** Lets the runner send to the next stage's lane queues (the forward). */
   allowForwardTo(next: StageQueueSet): void;
+  /**
+   * Tells the runner the tenant-session role (STAGECOACH_TENANT_ROLE_ARN): each run's storage and
+   * records then go through its job's tenant session. The role must admit the runner's role.
+   */
+  useTenantSessions(roleArn: string): void;
 }
 
 /**
  * What a stage runner does, for least privilege: consume its own lanes, re-send retries to them,
- * dead-letter to its own DLQ; read and write jobs; publish events; use stage storage.
+ * dead-letter to its own DLQ; read and write jobs; publish events. No object grant: a run's storage
+ * goes through its job's tenant session (TenantAccess, {@link DeployedStage.useTenantSessions}).
+ * The table grant stays: the job state is every tenant's, and a message names its tenant only in
+ * its body, so the runner's bookkeeping cannot be confined to one tenant before it reads it.
  */
 export function grantStageRunner(
   role: iam.IGrantable & IConstruct,
@@ -36,5 +44,4 @@ export function grantStageRunner(
   queues.grantDeadLetter(role);
   resources.state.grantJobsReadWrite(role);
   resources.events.grantPublish(role);
-  resources.storage.grantReadWrite(role);
 }

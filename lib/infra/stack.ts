@@ -239,13 +239,6 @@ export class StagecoachStack extends Stack {
     for (const deployed of allStages) deployed.queues.grantSend(api);
     // GET /queues reads every stage's depths, the dead-letter queues' included.
     for (const deployed of allStages) deployed.queues.grantReadDepth(api);
-    // A tenant's session: the API function's calls on behalf of one tenant, scoped by IAM.
-    this.tenantAccess = new TenantAccess(this, 'TenantAccess', {
-      jobsTable: this.state.jobsTable,
-      bucket: this.storage.bucket,
-      principals: [api],
-    });
-    this.httpApi.handler.function.addEnvironment(ENV.tenantRoleArn, this.tenantAccess.role.roleArn);
 
     // WebSocket API and the fan-out from the bus to its connections.
     this.liveApi = new LiveWebSocketApi(this, 'LiveApi', {
@@ -352,10 +345,29 @@ export class StagecoachStack extends Stack {
           }),
         ],
       });
+      // Job state and records through the table grant; objects only on the event's tenant's
+      // session (below): the OMA listener deletes a failed run's outputs under its tenant's prefix.
       this.state.grantJobsReadWrite(this.listeners.role);
-      this.storage.grantReadWrite(this.listeners.role);
       this.lifecycleEvents.grantPublish(this.listeners.role);
     }
+
+    // A tenant's session: the API function's calls on behalf of one tenant, each stage run's
+    // storage and records on behalf of its job's tenant, and the listeners' work on an event of
+    // one tenant — scoped by IAM. No function role has an object grant of its own.
+    const listenersRole = this.listeners?.role;
+    this.tenantAccess = new TenantAccess(this, 'TenantAccess', {
+      jobsTable: this.state.jobsTable,
+      bucket: this.storage.bucket,
+      principals: [
+        api,
+        ...allStages.map((deployed) => deployed.runnerRole),
+        ...(listenersRole === undefined ? [] : [listenersRole]),
+      ],
+    });
+    const sessionRole = this.tenantAccess.role.roleArn;
+    this.httpApi.handler.function.addEnvironment(ENV.tenantRoleArn, sessionRole);
+    for (const deployed of allStages) deployed.useTenantSessions(sessionRole);
+    this.listeners?.function.addEnvironment(ENV.tenantRoleArn, sessionRole);
 
     // The console: its files and the config.json that names this environment's API and client.
     const hostedUi = this.identity.hostedUiUrl;

@@ -1,9 +1,8 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { DEFAULT_REMOVAL_POLICY, SECURE_BUCKET_PROPS } from './defaults.js';
-import { acknowledge, acknowledgeWildcard } from './nag.js';
+import { acknowledge } from './nag.js';
 
 export interface StorageProps {
   /** @default RemovalPolicy.RETAIN */
@@ -64,31 +63,5 @@ export class Storage extends Construct {
             ],
           }),
     });
-  }
-
-  /**
-   * Read, write and delete objects and list the bucket: stage storage, the API's presigned URLs.
-   * Objects are named by the stages at run time, so the object grant is `bucket/*`; the finding is
-   * acknowledged on the grantee, for this bucket only.
-   */
-  grantReadWrite(grantee: iam.IGrantable & IConstruct): void {
-    const objects = this.bucket.arnForObjects('*');
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        's3:GetObject',
-        's3:PutObject',
-        's3:DeleteObject',
-        's3:AbortMultipartUpload',
-        's3:ListMultipartUploadParts',
-      ],
-      resourceArns: [objects],
-    });
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
-    acknowledgeWildcard(
-      grantee,
-      objects,
-      'Stages read and write objects under keys they choose at run time (documents/{tenant}/..., results/...); the grant covers this bucket only.',
-    );
   }
 }

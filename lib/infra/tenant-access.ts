@@ -39,7 +39,7 @@ export interface TenantAccessProps {
   readonly jobsTable: dynamodb.ITable;
   /** The bucket whose tenant objects live under `tenants/<tenant>/`. */
   readonly bucket: s3.IBucket;
-  /** The roles that may take a tenant's session (the API function's). */
+  /** The roles that may take a tenant's session (the API function's, the stage runners'). */
   readonly principals: readonly iam.IRole[];
   /** How long a tenant's session lasts at most. @default 1 hour (IAM's minimum for a role) */
   readonly maxSessionDuration?: Duration;
@@ -69,10 +69,12 @@ export class TenantAccess extends Construct {
       assumedBy: tenantSessionPrincipal(first),
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
     });
-    for (const principal of rest) {
+    // One statement for the others (the stage runners), not one each: a trust policy may hold
+    // 2,048 characters by default, and every stage adds a role.
+    if (rest.length > 0) {
       this.role.assumeRolePolicy?.addStatements(
         new iam.PolicyStatement({
-          principals: [new iam.ArnPrincipal(principal.roleArn)],
+          principals: rest.map((principal) => new iam.ArnPrincipal(principal.roleArn)),
           actions: ['sts:AssumeRole', 'sts:TagSession'],
           conditions: TRUST_CONDITIONS,
         }),

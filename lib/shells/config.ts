@@ -35,8 +35,9 @@ export const ENV = {
   /** Set by ECS in every task: the agent's endpoints (the worker's scale-in protection). */
   ecsAgentUri: 'ECS_AGENT_URI',
   /**
-   * The API function: the role it assumes, tagged with the caller's tenant, to reach the table
-   * and the bucket with that tenant's data only (unset: its own role's access).
+   * The API function, the stage runners (Lambda stages, Fargate worker) and the listeners: the
+   * role they assume, tagged with the caller's, the job's or the event's tenant, to reach the
+   * table and the bucket with that tenant's data only (unset: their own role's access).
    */
   tenantRoleArn: 'STAGECOACH_TENANT_ROLE_ARN',
   /**
@@ -106,21 +107,22 @@ const Resources = z.object({
 });
 
 const tenantClaim = z.string().min(1).default(TENANT_CLAIM);
+/** The tenant-session role the API, the stage runners and the listeners vend tenant credentials from. */
+const tenantRoleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
+  .optional();
 
 /** Each function's configuration: the variables it reads and what each must be. */
 export const CONFIG = {
-  api: Resources.extend({
-    tenantClaim,
-    tenantRoleArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
-      .optional(),
-  }),
+  api: Resources.extend({ tenantClaim, tenantRoleArn }),
   stage: Resources.extend({
+    tenantRoleArn,
     pipeline: required('the pipeline of the stage this function runs'),
     stage: required('the stage this function runs'),
   }),
   worker: Resources.extend({
+    tenantRoleArn,
     /** Unset: every Fargate stage of the selected services. */
     workerStages: list,
     /** 0: each stage's own compute.concurrency. */
@@ -134,7 +136,7 @@ export const CONFIG = {
   fanout: Resources.extend({
     websocketEndpoint: required('the WebSocket API endpoint events are pushed through').pipe(z.url()),
   }),
-  listeners: Resources,
+  listeners: Resources.extend({ tenantRoleArn }),
   deadLetters: Resources,
   sweeper: Resources,
   wsAuthorizer: z.object({

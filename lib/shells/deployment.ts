@@ -14,6 +14,7 @@ import {
   newWorkerId,
   type StageEvents,
   StageRunner,
+  type TenantStores,
   Topology,
   WorkerPool,
   type WorkerPoolOptions,
@@ -67,6 +68,11 @@ export interface DeploymentOptions {
     readonly progressIntervalMs?: number;
     readonly cancelGraceMs?: number;
     readonly random?: () => number;
+    /**
+     * Each run's `ctx.storage` and `ctx.records`, per tenant (the AWS shells: on the tenant's
+     * session); job state, queues and events stay on `backend`. @default the backend's
+     */
+    readonly tenantStores?: TenantStores;
   };
 }
 
@@ -250,7 +256,7 @@ export class Deployment {
 
   #runnerOptions(): Pick<
     WorkerPoolOptions,
-    'progressIntervalMs' | 'cancelGraceMs' | 'random' | 'retentionS' | 'runningLimit'
+    'progressIntervalMs' | 'cancelGraceMs' | 'random' | 'retentionS' | 'runningLimit' | 'tenantStores'
   > {
     const r = this.#o.runner ?? {};
     const limits = this.#o.limits;
@@ -264,6 +270,7 @@ export class Deployment {
       ...(r.progressIntervalMs === undefined ? {} : { progressIntervalMs: r.progressIntervalMs }),
       ...(r.cancelGraceMs === undefined ? {} : { cancelGraceMs: r.cancelGraceMs }),
       ...(r.random === undefined ? {} : { random: r.random }),
+      ...(r.tenantStores === undefined ? {} : { tenantStores: r.tenantStores }),
       ...(this.#o.retentionS === undefined ? {} : { retentionS: this.#o.retentionS }),
     };
   }

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defineListener } from '../../lib/core/sdk/index.js';
 import { StagecoachStack } from '../../lib/infra/stack.js';
 import { examplePipeline } from '../../lib/pipelines/example/index.js';
-import { configOf, fastApp, logicalId } from './support.js';
+import { ENV } from '../../lib/shells/config.js';
+import { configOf, fastApp, logicalId, permissionsOf } from './support.js';
 
 describe('StagecoachStack with listeners', () => {
   let stack: StagecoachStack;
@@ -40,24 +41,39 @@ describe('StagecoachStack with listeners', () => {
     });
   });
 
-  it('lets listeners use records and storage and publish, but not touch queues', () => {
+  it("lets listeners use the table and publish, reach objects only on an event's tenant session, and not touch queues", () => {
+    // Prepare
     const role = stack.listeners?.role;
-    const roleId = role === undefined ? '?' : logicalId(role);
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
-      JSON.stringify(p.Properties.Roles).includes(roleId),
+    const fn = stack.listeners?.function;
+    if (role === undefined || fn === undefined) throw new Error('the stack has listeners');
+    const session = logicalId(stack.tenantAccess.role);
+
+    // Act
+    const allowed = permissionsOf(template, logicalId(role));
+    const actions = [...allowed.keys()];
+    const trust = template.findResources('AWS::IAM::Role')[session]?.Properties.AssumeRolePolicyDocument;
+
+    // Assess: exactly these services, and no object of its own
+    expect([...new Set(actions.map((action) => action.split(':')[0]))].sort()).toEqual([
+      'dynamodb',
+      'events',
+      'logs',
+      'sts',
+      'xray',
+    ]);
+    expect(allowed.get('dynamodb:PutItem')?.size).toBeGreaterThan(0);
+    expect(allowed.get('events:PutEvents')?.size).toBe(1);
+    expect(allowed.get('sts:AssumeRole')).toEqual(new Set([session]));
+    expect(allowed.get('sts:TagSession')).toEqual(new Set([session]));
+    expect(JSON.stringify(trust?.Statement?.[1])).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(role), 'Arn'] }),
     );
-    expect(policies.length).toBeGreaterThan(0);
-    const actions = new Set(
-      policies.flatMap((p) =>
-        (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) =>
-          Array.isArray(s.Action) ? s.Action : [s.Action],
-        ),
-      ),
-    );
-    expect(actions).toContain('dynamodb:PutItem');
-    expect(actions).toContain('s3:GetObject');
-    expect(actions).toContain('events:PutEvents');
-    expect([...actions].some((a) => a.startsWith('sqs:'))).toBe(false);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [logicalId(role), 'Arn'] },
+      Environment: {
+        Variables: Match.objectLike({ [ENV.tenantRoleArn]: { 'Fn::GetAtt': [session, 'Arn'] } }),
+      },
+    });
   });
 
   it('deploys no listeners function when there are no listeners', () => {

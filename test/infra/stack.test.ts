@@ -76,6 +76,77 @@ describe('StagecoachStack (the deployed pipelines)', () => {
       template.resourceCountIs('AWS::Lambda::EventSourceMapping', lambdaLanes.length + allDlqs.length);
     });
 
+    it("gives every stage runner its job's tenant session and no object of its own: exactly these grants", () => {
+      // Prepare
+      const session = logicalId(stack.tenantAccess.role);
+      const jobs = logicalId(stack.state.jobsTable);
+      const table = [
+        jobs,
+        `${jobs}/index/by-tenant`,
+        `${jobs}/index/by-tenant-status`,
+        `${jobs}/index/holds`,
+      ];
+      const trust = template.findResources('AWS::IAM::Role')[session]?.Properties.AssumeRolePolicyDocument;
+      const admitted = JSON.stringify(trust?.Statement?.[1]);
+
+      for (const [key, deployed] of stack.stages) {
+        // Act
+        const role = logicalId(deployed.runnerRole);
+        const allowed = permissionsOf(template, role);
+        const services = [...new Set([...allowed.keys()].map((action) => action.split(':')[0]))].sort();
+        const [pipeline = '', stage = ''] = key.split('/');
+
+        // Assess: queues, job state (every tenant's: a message names its tenant in its body),
+        // events, the tenant session — and no bucket at all.
+        expect(services, key).toEqual(
+          kindOf(pipeline, stage) === 'lambda'
+            ? ['dynamodb', 'events', 'logs', 'sqs', 'sts', 'xray']
+            : ['dynamodb', 'ecs', 'events', 'sqs', 'sts'],
+        );
+        expect(allowed.get('sts:AssumeRole'), key).toEqual(new Set([session]));
+        expect(allowed.get('sts:TagSession'), key).toEqual(new Set([session]));
+        for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'])
+          expect(allowed.get(action), `${key} ${action}`).toEqual(new Set(table));
+        expect(admitted, key).toContain(JSON.stringify({ 'Fn::GetAtt': [role, 'Arn'] }));
+      }
+      // The runners take sessions only with the tenant tag, like the API.
+      expect(trust?.Statement?.[1]).toMatchObject({
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringLike: { 'aws:RequestTag/tenant': '?*' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+        },
+      });
+    });
+
+    it('tells every stage runner, Lambda and Fargate, the tenant-session role', () => {
+      const session = { 'Fn::GetAtt': [logicalId(stack.tenantAccess.role), 'Arn'] };
+      for (const q of stageQueues) {
+        if (kindOf(q.pipeline, q.stage) === 'lambda') {
+          template.hasResourceProperties('AWS::Lambda::Function', {
+            Environment: {
+              Variables: Match.objectLike({
+                STAGECOACH_PIPELINE: q.pipeline,
+                STAGECOACH_STAGE: q.stage,
+                [ENV.tenantRoleArn]: session,
+              }),
+            },
+          });
+        } else {
+          template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+            ContainerDefinitions: [
+              Match.objectLike({
+                Environment: Match.arrayWith([
+                  { Name: 'STAGECOACH_STAGES', Value: `${q.pipeline}/${q.stage}` },
+                  { Name: ENV.tenantRoleArn, Value: session },
+                ]),
+              }),
+            ],
+          });
+        }
+      }
+    });
+
     it('deploys a Fargate service for each Fargate stage, and none otherwise', () => {
       const fargate = stageQueues.filter((q) => kindOf(q.pipeline, q.stage) === 'fargate');
       template.resourceCountIs('AWS::ECS::Service', fargate.length);

@@ -20,6 +20,7 @@ const ACCOUNT = '123456789012';
 const TABLE = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/stagecoach-jobs`;
 const BUCKET = 'arn:aws:s3:::stagecoach-data';
 const API_ROLE = `arn:aws:iam::${ACCOUNT}:role/stagecoach-api`;
+const STAGE_ROLE = `arn:aws:iam::${ACCOUNT}:role/stagecoach-stage`;
 const SESSION_ROLE = `arn:aws:iam::${ACCOUNT}:role/tenant-access`;
 
 interface PolicyDocument {
@@ -33,15 +34,19 @@ const isDocument = (value: unknown): value is PolicyDocument =>
 let sessionPolicy: PolicyDocument;
 let trustPolicy: PolicyDocument;
 let apiPolicy: PolicyDocument;
+let stagePolicy: PolicyDocument;
 
 beforeAll(() => {
-  // Prepare: imported table, bucket and API role, so the policies hold plain ARNs.
+  // Prepare: imported table, bucket, API and stage roles, so the policies hold plain ARNs. The
+  // stage role gets only what TenantAccess gives it here: the stack gives it no object grant at
+  // all (stack.test.ts pins each runner's grants exactly), so this is its whole reach in the bucket.
   const stack = new Stack(fastApp(), 'TenantAccessTest', { env: { account: ACCOUNT, region: 'eu-west-1' } });
   const api = iam.Role.fromRoleArn(stack, 'Api', API_ROLE);
+  const stage = iam.Role.fromRoleArn(stack, 'Stage', STAGE_ROLE);
   const access = new TenantAccess(stack, 'TenantAccess', {
     jobsTable: dynamodb.Table.fromTableArn(stack, 'Jobs', TABLE),
     bucket: s3.Bucket.fromBucketArn(stack, 'Data', BUCKET),
-    principals: [api],
+    principals: [api, stage],
   });
   // The API role's own grant on the table, as the stack gives it (the table's ARN put in below).
   const state = new JobsState(stack, 'State');
@@ -65,6 +70,13 @@ beforeAll(() => {
   );
   if (!isDocument(apiDocument)) throw new Error("the API role's policy is not a policy document");
   apiPolicy = apiDocument;
+  const stageDocument: unknown = JSON.parse(
+    JSON.stringify(
+      policyOf((roles) => JSON.stringify(roles) === JSON.stringify(['stagecoach-stage'])),
+    ).replaceAll(JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }), JSON.stringify(SESSION_ROLE)),
+  );
+  if (!isDocument(stageDocument)) throw new Error("the stage role's policy is not a policy document");
+  stagePolicy = stageDocument;
   const trust: unknown =
     template.findResources('AWS::IAM::Role')[roleId]?.Properties?.AssumeRolePolicyDocument;
   if (!isDocument(trust)) throw new Error('trust policy not found in the template');
@@ -77,10 +89,12 @@ async function asTenant(
   action: string,
   resource: string,
   context: Record<string, string | string[]> = {},
+  /** Who took the session (its name shows it; the tag decides). */
+  by: 'api' | 'stage' = 'api',
 ): Promise<string> {
   const simulation: Simulation = {
     request: {
-      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/tenant-access/api-${tenant}`,
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/tenant-access/${by}-${tenant}`,
       action,
       resource: { resource, accountId: ACCOUNT },
       contextVariables: { [`aws:PrincipalTag/${TENANT_TAG}`]: tenant, ...context },
@@ -90,6 +104,21 @@ async function asTenant(
     resourceControlPolicies: [],
   };
   return decision(simulation);
+}
+
+/** The decision for a request a stage runner makes with its own role (no tenant session). */
+async function asStageRole(action: string, resource: string): Promise<string> {
+  return decision({
+    request: {
+      principal: STAGE_ROLE,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: {},
+    },
+    identityPolicies: [{ name: 'stage', policy: stagePolicy }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  });
 }
 
 /** The decision for a request the API function makes with its own role (no tenant session). */
@@ -231,25 +260,28 @@ describe('tenant-scoped access (token vending), by IAM policy simulation', () =>
     expect(TENANT_SESSION_TAG).toBe(TENANT_TAG);
   });
 
-  it('lets the API role take a session only with exactly one tenant tag', async () => {
+  it.each([
+    ['API', API_ROLE, () => apiPolicy],
+    ['stage runner', STAGE_ROLE, () => stagePolicy],
+  ])('lets the %s role take a session only with exactly one tenant tag', async (_, principal, policy) => {
     // Prepare
     const assume = (context: Record<string, string | string[]>, action = 'sts:AssumeRole'): Simulation => ({
       request: {
-        principal: API_ROLE,
+        principal,
         action,
         resource: { resource: SESSION_ROLE, accountId: ACCOUNT },
         contextVariables: context,
       },
-      identityPolicies: [{ name: 'api', policy: apiPolicy }],
+      identityPolicies: [{ name: 'role', policy: policy() }],
       resourcePolicy: trustPolicy,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     });
+    const tag = { [`aws:RequestTag/${TENANT_TAG}`]: 'acme', 'aws:TagKeys': [TENANT_TAG] };
 
     // Act
-    const tagged = await decision(
-      assume({ [`aws:RequestTag/${TENANT_TAG}`]: 'acme', 'aws:TagKeys': [TENANT_TAG] }, 'sts:TagSession'),
-    );
+    const assumed = await decision(assume(tag));
+    const tagged = await decision(assume(tag, 'sts:TagSession'));
     const untagged = await decision(
       assume({ 'aws:TagKeys': ['team'], 'aws:RequestTag/team': 'x' }, 'sts:TagSession'),
     );
@@ -258,8 +290,46 @@ describe('tenant-scoped access (token vending), by IAM policy simulation', () =>
     );
 
     // Assess
+    expect(assumed).toBe('Allowed');
     expect(tagged).toBe('Allowed');
     expect(untagged).not.toBe('Allowed');
     expect(emptyTenant).not.toBe('Allowed');
+  });
+
+  it("denies a stage runner's own role every tenant's objects: it reaches storage only through a session", async () => {
+    // Act
+    const denied = await Promise.all([
+      asStageRole('s3:GetObject', `${BUCKET}/${tenantPrefix('acme')}documents/a.csv`),
+      asStageRole('s3:PutObject', `${BUCKET}/${tenantPrefix('globex')}results/r.json`),
+      asStageRole('s3:DeleteObject', `${BUCKET}/${tenantPrefix('acme')}documents/a.csv`),
+      asStageRole('s3:ListBucket', BUCKET),
+    ]);
+
+    // Assess
+    expect(denied).toEqual(denied.map(() => 'ImplicitlyDenied'));
+  });
+
+  it("keeps a stage run's session for tenant A to A's objects and records", async () => {
+    // Prepare: the session a stage runner took for a job of acme (same role, same tag).
+    const object = (tenant: string, key: string) => `${BUCKET}/${tenantPrefix(tenant)}${key}`;
+    const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+      asTenant('acme', action, resource, context, 'stage');
+
+    // Act
+    const own = await Promise.all([
+      run('s3:PutObject', object('acme', 'oma/results/r.json')),
+      run('s3:GetObject', object('acme', 'documents/a.csv')),
+      run('dynamodb:PutItem', TABLE, { 'dynamodb:LeadingKeys': [keys.record('acme', 'analyses', 'a').pk] }),
+    ]);
+    const other = await Promise.all([
+      run('s3:GetObject', object('globex', 'documents/a.csv')),
+      run('s3:PutObject', object('globex', 'oma/results/r.json')),
+      run('s3:DeleteObject', object('acmeco', 'documents/a.csv')),
+      run('dynamodb:GetItem', TABLE, { 'dynamodb:LeadingKeys': [keys.record('globex', 'analyses', 'a').pk] }),
+    ]);
+
+    // Assess
+    expect(own).toEqual(['Allowed', 'Allowed', 'Allowed']);
+    expect(other).toEqual(other.map(() => 'ImplicitlyDenied'));
   });
 });

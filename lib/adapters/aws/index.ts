@@ -23,8 +23,15 @@ export {
   type TenantSessionBackend,
   type TenantSessionBackendOptions,
 } from './tenant-backend.js';
+export {
+  createTenantSessionStores,
+  type TenantRunStores,
+  type TenantSessionStores,
+  type TenantSessionStoresOptions,
+} from './tenant-run-stores.js';
 export { TenantScope } from './tenant-scope.js';
 export {
+  fixedTenant,
   type TenantPorts,
   TenantScopedBlobStore,
   TenantScopedJobStore,

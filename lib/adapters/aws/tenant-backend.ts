@@ -9,10 +9,10 @@ import { DynamoRecordStore } from './dynamo-record-store.js';
 import { DynamoTenantRegistry } from './dynamo-tenant-registry.js';
 import { S3BlobStore } from './s3-blob-store.js';
 import { TenantScope } from './tenant-scope.js';
-import { type TenantPorts, tenantScopedBackend } from './tenant-scoped-stores.js';
+import { tenantScopedBackend } from './tenant-scoped-stores.js';
 import { type TenantSession, TenantSessions, type TenantSessionsOptions } from './tenant-sessions.js';
 
-/** The API's backend on tenant sessions, and the scope its HTTP handler serves each request in. */
+/** A backend on tenant sessions, and the scope each request (or listened event) is served in. */
 export interface TenantSessionBackend {
   readonly backend: Backend;
   readonly scope: TenantScope;
@@ -28,8 +28,8 @@ export interface TenantSessionBackendOptions extends TenantSessionsOptions {
 }
 
 /**
- * Token vending for the API function: each request's store, records and blobs are built on the
- * caller's tenant session (its DynamoDB and S3 clients are cached with the session and replaced
+ * Token vending for the API function (and the listeners function, per event): each request's
+ * store, records and blobs are built on the caller's tenant session (its DynamoDB and S3 clients are cached with the session and replaced
  * with it), while the queue, the event bus and the connections keep the function's own role.
  * The one write outside the tenant's partitions — registering the tenant for the reconciler in the
  * `TENANTS` partition — goes through the function's client, on a grant for that partition only.
@@ -47,15 +47,9 @@ export function createTenantSessionBackend(
     retentionS,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
-  // Keyed by the session object: a refreshed session is a new key, so it gets new clients, and the
-  // old ones go when the vendor drops the old session.
-  const bySession = new WeakMap<TenantSession, TenantPorts>();
-  const portsOf = async (tenantId: string): Promise<TenantPorts> => {
-    const session = await sessions.session(tenantId);
-    const cached = bySession.get(session);
-    if (cached !== undefined) return cached;
+  const portsOf = portsOnSessions(sessions, (session) => {
     const clients = createTenantClients(base.config, session.credentials, instrument);
-    const ports: TenantPorts = {
+    return {
       store: new DynamoJobStore(clients.dynamo, {
         jobsTable: base.config.jobsTable,
         connectionsTable: base.config.connectionsTable,
@@ -66,8 +60,25 @@ export function createTenantSessionBackend(
       records: new DynamoRecordStore(clients.dynamo, { table: base.config.jobsTable }),
       blobs: new S3BlobStore(clients.s3, { bucket: base.config.bucket, deniedIsNotFound: true }),
     };
+  });
+  return { backend: tenantScopedBackend(base, { scope, portsOf }), scope, sessions };
+}
+
+/**
+ * A tenant's ports, built once per session: keyed by the session object, a refreshed session is a
+ * new key, so it gets new clients, and the old ones go when the vendor drops the old session.
+ */
+export function portsOnSessions<P extends object>(
+  sessions: TenantSessions,
+  build: (session: TenantSession) => P,
+): (tenantId: string) => Promise<P> {
+  const bySession = new WeakMap<TenantSession, P>();
+  return async (tenantId) => {
+    const session = await sessions.session(tenantId);
+    const cached = bySession.get(session);
+    if (cached !== undefined) return cached;
+    const ports = build(session);
     bySession.set(session, ports);
     return ports;
   };
-  return { backend: tenantScopedBackend(base, { scope, portsOf }), scope, sessions };
 }

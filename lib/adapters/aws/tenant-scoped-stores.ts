@@ -26,14 +26,26 @@ export interface TenantPorts {
   readonly blobs: BlobStore;
 }
 
-export interface TenantRoutingOptions {
-  readonly scope: TenantScope;
+/**
+ * Whose session each call uses: the scope's current tenant. The API's scope is the request's
+ * (AsyncLocalStorage); a stage run's is fixed to its job's tenant ({@link fixedTenant}).
+ */
+export interface TenantRoutingOptions<P = TenantPorts> {
+  readonly scope: Pick<TenantScope, 'current'>;
   /** The tenant's ports, on its session's credentials (cached by the caller). */
-  readonly portsOf: (tenantId: string) => Promise<TenantPorts>;
+  readonly portsOf: (tenantId: string) => Promise<P>;
+}
+
+/**
+ * A scope that is always one tenant's: a stage run acts for its job's tenant (named by the
+ * verified envelope) for everything it awaits, so no AsyncLocalStorage is needed to carry it.
+ */
+export function fixedTenant(tenantId: string): Pick<TenantScope, 'current'> {
+  return { current: () => tenantId };
 }
 
 /** The current request's tenant's ports; outside a request, a fault that says how to fix it. */
-async function portsOfRequest(o: TenantRoutingOptions, operation: string): Promise<TenantPorts> {
+async function portsOfRequest<P>(o: TenantRoutingOptions<P>, operation: string): Promise<P> {
   const tenant = o.scope.current();
   if (tenant === undefined) {
     throw new ConfigError('Tenant-scoped storage', [
@@ -51,9 +63,9 @@ async function portsOfRequest(o: TenantRoutingOptions, operation: string): Promi
  */
 export class TenantScopedJobStore implements JobStore {
   readonly #base: JobStore;
-  readonly #o: TenantRoutingOptions;
+  readonly #o: TenantRoutingOptions<Pick<TenantPorts, 'store'>>;
 
-  constructor(base: JobStore, options: TenantRoutingOptions) {
+  constructor(base: JobStore, options: TenantRoutingOptions<Pick<TenantPorts, 'store'>>) {
     this.#base = base;
     this.#o = options;
   }
@@ -158,9 +170,9 @@ export class TenantScopedJobStore implements JobStore {
 
 /** A service's records: every collection is a tenant's, so every call goes through its session. */
 export class TenantScopedRecordStore implements RecordStore {
-  readonly #o: TenantRoutingOptions;
+  readonly #o: TenantRoutingOptions<Pick<TenantPorts, 'records'>>;
 
-  constructor(options: TenantRoutingOptions) {
+  constructor(options: TenantRoutingOptions<Pick<TenantPorts, 'records'>>) {
     this.#o = options;
   }
 
@@ -198,9 +210,9 @@ export class TenantScopedRecordStore implements RecordStore {
  * tenant's credentials, so it opens nothing outside the tenant's prefix either.
  */
 export class TenantScopedBlobStore implements BlobStore {
-  readonly #o: TenantRoutingOptions;
+  readonly #o: TenantRoutingOptions<Pick<TenantPorts, 'blobs'>>;
 
-  constructor(options: TenantRoutingOptions) {
+  constructor(options: TenantRoutingOptions<Pick<TenantPorts, 'blobs'>>) {
     this.#o = options;
   }
 

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Backend } from '../ports/backend.js';
+import type { BlobStore } from '../ports/blob-store.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { JobEnvelope } from '../ports/contract.js';
 import type { SerializedError, StagecoachError } from '../ports/errors.js';
 import type { Expectation, JobChange, JobEvent, JobRecord, MarkEntry, RunEntry } from '../ports/job.js';
 import type { JobQueue, OutgoingMessage, ReceivedMessage } from '../ports/job-queue.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import type { RecordStore } from '../ports/record-store.js';
 import { nextStage, type Pipeline } from '../sdk/pipeline.js';
 import type { Stage } from '../sdk/stage.js';
 import { compactError, entryEvents, markEvent, type StageShape } from './history.js';
@@ -15,6 +17,17 @@ import type { Topology } from './topology.js';
 
 /** The control actions that put a job back on a queue at a new hop. */
 const REQUEUE_MARKS: ReadonlySet<MarkEntry['type']> = new Set(['job.resumed', 'job.replayed']);
+
+/**
+ * The stores a run of one tenant's job reaches its storage and records through: keys are the
+ * deployment's (the runner still puts them under the tenant's prefix and partitions). The runner
+ * keeps them per tenant for as long as it lives, so they must stay usable that long (an adapter on
+ * expiring credentials looks its credentials up on each call).
+ */
+export type TenantStores = (tenantId: string) => {
+  readonly blobs: BlobStore;
+  readonly records: RecordStore;
+};
 
 export interface RunnerOptions {
   readonly backend: Pick<Backend, 'queue' | 'store' | 'events' | 'blobs' | 'records'>;
@@ -45,6 +58,12 @@ export interface RunnerOptions {
    * limit waits in the queue, untouched (see tenant-slots.ts).
    */
   readonly runningLimit?: (tenantId: string, pipeline: string, stage: string) => number | undefined;
+  /**
+   * Where each run's `ctx.storage` and `ctx.records` go: the stores of the job's tenant (in AWS, on
+   * credentials confined to that tenant by IAM). The runner's own bookkeeping — the job's state,
+   * its queues and events — stays on `backend`. @default `backend.blobs` and `backend.records`
+   */
+  readonly tenantStores?: TenantStores;
 }
 
 /** What the shell must do with the message once the runner is done with it. */

@@ -202,11 +202,14 @@ export class StageRunner {
     }
   }
 
-  /** The tenant's storage and records views (stateless wrappers, so one per tenant serves every run). */
+  /**
+   * The tenant's storage and records views (stateless wrappers, so one per tenant serves every run):
+   * on the tenant's own stores when the shell supplies them (`tenantStores`), else on the backend's.
+   */
   #tenantViews(tenantId: string): TenantViews {
     let views = this.#views.get(tenantId);
     if (views === undefined) {
-      const { blobs, records } = this.#k.options.backend;
+      const { blobs, records } = this.#k.options.tenantStores?.(tenantId) ?? this.#k.options.backend;
       // Frozen: a stage that reassigns a method of its ctx.storage cannot change another run's.
       views = {
         storage: Object.freeze(tenantBlobs(blobs, tenantId)),

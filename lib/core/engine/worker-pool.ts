@@ -43,6 +43,8 @@ export interface WorkerPoolOptions {
   readonly retentionS?: number;
   /** How many of a tenant's jobs may run a stage at once (see RunnerOptions.runningLimit). */
   readonly runningLimit?: RunnerOptions['runningLimit'];
+  /** Each run's storage and records, per tenant (see RunnerOptions.tenantStores). */
+  readonly tenantStores?: RunnerOptions['tenantStores'];
   /** Which events go to the bus (shared by the process's runners and job service). */
   readonly events?: EventPolicy;
   /** Called after every message, for metrics and tests. */
@@ -166,6 +168,7 @@ export class WorkerPool {
             ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
             ...(options.orphanGraceMs === undefined ? {} : { orphanGraceMs: options.orphanGraceMs }),
             ...(options.runningLimit === undefined ? {} : { runningLimit: options.runningLimit }),
+            ...(options.tenantStores === undefined ? {} : { tenantStores: options.tenantStores }),
             ...(options.retentionS === undefined ? {} : { retentionS: options.retentionS }),
             ...(options.events === undefined ? {} : { events: options.events }),
           }),

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { EventItemSchema, ServiceEventSchema } from '../../adapters/aws/dynamo-items.js';
+import type { TenantScope } from '../../adapters/aws/tenant-scope.js';
 import type { LiveFanout } from '../../core/api/index.js';
 import { dispatchToListeners } from '../../core/api/index.js';
 import type { DeadLetterHandler } from '../../core/engine/index.js';
@@ -28,10 +29,15 @@ export function createFanoutHandler(
   };
 }
 
-/** EventBridge → listeners: runs the service listeners a job event is for; throws so it is retried. */
+/**
+ * EventBridge → listeners: runs the service listeners a job event is for; throws so it is retried.
+ * With a `scope` (token vending on), they run in the event's tenant's scope, so the tenant data
+ * they reach through `ctx.backend` is reached on that tenant's session.
+ */
 export function createListenersHandler(
   listeners: readonly Listener[],
   ctx: ListenerContext,
+  options: { readonly scope?: Pick<TenantScope, 'run'> } = {},
 ): (event: BusEnvelope) => Promise<{ ran: number }> {
   return async (event) => {
     const parsed = EventItemSchema.safeParse(event.detail);
@@ -39,7 +45,9 @@ export function createListenersHandler(
       ctx.logger.warn('ignoring an event that is not a job event', { detail_type: event['detail-type'] });
       return { ran: 0 };
     }
-    return { ran: await dispatchToListeners(listeners, parsed.data, ctx) };
+    const dispatch = () => dispatchToListeners(listeners, parsed.data, ctx);
+    const { scope } = options;
+    return { ran: scope === undefined ? await dispatch() : await scope.run(parsed.data.tenant_id, dispatch) };
   };
 }
 

@@ -1,13 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   type AwsBackend,
   createAwsBackend,
   createClients,
   createStsClient,
   createTenantSessionBackend,
+  createTenantSessionStores,
   type TenantScope,
+  type TenantSessions,
 } from '../../adapters/aws/index.js';
 import { type Backend, ConfigError } from '../../core/ports/index.js';
 import { registry } from '../../pipelines/registry.js';
@@ -28,10 +32,16 @@ export interface FunctionContext<R extends ResourceRole> {
   readonly backend: AwsBackend;
   readonly deployment: Deployment;
   /**
-   * The API function with a tenant-session role: the scope each request is served in, so the
-   * deployment's store, records and blobs use the caller's tenant session. Undefined otherwise.
+   * The API and listeners functions with a tenant-session role: the scope each request or event is
+   * served in, so the deployment's store, records and blobs use that tenant's session. Undefined
+   * otherwise.
    */
   readonly tenantScope?: TenantScope;
+  /**
+   * With a tenant-session role: the vendor of the API's per-request sessions, or of the stage
+   * runners' per-run sessions (their ctx.storage and ctx.records). Undefined otherwise.
+   */
+  readonly tenantSessions?: TenantSessions;
 }
 
 /** Powertools' logger, metrics and tracer for one function. */
@@ -65,14 +75,20 @@ export function coldStart<R extends ResourceRole>(
     ...(options.eventLingerMs === undefined ? {} : { eventLingerMs: options.eventLingerMs }),
   });
   const roleArn = 'tenantRoleArn' in config ? config.tenantRoleArn : undefined;
+  const sts = roleArn === undefined ? undefined : tracer.captureAWSv3Client(createStsClient(config));
+  const instrument = (client: DynamoDBClient | S3Client) => tracer.captureAWSv3Client(client);
+  // The API acts for each request's caller, the listeners for each event's tenant (both in a
+  // TenantScope); a stage runner (role 'stage' or 'worker') for each run's job tenant, in
+  // ctx.storage and ctx.records only — its job-state bookkeeping, queues and events stay on the
+  // function's own role, as a queue message names its tenant only in its body.
   const tenants =
-    roleArn === undefined
+    sts === undefined || roleArn === undefined || (role !== 'api' && role !== 'listeners')
       ? undefined
-      : createTenantSessionBackend(backend, {
-          sts: tracer.captureAWSv3Client(createStsClient(config)),
-          roleArn,
-          instrument: (client) => tracer.captureAWSv3Client(client),
-        });
+      : createTenantSessionBackend(backend, { sts, roleArn, instrument });
+  const runs =
+    sts === undefined || roleArn === undefined || (role !== 'stage' && role !== 'worker')
+      ? undefined
+      : createTenantSessionStores(config, { sts, roleArn, instrument });
   const deployed: Backend = tenants?.backend ?? backend;
   const deployment = new Deployment({
     backend: deployed,
@@ -81,7 +97,9 @@ export function coldStart<R extends ResourceRole>(
     logger: new PowertoolsLogger(powertools),
     retentionS: config.retentionDays * 86_400,
     ...(config.limits === undefined ? {} : { limits: config.limits }),
+    ...(runs === undefined ? {} : { runner: { tenantStores: runs.stores } }),
   });
+  const sessions = tenants?.sessions ?? runs?.sessions;
   return {
     config,
     powertools,
@@ -90,6 +108,7 @@ export function coldStart<R extends ResourceRole>(
     backend,
     deployment,
     ...(tenants === undefined ? {} : { tenantScope: tenants.scope }),
+    ...(sessions === undefined ? {} : { tenantSessions: sessions }),
   };
 }
 

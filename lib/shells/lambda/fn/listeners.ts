@@ -7,9 +7,10 @@ export function listenersFunction() {
   const ctx = coldStart('listeners', 'stagecoach-listeners');
   return instrument(
     ctx,
-    createListenersHandler(ctx.deployment.listeners, {
-      backend: ctx.deployment.backend,
-      logger: ctx.deployment.logger,
-    }),
+    createListenersHandler(
+      ctx.deployment.listeners,
+      { backend: ctx.deployment.backend, logger: ctx.deployment.logger },
+      ctx.tenantScope === undefined ? {} : { scope: ctx.tenantScope },
+    ),
   );
 }
