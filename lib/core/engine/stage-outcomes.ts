@@ -168,7 +168,10 @@ export class StageOutcomes {
           return this.interrupt(x);
         case 'aborted':
         case 'paused': {
-          // A stage stops this way only once claimed: the heartbeat read the request.
+          // Only the execution that claimed the stage settles the request. Another copy of the
+          // same message in this very process (same worker id, so the lease looks like its own)
+          // was stopped because the job is running under that claim: it is a duplicate.
+          if (x.claim === undefined) return delete_('duplicate');
           const job = await k.store.getJob(env.tenant_id, env.job_id);
           if (job === undefined || !k.holdsLease(job, env)) return delete_('duplicate');
           const run = k.endedRun(x, error.reason, error.toJSON());
