@@ -13,7 +13,8 @@ import { coldStart } from '../../../../lib/shells/lambda/context.js';
 // storage and records go: with the tenant-session role's ARN, on the job's tenant's session (the
 // moto test test/e2e/stage-tenant-sessions.test.ts runs a job that way); without it, on the
 // function's own clients. Either way the runner's bookkeeping stays on the function's own role.
-// The listeners function, like the API, serves each event in its tenant's scope.
+// The listeners function, like the API, serves each event in its tenant's scope; the API function
+// serves each request in its caller's tenant scope.
 
 function resources(): void {
   vi.stubEnv(ENV.region, 'eu-west-1');
@@ -99,6 +100,31 @@ describe('listeners cold start', () => {
     resources();
     const ctx = coldStart('listeners', 'stagecoach-listeners');
     expect(ctx.tenantScope).toBeUndefined();
+    expect(ctx.deployment.backend.blobs).toBeInstanceOf(S3BlobStore);
+  });
+});
+
+describe('API cold start', () => {
+  it('puts the deployment on tenant sessions when the tenant-session role is configured', () => {
+    // Prepare
+    resources();
+    vi.stubEnv(ENV.tenantRoleArn, 'arn:aws:iam::123456789012:role/tenant-access');
+
+    // Act
+    const ctx = coldStart('api', 'stagecoach-api');
+
+    // Assess
+    expect(ctx.tenantScope).toBeDefined();
+    expect(ctx.deployment.backend.store).toBeInstanceOf(TenantScopedJobStore);
+    expect(ctx.deployment.backend.queue).toBe(ctx.backend.queue);
+    expect(ctx.deployment.backend.events).toBe(ctx.backend.events);
+  });
+
+  it("keeps the function's own access without it", () => {
+    resources();
+    const ctx = coldStart('api', 'stagecoach-api');
+    expect(ctx.tenantScope).toBeUndefined();
+    expect(ctx.deployment.backend.store).toBeInstanceOf(DynamoJobStore);
     expect(ctx.deployment.backend.blobs).toBeInstanceOf(S3BlobStore);
   });
 });
